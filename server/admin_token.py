@@ -1,0 +1,28 @@
+"""The operator's token: from ``CONVENE_ADMIN_TOKEN``, or made once and kept in the
+data directory (mode 0600). Only the file's path is ever printed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .auth import new_token
+from .settings import Settings
+
+
+def token_path(settings: Settings) -> Path:
+    return settings.data_dir / "admin-token"
+
+
+def load_or_create(settings: Settings) -> tuple[str, Path | None]:
+    if settings.admin_token is not None and settings.admin_token.get_secret_value():
+        return settings.admin_token.get_secret_value(), None
+    path = token_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip(), path
+    with os.fdopen(fd, "w") as f:
+        f.write(new_token() + "\n")
+    return path.read_text().strip(), path

@@ -1,0 +1,162 @@
+"""The FastAPI application and its lifespan: migrate, connect, start the gateway and
+the background loops; stop them in reverse order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from scheduler.zones import tzdata_version, use_packaged_tzdata
+
+from . import errors, migrate
+from .admin_token import load_or_create
+from .broker import make_broker
+from .commands import Commands
+from .db import Database
+from .eventlog import prune
+from .gateway.hub import Hub
+from .models import Session
+from .routers import events, people, realtime, sessions
+from .services import presence
+from .settings import Settings
+from .state import AppState
+
+log = logging.getLogger("convene")
+
+MAX_BODY = 1024 * 1024
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """413 for bodies over 1 MiB, by header or by counting what arrives."""
+
+    async def dispatch(self, request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            return errors.problem_response(413, "the request body is over 1 MiB; send less")
+        if request.method in ("POST", "PUT", "PATCH") and not length:
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return errors.problem_response(413, "the request body is over 1 MiB")
+            request._body = body  # starlette caches the body here for the endpoint
+        return await call_next(request)
+
+
+async def _every(seconds: float, fn, name: str) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await fn()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed", name)
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    use_packaged_tzdata()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if run_migrations:
+            await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        token, path = load_or_create(settings)
+        if path is not None:
+            log.info("admin token is in %s", path.resolve())
+        db = Database(settings.database_url)
+        broker = make_broker(settings.redis_url, settings.redis_prefix)
+        hub = Hub(db, settings.poll_interval_s)
+        cmds = Commands(db, broker)
+        state = AppState(
+            settings=settings, db=db, broker=broker, hub=hub, commands=cmds, admin_token=token
+        )
+        app.state.convene = state
+        await broker.start(hub.on_wake)
+        hub.start()
+        tasks = [
+            asyncio.create_task(
+                _every(
+                    settings.presence_renew_s,
+                    lambda: presence.renew(cmds, settings.instance_id, settings.presence_ttl_s),
+                    "presence renew",
+                )
+            ),
+            asyncio.create_task(
+                _every(
+                    min(5.0, settings.presence_ttl_s / 3),
+                    lambda: presence.sweep(cmds),
+                    "presence sweep",
+                )
+            ),
+            asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
+        ]
+        for start in app.state.starters:
+            tasks.extend(await start(state) or [])
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            for t in tasks:
+                with contextlib.suppress(BaseException):
+                    await t
+            await hub.stop()
+            with contextlib.suppress(Exception):
+                await presence.drop_instance(cmds, settings.instance_id)
+            await broker.stop()
+            await db.close()
+
+    app = FastAPI(
+        title="Convene",
+        version="0.1.0",
+        summary="Real-time orchestration for online events: sessions, breakouts, "
+        "interpretation channels and time zones.",
+        lifespan=lifespan,
+    )
+    app.state.starters = []
+    app.add_middleware(BodyLimit)
+    errors.install(app)
+    for r in (events.router, people.router, sessions.router, realtime.router):
+        app.include_router(r)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz(request: Request):
+        state: AppState = request.app.state.convene
+        body = {"status": "ok", "instance": settings.instance_id, "tzdata": tzdata_version()}
+        try:
+            await state.db.ping()
+            body["database"] = "ok"
+        except Exception as exc:
+            body.update(status="unavailable", database=f"unreachable: {type(exc).__name__}")
+            return JSONResponse(body, status_code=503)
+        body["broker"] = "degraded" if state.broker.degraded else "ok"
+        if state.broker.degraded:
+            body["status"] = "degraded"
+        return body
+
+    @app.get("/api/about", tags=["operations"])
+    async def about():
+        return {"name": "convene", "version": "0.1.0", "tzdata": tzdata_version()}
+
+    return app
+
+
+async def _prune_all(state: AppState) -> None:
+    from sqlmodel import select
+
+    async with state.db.read() as tx:
+        ids = (await tx.exec(select(Session.id))).all()
+    for sid in ids:
+
+        async def work(tx, s, log):
+            await prune(tx, s, state.settings.log_keep_events, state.settings.log_keep_hours)
+
+        await state.commands.run(sid, work, by=None)

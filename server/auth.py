@@ -1,0 +1,128 @@
+"""Callers, tokens and permissions: authorisation in one place.
+
+Tokens are random and stored as SHA-256 (a slow hash would make thousands of
+WebSocket handshakes take minutes). Ids that do not exist or belong to another
+event are 404, never 403."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from . import errors
+from .models import Event, Person, Session
+
+
+class Role(StrEnum):
+    moderator = "moderator"
+    interpreter = "interpreter"
+    participant = "participant"
+    observer = "observer"
+
+
+class Perm(StrEnum):
+    event_create = "event:create"
+    event_read = "event:read"
+    event_manage = "event:manage"
+    people_read = "people:read"
+    people_manage = "people:manage"
+    session_read = "session:read"
+    session_manage = "session:manage"
+    session_moderate = "session:moderate"
+    move_self = "move:self"
+    help_ask = "help:ask"
+    help_cancel = "help:cancel"
+    channel_listen = "channel:listen"
+    channel_speak = "channel:speak"
+    webhook_manage = "webhook:manage"
+
+
+_MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
+    Role.observer: frozenset(_MEMBER | {Perm.people_read}),
+    Role.interpreter: frozenset(_MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_cancel}),
+    Role.participant: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
+}
+STAFF = frozenset({Role.moderator, Role.observer})
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The admin (person is None) or one person of one event."""
+
+    person: Person | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.person is None
+
+    @property
+    def person_id(self) -> str | None:
+        return None if self.person is None else self.person.id
+
+    @property
+    def role(self) -> str:
+        return "admin" if self.person is None else self.person.role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.person is None or self.person.role in STAFF
+
+    def can(self, perm: Perm) -> bool:
+        return self.person is None or perm in ROLE_PERMS[self.person.role]
+
+
+async def caller_for_token(tx: AsyncSession, token: str | None, admin_token: str) -> Caller:
+    if not token:
+        raise errors.Unauthorized(
+            "no token: send 'Authorization: Bearer <token>' (or ?token= on WebSockets)"
+        )
+    if hmac.compare_digest(token.encode(), admin_token.encode()):
+        return Caller(None)
+    person = (await tx.exec(select(Person).where(Person.token_hash == hash_token(token)))).first()
+    if person is None:
+        raise errors.Unauthorized("the token is not valid (it may have been re-issued)")
+    return Caller(person)
+
+
+def check_event(caller: Caller, event_id: str, perm: Perm) -> None:
+    """404 for another event's ids, 403 for a missing right."""
+    if caller.person is not None and caller.person.event_id != event_id:
+        raise errors.NotFound(f"event {event_id} does not exist")
+    if not caller.can(perm):
+        raise errors.Forbidden(
+            f"a {caller.role} may not do this ({perm.value}); ask a moderator or the operator"
+        )
+
+
+async def load_event(tx: AsyncSession, caller: Caller, event_id: str, perm: Perm) -> Event:
+    event = await tx.get(Event, event_id)
+    if event is None or (caller.person is not None and caller.person.event_id != event_id):
+        raise errors.NotFound(f"event {event_id} does not exist")
+    check_event(caller, event_id, perm)
+    return event
+
+
+async def load_session(tx: AsyncSession, caller: Caller, session_id: str, perm: Perm) -> Session:
+    session = await tx.get(Session, session_id)
+    if session is None or (
+        caller.person is not None and caller.person.event_id != session.event_id
+    ):
+        raise errors.NotFound(f"session {session_id} does not exist")
+    check_event(caller, session.event_id, perm)
+    return session

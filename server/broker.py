@@ -1,0 +1,49 @@
+"""The broker only wakes gateways: it carries (session_id, seq), never the events.
+
+Delivery reads the event log, so a lost wake-up costs at most one poll interval."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+Handler = Callable[[str, int], None]
+
+
+class Broker(ABC):
+    degraded: bool = False
+
+    @abstractmethod
+    async def start(self, handler: Handler) -> None: ...
+
+    @abstractmethod
+    async def publish(self, session_id: str, seq: int) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+
+class MemoryBroker(Broker):
+    """One process: publishing calls the handler on the next loop iteration."""
+
+    def __init__(self) -> None:
+        self._handler: Handler | None = None
+
+    async def start(self, handler: Handler) -> None:
+        self._handler = handler
+
+    async def publish(self, session_id: str, seq: int) -> None:
+        if self._handler is not None:
+            asyncio.get_running_loop().call_soon(self._handler, session_id, seq)
+
+    async def stop(self) -> None:
+        self._handler = None
+
+
+def make_broker(redis_url: str | None, prefix: str) -> Broker:
+    if not redis_url:
+        return MemoryBroker()
+    from .redis_broker import RedisBroker
+
+    return RedisBroker(redis_url, prefix)

@@ -1,0 +1,71 @@
+"""The ``convene`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="Convene: real-time orchestration backend for online events.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+) -> None:
+    """Start the service (migrations are applied on start-up)."""
+    import uvicorn
+
+    from .app import create_app
+    from .logs import configure
+    from .settings import Settings
+
+    import os
+
+    os.environ.setdefault("CONVENE_PUBLIC_URL", f"http://{host}:{port}")
+    settings = Settings()
+    configure(settings.log_format, settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        ws_max_size=settings.ws_max_frame,
+        ws_per_message_deflate=False,
+        backlog=4096,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from .migrate import upgrade
+    from .settings import Settings
+
+    upgrade(Settings().database_url, revision)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo(
+    url: str = typer.Option("http://127.0.0.1:8000", help="the running service"),
+    token: str = typer.Option(
+        None,
+        envvar="CONVENE_ADMIN_TOKEN",
+        help="admin token (default: the one in the data directory)",
+    ),
+) -> None:
+    """Create the 2021 kick-off event through the API of a running service."""
+    from .demo import run
+
+    run(url, token)
+
+
+if __name__ == "__main__":
+    app()

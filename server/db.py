@@ -1,0 +1,131 @@
+"""Engines and transactions for SQLite (default) and PostgreSQL.
+
+Writes take the database's write lock up front (``BEGIN IMMEDIATE`` on SQLite, a
+``SELECT ... FOR UPDATE`` on the session row on PostgreSQL), so a read that later
+upgrades to a write never fails with "database is locked". Reads for snapshots run
+in one consistent transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+UTC = dt.UTC
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware UTC and always returns aware UTC (SQLite would return naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def async_url(url: str) -> str:
+    """The async driver URL for a plain ``sqlite://`` or ``postgresql://`` URL."""
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return u.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database URL scheme: {backend}")
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver URL (Alembic, CLI helpers)."""
+    u = make_url(url)
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return u.set(drivername="sqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database URL scheme: {backend}")
+
+
+def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """Owns the engines; hands out write and read transactions."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        aurl = async_url(url)
+        if self.is_sqlite:
+            self.writer = _sqlite_engine(aurl, begin="BEGIN IMMEDIATE")
+            self.reader = _sqlite_engine(aurl, begin="BEGIN")
+        else:
+            self.writer = create_async_engine(
+                aurl, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
+        self._wmaker = async_sessionmaker(self.writer, class_=AsyncSession, expire_on_commit=False)
+        self._rmaker = async_sessionmaker(self.reader, class_=AsyncSession, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: commits on success, rolls back on any error."""
+        async with self._wmaker() as s:
+            async with s.begin():
+                yield s
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """One consistent read transaction (a snapshot as of one instant)."""
+        async with self._rmaker() as s:
+            async with s.begin():
+                yield s
+
+    async def ping(self) -> None:
+        from sqlalchemy import text
+
+        async with self.reader.connect() as c:
+            await c.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.writer.dispose()
+        if self.is_sqlite:
+            await self.reader.dispose()

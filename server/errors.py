@@ -1,0 +1,135 @@
+"""RFC 9457 problem details for every error: ours, FastAPI's and Starlette's."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+log = logging.getLogger("convene.errors")
+
+PROBLEM = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error a client can act on. ``extra`` members join the problem object."""
+
+    status = 400
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, status: int | None = None, **extra: Any):
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        self.extra = extra
+
+
+class Invalid(Problem):
+    status, slug = 422, "invalid-input"
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+
+
+class Forbidden(Problem):
+    status, slug = 403, "forbidden"
+
+
+class Unauthorized(Problem):
+    status, slug = 401, "unauthorized"
+
+
+class Conflict(Problem):
+    status, slug = 409, "conflict"
+
+
+class TooLarge(Problem):
+    status, slug = 413, "too-large"
+
+
+DOMAIN_KINDS: dict[str, type[Problem]] = {
+    "invalid": Invalid,
+    "not_found": NotFound,
+    "forbidden": Forbidden,
+    "conflict": Conflict,
+}
+
+
+def from_domain(kind: str, detail: str, **extra: Any) -> Problem:
+    """Map a domain error kind (invalid, not_found, forbidden, conflict) to a Problem."""
+    return DOMAIN_KINDS.get(kind, Invalid)(detail, **extra)
+
+
+def problem_response(
+    status: int, detail: str, *, slug: str | None = None, headers=None, **extra: Any
+) -> Response:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body = {
+        "type": f"https://convene.dev/problems/{slug or title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return Response(
+        orjson.dumps(body, default=str), status_code=status, media_type=PROBLEM, headers=headers
+    )
+
+
+def _loc(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def describe_validation(errors: list[dict]) -> tuple[str, list[dict]]:
+    """One sentence per field error; unknown fields named as such."""
+    sentences, items = [], []
+    for e in errors:
+        where = _loc(tuple(e.get("loc", ())))
+        if e.get("type") == "extra_forbidden":
+            msg = f"unknown field '{where}': remove it (see /docs for the accepted fields)"
+        elif e.get("type") == "missing":
+            msg = f"'{where}' is required"
+        elif e.get("type") == "json_invalid":
+            msg = "the request body is not valid JSON"
+        else:
+            value = e.get("input")
+            shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
+            msg = f"'{where}': {e.get('msg', 'invalid value')}{shown}"
+        sentences.append(msg)
+        items.append({"field": where, "message": msg})
+    return "; ".join(sentences) or "invalid input", items
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_req: Request, exc: Problem):
+        return problem_response(exc.status, exc.detail, slug=exc.slug, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError):
+        detail, items = describe_validation(list(exc.errors()))
+        return problem_response(422, detail, slug="invalid-input", errors=items)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(req: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404 and exc.detail in (None, "Not Found"):
+            detail = f"there is no {req.method} {req.url.path}; see /docs for the API"
+        elif exc.status_code == 405:
+            detail = f"{req.method} is not allowed on {req.url.path}; see /docs"
+        else:
+            detail = str(exc.detail)
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception):
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response(500, "the service failed unexpectedly; the error was logged")

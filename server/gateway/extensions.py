@@ -1,0 +1,19 @@
+"""Hooks through which features (breakouts, interpretation, help) add their part of
+the snapshot without the gateway knowing them: ``async (tx, session, event, caller,
+data) -> None``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+SnapshotPart = Callable[..., Awaitable[None]]
+SNAPSHOT: list[SnapshotPart] = []
+
+
+def snapshot_part(fn: SnapshotPart) -> SnapshotPart:
+    SNAPSHOT.append(fn)
+    return fn
+
+
+__all__: list[Any] = ["SNAPSHOT", "snapshot_part"]

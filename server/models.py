@@ -1,0 +1,169 @@
+"""Database tables (SQLModel ``table=True``). They do not validate input: the
+``schemas`` module does, before anything reaches here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .db import UTCDateTime
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(
+        default_factory=lambda: type(default)(default), sa_column=Column(JSON, nullable=False)
+    )
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    title: str = Field(max_length=300)
+    timezone: str = Field(max_length=64)
+    floor_language: str = Field(max_length=8)
+    interpretation_languages: list[str] = _json([])
+    handover_timeout_s: int = 30
+    dropout_grace_s: int = 10
+    turn_s: int = 1800
+    working_hours: list[str] = _json(["08:00", "21:00"])
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    email: str | None = Field(default=None, max_length=320)
+    timezone: str = Field(default="UTC", max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    interprets: list[str] = _json([])
+    groups: list[str] = _json([])
+    organisation: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=100)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    calendar_token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Session(SQLModel, table=True):
+    """A scheduled session. ``seq`` is the event-log counter, bumped under the row lock."""
+
+    __tablename__ = "sessions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+    title: str = Field(max_length=300)
+    kind: str = Field(default="plenary", max_length=32)
+    start: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    end: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    timezone: str = Field(max_length=64)
+    status: str = Field(default="scheduled", max_length=16)
+    lobby_lead_s: int = 900
+    auto_live: bool = False
+    auto_end: bool = False
+    reminders_s: list[int] = _json([86400, 900])
+    seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    log_floor: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    ics_sequence: int = 0
+    plenary_room_id: str | None = Field(default=None, max_length=36)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Room(SQLModel, table=True):
+    __tablename__ = "rooms"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    session_id: str = Field(
+        foreign_key="sessions.id", index=True, max_length=36, ondelete="CASCADE"
+    )
+    round_id: str | None = Field(default=None, index=True, max_length=36)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="plenary", max_length=16)
+    languages: list[str] = _json([])
+    capacity: int | None = None
+    floor_language: str | None = Field(default=None, max_length=8)
+    position: int = 0
+
+
+class Attendance(SQLModel, table=True):
+    """Where a person belongs in a session (kept while they are offline)."""
+
+    __tablename__ = "attendance"
+
+    session_id: str = Field(
+        foreign_key="sessions.id", primary_key=True, max_length=36, ondelete="CASCADE"
+    )
+    person_id: str = Field(
+        foreign_key="people.id", primary_key=True, max_length=36, ondelete="CASCADE"
+    )
+    room_id: str | None = Field(default=None, max_length=36)
+    listening: str | None = Field(default=None, max_length=8)
+    updated_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class PresenceLease(SQLModel, table=True):
+    """One row per live WebSocket connection; online = any unexpired lease.
+
+    Each process renews its own leases; a killed process's leases expire and any
+    process's sweeper turns them into ``presence.left``."""
+
+    __tablename__ = "presence_leases"
+
+    id: str = Field(primary_key=True, max_length=36)
+    session_id: str = Field(
+        foreign_key="sessions.id", index=True, max_length=36, ondelete="CASCADE"
+    )
+    person_id: str = Field(foreign_key="people.id", max_length=36, ondelete="CASCADE")
+    instance_id: str = Field(max_length=32, index=True)
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class EventRecord(SQLModel, table=True):
+    """The event log: the source of truth for live delivery and replay."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq", name="uq_event_log_session_seq"),
+        Index("ix_event_log_session_type", "session_id", "type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(
+        foreign_key="sessions.id", max_length=36, ondelete="CASCADE", index=True
+    )
+    seq: int
+    type: str = Field(max_length=64)
+    audience: list[str] = _json([])
+    by: str | None = Field(default=None, max_length=36)
+    data: dict = _json({})
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

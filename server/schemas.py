@@ -1,0 +1,303 @@
+"""Request and response models. Requests forbid unknown fields (422 naming them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from scheduler.zones import TimeInputError, get_zone, is_valid_language
+
+from .auth import Role
+
+
+def _zone(value: str) -> str:
+    try:
+        get_zone(value)
+    except TimeInputError as exc:
+        raise ValueError(exc.detail) from None
+    return value
+
+
+def _lang(value: str) -> str:
+    if not is_valid_language(value):
+        raise ValueError(
+            f"{value!r} is not an ISO 639-1 language code (two lowercase letters, e.g. 'en', 'ar')"
+        )
+    return value
+
+
+def _direction(value: str) -> str:
+    src, sep, dst = value.partition(">")
+    if not sep or not is_valid_language(src) or not is_valid_language(dst) or src == dst:
+        raise ValueError(
+            f"{value!r} is not an interpreting direction: write 'from>to' with two different "
+            "ISO 639-1 codes, e.g. 'en>ar'"
+        )
+    return value
+
+
+Zone = Annotated[str, AfterValidator(_zone)]
+Lang = Annotated[str, AfterValidator(_lang)]
+DirectionStr = Annotated[str, AfterValidator(_direction)]
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _utc(v: dt.datetime) -> str:
+    return v.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+UTCInstant = Annotated[dt.datetime, PlainSerializer(_utc, return_type=str)]
+
+
+class Out(BaseModel):
+    """Response models: instants as ISO 8601 UTC with Z."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ---- events -------------------------------------------------------------------------
+
+
+def _unique_langs(langs: list[str], floor: str | None) -> list[str]:
+    seen: list[str] = []
+    for lang in langs:
+        if lang in seen:
+            raise ValueError(f"interpretation language {lang!r} is listed twice")
+        seen.append(lang)
+    if floor and floor in seen:
+        raise ValueError(
+            f"{floor!r} is the floor language; do not list it as an interpretation one"
+        )
+    return seen
+
+
+class EventCreate(Strict):
+    title: Title
+    timezone: Zone = "Europe/Berlin"
+    floor_language: Lang = "en"
+    interpretation_languages: list[Lang] = Field(
+        default_factory=lambda: ["ar", "ru"], max_length=40
+    )
+    handover_timeout_s: int = Field(30, ge=5, le=600)
+    dropout_grace_s: int = Field(10, ge=0, le=600)
+    turn_s: int = Field(1800, ge=60, le=14400)
+    working_hours: list[str] = Field(default_factory=lambda: ["08:00", "21:00"])
+
+    @model_validator(mode="after")
+    def _langs(self):
+        _unique_langs(self.interpretation_languages, self.floor_language)
+        _hours(self.working_hours)
+        return self
+
+
+def _hours(value: list[str]) -> None:
+    try:
+        a, b = (dt.time.fromisoformat(x) for x in value)
+    except (ValueError, TypeError):
+        raise ValueError("working_hours must be two local times, e.g. ['08:00', '21:00']") from None
+    if not a < b:
+        raise ValueError("working_hours: the first time must be before the second")
+
+
+class EventUpdate(Strict):
+    title: Title | None = None
+    timezone: Zone | None = None
+    interpretation_languages: list[Lang] | None = Field(None, max_length=40)
+    handover_timeout_s: int | None = Field(None, ge=5, le=600)
+    dropout_grace_s: int | None = Field(None, ge=0, le=600)
+    turn_s: int | None = Field(None, ge=60, le=14400)
+    working_hours: list[str] | None = None
+
+    @field_validator("working_hours")
+    @classmethod
+    def _wh(cls, v):
+        if v is not None:
+            _hours(v)
+        return v
+
+
+class EventPublic(Out):
+    id: str
+    title: str
+    timezone: str
+    floor_language: str
+    interpretation_languages: list[str]
+    handover_timeout_s: int
+    dropout_grace_s: int
+    turn_s: int
+    working_hours: list[str]
+    created_at: UTCInstant
+
+
+# ---- people -------------------------------------------------------------------------
+
+
+class PersonCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    timezone: Zone = "UTC"
+    language: Lang | None = None
+    interprets: list[DirectionStr] = Field(default_factory=list, max_length=20)
+    groups: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+    organisation: Annotated[str, Field(max_length=200)] | None = None
+    country: Annotated[str, Field(max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _interpreter(self):
+        if self.interprets and self.role != Role.interpreter:
+            raise ValueError("only a person with role 'interpreter' may have 'interprets'")
+        if len(set(self.interprets)) != len(self.interprets):
+            raise ValueError("'interprets' lists a direction twice")
+        return self
+
+
+class PersonUpdate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    timezone: Zone | None = None
+    language: Lang | None = None
+    interprets: list[DirectionStr] | None = Field(None, max_length=20)
+    groups: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = None
+    organisation: Annotated[str, Field(max_length=200)] | None = None
+    country: Annotated[str, Field(max_length=100)] | None = None
+
+
+class PersonPublic(Out):
+    id: str
+    event_id: str
+    name: str
+    role: str
+    email: str | None = None
+    timezone: str
+    language: str | None = None
+    interprets: list[str] = []
+    groups: list[str] = []
+    organisation: str | None = None
+    country: str | None = None
+
+
+class PersonWithPlace(PersonPublic):
+    """Moderators' view: where the person belongs now and whether they are online."""
+
+    room_id: str | None = None
+    session_id: str | None = None
+    online: bool = False
+
+
+class PersonCreated(PersonPublic):
+    token: str
+
+
+# ---- sessions -----------------------------------------------------------------------
+
+Instant = str | dt.datetime
+SessionStatusName = Literal["scheduled", "lobby", "live", "ended", "cancelled"]
+
+
+def _reminders(v: list[int] | None) -> list[int] | None:
+    if v is None:
+        return v
+    for x in v:
+        if x <= 0 or x > 30 * 86400:
+            raise ValueError(
+                f"reminders_s value {x} is out of range: give seconds before start, "
+                "1 to 2592000 (30 days)"
+            )
+    return sorted(set(v), reverse=True)
+
+
+class SessionCreate(Strict):
+    title: Title
+    kind: Annotated[str, Field(min_length=1, max_length=32)] = "plenary"
+    start: Instant
+    end: Instant
+    timezone: Zone | None = None
+    lobby_lead_s: int = Field(900, ge=0, le=86400)
+    auto_live: bool = False
+    auto_end: bool = False
+    reminders_s: list[int] = Field(default_factory=lambda: [86400, 900], max_length=10)
+
+    @field_validator("reminders_s")
+    @classmethod
+    def _r(cls, v):
+        return _reminders(v)
+
+
+class SessionUpdate(Strict):
+    title: Title | None = None
+    start: Instant | None = None
+    end: Instant | None = None
+    timezone: Zone | None = None
+    lobby_lead_s: int | None = Field(None, ge=0, le=86400)
+    auto_live: bool | None = None
+    auto_end: bool | None = None
+    reminders_s: list[int] | None = Field(None, max_length=10)
+
+    @field_validator("reminders_s")
+    @classmethod
+    def _r(cls, v):
+        return _reminders(v)
+
+
+class SessionPublic(Out):
+    id: str
+    event_id: str
+    title: str
+    kind: str
+    start: UTCInstant
+    end: UTCInstant
+    timezone: str
+    status: str
+    lobby_lead_s: int
+    auto_live: bool
+    auto_end: bool
+    reminders_s: list[int]
+    plenary_room_id: str | None
+    seq: int
+    ws_url: str | None = None
+
+
+class StatusChange(Strict):
+    status: Literal["lobby", "live", "ended", "cancelled"]
+
+
+class BroadcastCreate(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    translations: dict[Lang, Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=dict
+    )
+
+
+class MoveCreate(Strict):
+    person_id: Annotated[str, Field(min_length=1, max_length=64)]
+    room_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RoomPublic(Out):
+    id: str
+    name: str
+    kind: str
+    languages: list[str]
+    capacity: int | None = None
+    floor_language: str | None = None
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

@@ -1,0 +1,142 @@
+"""People: created with a token shown once (stored as its SHA-256), re-issued, removed."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import errors
+from .. import eventlog as el
+from ..auth import Caller, Perm, hash_token, load_event, new_token
+from ..events import PersonRemoved, PersonTokenReissued
+from ..models import Attendance, Person, PresenceLease, Session, utcnow
+from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
+from ..state import AppState
+
+
+async def create(state: AppState, caller: Caller, event_id: str, body: PersonCreate):
+    token = new_token()
+    async with state.db.write() as tx:
+        await load_event(tx, caller, event_id, Perm.people_manage)
+        person = Person(event_id=event_id, token_hash=hash_token(token), **body.model_dump())
+        tx.add(person)
+    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+
+
+async def _person(tx: AsyncSession, event_id: str, person_id: str) -> Person:
+    person = await tx.get(Person, person_id)
+    if person is None or person.event_id != event_id:
+        raise errors.NotFound(f"person {person_id} does not exist in event {event_id}")
+    return person
+
+
+async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
+    """Everyone with the room they belong in now (their latest session) and presence."""
+    q = select(Person).where(Person.event_id == event_id).order_by(Person.created_at, Person.id)
+    if only:
+        q = q.where(Person.id == only)
+    people = (await tx.exec(q)).all()
+    ids = [p.id for p in people]
+    places: dict[str, Attendance] = {}
+    if ids:
+        atts = (await tx.exec(select(Attendance).where(Attendance.person_id.in_(ids)))).all()
+        for a in atts:
+            if a.person_id not in places or a.updated_at > places[a.person_id].updated_at:
+                places[a.person_id] = a
+    online = (
+        set(
+            (
+                await tx.exec(
+                    select(PresenceLease.person_id).where(PresenceLease.expires_at > utcnow())
+                )
+            ).all()
+        )
+        if ids
+        else set()
+    )
+    out = []
+    for p in people:
+        a = places.get(p.id)
+        out.append(
+            PersonWithPlace(
+                **dump(PersonWithPlace.model_validate(p))
+                | {
+                    "room_id": a.room_id if a else None,
+                    "session_id": a.session_id if a else None,
+                    "online": p.id in online,
+                }
+            )
+        )
+    return out
+
+
+async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: str):
+    await _person(tx, event_id, person_id)
+    if not caller.is_staff and caller.person_id != person_id:
+        raise errors.Forbidden("participants and interpreters may only look up themselves")
+    return (await with_places(tx, event_id, only=person_id))[0]
+
+
+async def update(
+    state: AppState, caller: Caller, event_id: str, person_id: str, body: PersonUpdate
+):
+    async with state.db.write() as tx:
+        await load_event(tx, caller, event_id, Perm.people_manage)
+        person = await _person(tx, event_id, person_id)
+        changes = body.model_dump(exclude_unset=True)
+        if changes.get("interprets") and person.role != "interpreter":
+            raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
+        for key, value in changes.items():
+            setattr(person, key, value)
+        tx.add(person)
+    return person
+
+
+async def _sessions_of(tx: AsyncSession, person_id: str) -> list[str]:
+    rows = await tx.exec(select(Attendance.session_id).where(Attendance.person_id == person_id))
+    return list(rows.all())
+
+
+async def _tell_sessions(state: AppState, caller: Caller, session_ids, person_id, make) -> None:
+    for sid in session_ids:
+
+        async def work(tx, s: Session, log: el.EventLog):
+            att = await tx.get(Attendance, (s.id, person_id))
+            room = [el.room(att.room_id)] if att and att.room_id else []
+            log.emit(make(), [el.MODERATORS, el.person(person_id), *room])
+
+        try:
+            await state.commands.run(sid, work, by=caller.person_id)
+        except errors.NotFound:
+            continue
+
+
+async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
+    token = new_token()
+    async with state.db.write() as tx:
+        await load_event(tx, caller, event_id, Perm.people_manage)
+        person = await _person(tx, event_id, person_id)
+        person.token_hash = hash_token(token)
+        tx.add(person)
+        sessions = await _sessions_of(tx, person_id)
+    await _tell_sessions(
+        state, caller, sessions, person_id, lambda: PersonTokenReissued(person_id=person_id)
+    )
+    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+
+
+async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.people_manage)
+        await _person(tx, event_id, person_id)
+        sessions = await _sessions_of(tx, person_id)
+    await _tell_sessions(
+        state, caller, sessions, person_id, lambda: PersonRemoved(person_id=person_id)
+    )
+    async with state.db.write() as tx:
+        await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
+        await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
+        person = await tx.get(Person, person_id)
+        if person is not None:
+            await tx.delete(person)

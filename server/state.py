@@ -1,0 +1,28 @@
+"""The running service's shared objects, reachable from requests and sockets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import HTTPConnection
+
+from .broker import Broker
+from .commands import Commands
+from .db import Database
+from .gateway.hub import Hub
+from .settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    broker: Broker
+    hub: Hub
+    commands: Commands
+    admin_token: str
+    extra: dict = field(default_factory=dict)
+
+
+def get_state(conn: HTTPConnection) -> AppState:
+    return conn.app.state.convene
