@@ -17,13 +17,13 @@ def serve(
     port: int = typer.Option(8000, help="port to listen on"),
 ) -> None:
     """Start the service (migrations are applied on start-up)."""
+    import os
+
     import uvicorn
 
     from .app import create_app
     from .logs import configure
     from .settings import Settings
-
-    import os
 
     os.environ.setdefault("CONVENE_PUBLIC_URL", f"http://{host}:{port}")
     settings = Settings()

@@ -46,7 +46,7 @@ def encode_event(ev: EventRecord, variant: str | None = None) -> str:
 
 
 def encode(obj: dict[str, Any]) -> str:
-    return orjson.dumps(obj, default=_default).decode()
+    return orjson.dumps(obj, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def _default(o: Any) -> Any:

@@ -1,0 +1,183 @@
+"""REST: shapes, validation, problem details, the status machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.client import Api, make_world
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_event_defaults_and_people_views(server):
+    w = await make_world(server)
+    assert w.event["timezone"] == "Europe/Berlin"
+    assert w.event["floor_language"] == "en"
+    assert w.event["interpretation_languages"] == ["ar", "ru"]
+    created = w.people["p1"]
+    assert created["token"] and created["role"] == "participant"
+    assert created["timezone"] == "Asia/Tbilisi" and created["language"] == "ru"
+    async with Api(server.url, w.token("mod")) as mod:
+        people = await mod.ok("GET", f"/api/events/{w.event['id']}/people")
+    assert isinstance(people, list) and len(people) == 7
+    assert all("token" not in p and "room_id" in p and "online" in p for p in people)
+    ar1 = next(p for p in people if p["name"] == "Amal Haddad")
+    assert ar1["interprets"] == ["en>ar", "ar>en"] and ar1["room_id"] is None
+
+
+async def test_session_times_are_utc_with_z_and_keep_their_zone(server):
+    w = await make_world(server)
+    assert w.session["start"] == "2021-08-31T12:00:00Z"
+    assert w.session["end"] == "2021-08-31T14:00:00Z"
+    assert w.session["timezone"] == "Europe/Berlin"
+    async with Api(server.url, w.token("mod")) as mod:
+        sessions = await mod.ok("GET", f"/api/events/{w.event['id']}/sessions")
+        assert [s["id"] for s in sessions] == [w.session["id"]]
+        cet = await mod.ok(
+            "POST",
+            f"/api/events/{w.event['id']}/sessions",
+            {"title": "Green recovery", "start": "2020-11-17T13:00", "end": "2020-11-17T15:00"},
+            201,
+        )
+        assert cet["start"] == "2020-11-17T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "start,candidates",
+    [
+        ("2022-03-27T02:30", ["2022-03-27T00:30:00Z", "2022-03-27T01:30:00Z"]),
+        ("2022-10-30T02:30", ["2022-10-30T00:30:00Z", "2022-10-30T01:30:00Z"]),
+    ],
+)
+async def test_gap_and_repeated_wall_times_are_refused_with_candidates(server, start, candidates):
+    w = await make_world(server)
+    async with Api(server.url, w.token("mod")) as mod:
+        r = await mod.call(
+            "POST",
+            f"/api/events/{w.event['id']}/sessions",
+            {"title": "x", "start": start, "end": "2022-10-30T12:00"},
+        )
+        assert r.status_code == 422
+        assert r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert body["candidates"] == candidates
+        assert all(c in body["detail"] for c in candidates)
+        ok = await mod.call(
+            "POST",
+            f"/api/events/{w.event['id']}/sessions",
+            {"title": "x", "start": start + "+02:00", "end": "2022-10-30T12:00"},
+        )
+        assert ok.status_code in (201, 422)  # explicit offset is accepted as such
+        sessions = await mod.ok("GET", f"/api/events/{w.event['id']}/sessions")
+        assert len(sessions) == 1 + (ok.status_code == 201)
+
+
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ({"title": "x", "timezone": ""}, "timezone"),
+        ({"title": "x", "timezone": "../x"}, "../x"),
+        ({"title": "x", "timezone": "Mars/Olympus"}, "Mars/Olympus"),
+        ({"title": "x", "floor_language": "english"}, "english"),
+        ({"title": "x", "interpretation_languages": ["ar", "ar"]}, "twice"),
+        ({"title": "x", "colour": "red"}, "colour"),
+        ({"title": ""}, "title"),
+    ],
+)
+async def test_bad_event_input_is_422_naming_it_and_creates_nothing(server, body, needle):
+    async with Api(server.url, server.admin_token) as admin:
+        r = await admin.call("POST", "/api/events", body)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["status"] == 422 and needle in problem["detail"]
+    assert set(problem) >= {"type", "title", "status", "detail"}
+
+
+async def test_bad_person_input(server):
+    w = await make_world(server)
+    async with Api(server.url, w.token("mod")) as mod:
+        path = f"/api/events/{w.event['id']}/people"
+        for body, needle in [
+            ({"name": "A", "role": "wizard"}, "role"),
+            ({"name": "A", "role": "interpreter", "interprets": ["en-ar"]}, "en-ar"),
+            ({"name": "A", "role": "participant", "interprets": ["en>ar"]}, "interpreter"),
+            ({"name": "A", "role": "participant", "timezone": "Europe/Nowhere"}, "Nowhere"),
+        ]:
+            r = await mod.call("POST", path, body)
+            assert r.status_code == 422 and needle in r.json()["detail"], r.text
+        assert len(await mod.ok("GET", path)) == 7
+
+
+async def test_session_validation(server):
+    w = await make_world(server)
+    path = f"/api/events/{w.event['id']}/sessions"
+    async with Api(server.url, w.token("mod")) as mod:
+        for body, needle in [
+            ({"title": "x", "start": "2021-08-31T16:00", "end": "2021-08-31T14:00"}, "end"),
+            ({"title": "x", "start": "2021-08-31T16:00", "end": "2021-09-02T14:00"}, "24"),
+            (
+                {
+                    "title": "x",
+                    "start": "2021-08-31T16:00",
+                    "end": "2021-08-31T17:00",
+                    "reminders_s": [-5],
+                },
+                "reminders_s",
+            ),
+            ({"title": "x", "start": "soon", "end": "2021-08-31T17:00"}, "soon"),
+        ]:
+            r = await mod.call("POST", path, body)
+            assert r.status_code == 422 and needle in r.json()["detail"], (body, r.text)
+        assert len(await mod.ok("GET", path)) == 1
+
+
+async def test_status_machine_409_names_the_current_status(server):
+    w = await make_world(server, status=None)
+    sid = w.session["id"]
+    async with Api(server.url, w.token("mod")) as mod:
+        r = await mod.call("POST", f"/api/sessions/{sid}/status", {"status": "ended"})
+        assert r.status_code == 409 and "scheduled" in r.json()["detail"]
+        assert r.json()["current"] == "scheduled"
+        await mod.ok("POST", f"/api/sessions/{sid}/status", {"status": "lobby"})
+        await mod.ok("POST", f"/api/sessions/{sid}/status", {"status": "live"})
+        r = await mod.call("POST", f"/api/sessions/{sid}/status", {"status": "lobby"})
+        assert r.status_code == 409
+        await mod.ok("POST", f"/api/sessions/{sid}/status", {"status": "ended"})
+        r = await mod.call("POST", f"/api/sessions/{sid}/status", {"status": "cancelled"})
+        assert r.status_code == 409 and "ended" in r.json()["detail"]
+        r = await mod.call("POST", f"/api/sessions/{sid}/broadcast", {"text": "late"})
+        assert r.status_code == 409
+        assert (await mod.ok("GET", f"/api/sessions/{sid}"))["status"] == "ended"
+
+
+async def test_unknown_route_and_method_are_problems(server):
+    async with Api(server.url, server.admin_token) as admin:
+        r = await admin.call("GET", "/api/nothing-here")
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+        r = await admin.call("PUT", "/api/events")
+        assert r.status_code == 405 and r.json()["detail"]
+
+
+async def test_bodies_over_one_mib_are_413(server):
+    async with Api(server.url, server.admin_token) as admin:
+        r = await admin.call("POST", "/api/events", {"title": "x" * (1024 * 1024 + 10)})
+        assert r.status_code == 413
+        assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_healthz_reports_database_and_tzdata(server):
+    async with Api(server.url, None) as anon:
+        body = await anon.ok("GET", "/healthz")
+    assert body["database"] == "ok" and body["tzdata"].startswith("20")
+
+
+async def test_remove_person_ends_their_token(server):
+    w = await make_world(server)
+    async with Api(server.url, w.token("mod")) as mod:
+        await mod.ok("DELETE", f"/api/events/{w.event['id']}/people/{w.id('p3')}", status=204)
+        people = await mod.ok("GET", f"/api/events/{w.event['id']}/people")
+        assert w.id("p3") not in {p["id"] for p in people}
+        r = await mod.call("DELETE", f"/api/events/{w.event['id']}/people/{w.id('p3')}")
+        assert r.status_code == 404
+    async with Api(server.url, w.token("p3")) as gone:
+        assert (await gone.call("GET", f"/api/events/{w.event['id']}")).status_code == 401

@@ -1,0 +1,100 @@
+"""A real ``convene serve`` process for integration tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """Starts the service, waits until /healthz answers, stops it on exit."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        env: dict[str, str],
+        *,
+        port: int | None = None,
+        admin_token: str | None = None,
+    ):
+        self.workdir = Path(workdir)
+        self.port = port or free_port()
+        self.admin_token = admin_token or secrets.token_urlsafe(24)
+        self.env = {
+            **os.environ,
+            "CONVENE_ADMIN_TOKEN": self.admin_token,
+            "CONVENE_DATA_DIR": str(self.workdir / "data"),
+            "CONVENE_LOG_FORMAT": "json",
+            "CONVENE_LOG_LEVEL": "DEBUG",
+            "CONVENE_POLL_INTERVAL_S": "0.5",
+            "CONVENE_WEBHOOK_ALLOW_PRIVATE": "1",
+            **env,
+        }
+        self.log_path = self.workdir / f"server-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not become healthy:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
