@@ -81,6 +81,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.state.convene = state
         await broker.start(hub.on_wake)
         hub.start()
+        from . import timers as timer_mod
+        from .services import automation  # noqa: F401  (registers the session timers)
+
+        state.timers = timer_mod.TimerService(state)
         tasks = [
             asyncio.create_task(
                 _every(
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 )
             ),
             asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
+            *state.timers.tasks(),
         ]
         for start in app.state.starters:
             tasks.extend(await start(state) or [])

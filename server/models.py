@@ -167,3 +167,38 @@ class EventRecord(SQLModel, table=True):
     by: str | None = Field(default=None, max_length=36)
     data: dict = _json({})
     at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Timer(SQLModel, table=True):
+    """A durable timer: the truth the alarm clock is rebuilt from.
+
+    ``(kind, target)`` is unique: setting a timer again moves it. A timer fires at
+    most once: its action and ``done_at`` are written in one fenced transaction."""
+
+    __tablename__ = "timers"
+    __table_args__ = (UniqueConstraint("kind", "target", name="uq_timers_kind_target"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    kind: str = Field(max_length=64)
+    target: str = Field(max_length=120)
+    session_id: str | None = Field(
+        default=None, foreign_key="sessions.id", max_length=36, ondelete="CASCADE", index=True
+    )
+    due_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    done_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    fired_term: int | None = None
+    late_s: float | None = None
+    payload: dict = _json({})
+
+
+class LeaderTerm(SQLModel, table=True):
+    """The fencing term of the scheduler leader: every timer's transaction checks it."""
+
+    __tablename__ = "leader_terms"
+
+    name: str = Field(primary_key=True, max_length=32)
+    term: int = 0
+    holder: str | None = Field(default=None, max_length=64)
+    since: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -22,6 +22,12 @@ class AppState:
     commands: Commands
     admin_token: str
     extra: dict = field(default_factory=dict)
+    timers: object | None = None
+
+    def wake_timers(self) -> None:
+        """After a commit that set timers: the leader re-reads them now."""
+        if self.timers is not None:
+            self.timers.wake()
 
 
 def get_state(conn: HTTPConnection) -> AppState:

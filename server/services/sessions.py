@@ -16,6 +16,7 @@ from ..events import BroadcastMessage, SessionRescheduled, SessionStatus
 from ..models import Event, Room, Session
 from ..schemas import BroadcastCreate, SessionCreate, SessionPublic, SessionUpdate
 from ..state import AppState
+from . import automation
 
 
 def time_problem(exc: TimeInputError) -> errors.Invalid:
@@ -71,8 +72,8 @@ async def create(state: AppState, caller: Caller, event_id: str, body: SessionCr
         tx.add(s)
         await tx.flush()
         tx.add(plenary)
-    for hook in state.extra.get("session_hooks", []):
-        await hook(s)
+        await automation.plan(tx, s)
+    state.wake_timers()
     return s
 
 
@@ -114,11 +115,11 @@ async def update(state: AppState, caller: Caller, session_id: str, body: Session
             if key in changes:
                 setattr(s, key, changes[key])
         tx.add(s)
+        await automation.plan(tx, s)
         return s
 
     s = await state.commands.run(session_id, work, by=caller.person_id)
-    for hook in state.extra.get("session_hooks", []):
-        await hook(s)
+    state.wake_timers()
     return s
 
 
@@ -141,11 +142,11 @@ async def change_status(
         previous, s.status = s.status, target
         tx.add(s)
         log.emit(SessionStatus(status=target, previous=previous, late_s=late_s), [el.SESSION])
+        await automation.plan(tx, s)
         return s
 
     s = await state.commands.run(session_id, work, by=caller.person_id)
-    for hook in state.extra.get("session_hooks", []):
-        await hook(s)
+    state.wake_timers()
     return s
 
 

@@ -19,3 +19,16 @@ def log_rows(server, session_id: str) -> list[tuple[int, str, dict]]:
     with psycopg.connect(url) as c:
         rows = c.execute(q.format(p="%s"), (session_id,)).fetchall()
     return [(s, t, d if isinstance(d, dict) else json.loads(d)) for s, t, d in rows]
+
+
+def query(server, sql: str, *args) -> list[tuple]:
+    """Run one read query on the server's database ({p} is the placeholder)."""
+    url = server.env["CONVENE_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[1]
+        with sqlite3.connect(path) as c:
+            return c.execute(sql.format(p="?"), args).fetchall()
+    import psycopg
+
+    with psycopg.connect(url) as c:
+        return c.execute(sql.format(p="%s"), args).fetchall()
