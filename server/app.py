@@ -22,7 +22,7 @@ from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
 from .models import Session
-from .routers import events, people, realtime, sessions
+from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
 from .services import presence
 from .settings import Settings
 from .state import AppState
@@ -129,7 +129,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.starters = []
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for r in (events.router, people.router, sessions.router, realtime.router):
+    for r in (
+        events.router,
+        people.router,
+        sessions.router,
+        breakouts.router,
+        interpretation.router,
+        time.router,
+        webhooks.router,
+        realtime.router,
+    ):
         app.include_router(r)
 
     @app.get("/healthz", tags=["operations"])

@@ -43,7 +43,7 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from .migrate import upgrade
     from .settings import Settings

@@ -18,6 +18,17 @@ from .models import Session
 T = TypeVar("T")
 Work = Callable[[AsyncSession, Session, EventLog], Awaitable[T]]
 
+# Called inside the transaction, after the work, with the events it stored (e.g. the
+# webhook outbox writes its rows here, so they commit or roll back with the events).
+BeforeCommit = Callable[[AsyncSession, Session, list], Awaitable[None]]
+BEFORE_COMMIT: list[BeforeCommit] = []
+
+
+async def before_commit(tx: AsyncSession, session: Session, log: EventLog) -> None:
+    if log.records:
+        for hook in BEFORE_COMMIT:
+            await hook(tx, session, log.records)
+
 
 class Commands:
     def __init__(self, db: Database, broker: Broker):
@@ -30,6 +41,7 @@ class Commands:
             session = await lock_session(tx, session_id)
             log = EventLog(tx, session, by)
             result = await work(tx, session, log)
+            await before_commit(tx, session, log)
         if log.records:
             await self.published(session_id, log.last_seq)
         return result

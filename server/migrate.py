@@ -22,7 +22,8 @@ def config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Feature branches of the migration tree are all applied (``heads``)."""
     command.upgrade(config(database_url), revision)
 
 

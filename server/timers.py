@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduler.alarm import AlarmClock, TimerSpec
 
 from . import errors
+from .commands import before_commit
 from .eventlog import EventLog, lock_session
 from .leader import NAME, Leadership
 from .models import LeaderTerm, Session, Timer, utcnow
@@ -183,6 +184,7 @@ class TimerService:
             else:
                 log.error("no handler for timer kind %s", spec.kind)
             if log_ is not None and log_.records:
+                await before_commit(tx, s, log_)
                 published = (s.id, log_.last_seq)
         self.fired += 1
         if published:

@@ -50,6 +50,11 @@ async def ensure_placed(
     return att
 
 
+# Features place people on join (e.g. a latecomer into the open round's room):
+# ``async (tx, session, person, attendance, log) -> None``, inside the join transaction.
+JOIN_HOOKS: list = []
+
+
 def presence_audience(room_id: str | None) -> list[str]:
     return [el.MODERATORS] + ([el.room(room_id)] if room_id else [])
 
@@ -70,6 +75,8 @@ async def join(
             )
         )
         att = await ensure_placed(tx, s, person, log)
+        for hook in JOIN_HOOKS:
+            await hook(tx, s, person, att, log)
         if already == 0:
             log.emit(
                 PresenceJoined(person_id=person.id, room_id=att.room_id),
