@@ -1,0 +1,274 @@
+"""Assignment strategies: who goes to which room when a round is planned.
+
+Each strategy is a pure function ``(members, rooms, *, floor_language) ->
+Assignment``. Only participants are assigned: moderators and observers are
+not moved, interpreters are placed by the interpretation rules. People are
+taken in person-id order so that the same input always gives the same plan.
+Whoever cannot be placed correctly is listed in ``unplaced`` with a reason,
+never put somewhere wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from .assignment_csv import parse_assignment_csv
+from .errors import invalid, not_found
+from .language_names import describe
+from .model import (
+    Assignment,
+    Member,
+    RoomSpec,
+    Strategy,
+    Unplaced,
+    index_members,
+    normalise_name,
+)
+from .room_fill import RoomFill
+
+StrategyFunction = Callable[..., Assignment]
+
+
+def participants(members: Iterable[Member]) -> list[Member]:
+    """The people strategies assign, in a stable order (by person id)."""
+    return sorted((m for m in members if m.is_participant), key=lambda m: m.person_id)
+
+
+def needed_language(member: Member, floor_language: str | None) -> str | None:
+    """The language a person needs a room to carry, or None if the floor will do."""
+    if not member.language:
+        return None
+    if floor_language and member.language.casefold() == floor_language.casefold():
+        return None
+    return member.language
+
+
+def rooms_carrying(rooms: Iterable[RoomSpec], language: str) -> list[RoomSpec]:
+    wanted = language.casefold()
+    return [room for room in rooms if any(lang.casefold() == wanted for lang in room.languages)]
+
+
+def _full_reason(rooms: Sequence[RoomSpec]) -> str:
+    return (
+        f"every room is full ({len(rooms)} rooms); raise a room's capacity "
+        "or add a room, then place them by hand"
+    )
+
+
+def _language_reason(language: str, eligible: Sequence[RoomSpec]) -> str:
+    if not eligible:
+        return (
+            f"no room carries {describe(language)}; add {language} to a room's languages "
+            "or place them by hand"
+        )
+    return (
+        f"every room that carries {describe(language)} is full; raise its capacity "
+        "or place them by hand"
+    )
+
+
+def balanced(
+    members: Iterable[Member], rooms: Sequence[RoomSpec], *, floor_language: str | None = None
+) -> Assignment:
+    """Room sizes differ by at most one (as far as capacities allow)."""
+    fill = RoomFill(rooms)
+    plan: dict[str, str] = {}
+    unplaced: list[Unplaced] = []
+    for member in participants(members):
+        room = fill.pick()
+        if room is None:
+            unplaced.append(Unplaced(member.person_id, _full_reason(rooms)))
+            continue
+        fill.put(room)
+        plan[member.person_id] = room.id
+    return Assignment(plan, unplaced)
+
+
+def language_choice(
+    member: Member, rooms: Sequence[RoomSpec], fill: RoomFill, floor_language: str | None
+) -> tuple[RoomSpec | None, str]:
+    """The by-language room for one person, or None with the reason."""
+    language = needed_language(member, floor_language)
+    if language is None:
+        return fill.pick(), _full_reason(rooms)
+    eligible = rooms_carrying(rooms, language)
+    return fill.pick(eligible), _language_reason(language, eligible)
+
+
+def by_language(
+    members: Iterable[Member], rooms: Sequence[RoomSpec], *, floor_language: str | None
+) -> Assignment:
+    """Who needs a language other than the floor's goes only where it is carried.
+
+    The most constrained people are placed first (fewest eligible rooms), then
+    floor-language people fill the rooms up to balance.
+    """
+    people = participants(members)
+
+    def eligible_count(member: Member) -> int:
+        language = needed_language(member, floor_language)
+        return len(rooms) + 1 if language is None else len(rooms_carrying(rooms, language))
+
+    people.sort(key=eligible_count)  # stable: person-id order within equal counts
+    fill = RoomFill(rooms)
+    plan: dict[str, str] = {}
+    unplaced: list[Unplaced] = []
+    for member in people:
+        room, reason = language_choice(member, rooms, fill, floor_language)
+        if room is None:
+            unplaced.append(Unplaced(member.person_id, reason))
+            continue
+        fill.put(room)
+        plan[member.person_id] = room.id
+    unplaced.sort(key=lambda item: item.person_id)
+    return Assignment(plan, unplaced)
+
+
+def _room_by_name(rooms: Iterable[RoomSpec]) -> dict[str, RoomSpec]:
+    return {normalise_name(room.name): room for room in rooms}
+
+
+def preferred_rooms(member: Member, rooms: Sequence[RoomSpec]) -> list[RoomSpec]:
+    """The member's working groups that exist as rooms, in preference order."""
+    by_name = _room_by_name(rooms)
+    found: list[RoomSpec] = []
+    for group in member.groups:
+        room = by_name.get(normalise_name(group))
+        if room is not None and room not in found:
+            found.append(room)
+    return found
+
+
+def group_choice(member: Member, rooms: Sequence[RoomSpec], fill: RoomFill) -> RoomSpec | None:
+    """First preferred room with space, else the least filled room."""
+    for room in preferred_rooms(member, rooms):
+        if fill.has_space(room):
+            return room
+    return fill.pick()
+
+
+def working_groups(
+    members: Iterable[Member], rooms: Sequence[RoomSpec], *, floor_language: str | None = None
+) -> Assignment:
+    """Registered working groups decide; first choices are served before second ones.
+
+    People with no matching group, or whose groups are all full, are then
+    balanced across the rooms.
+    """
+    people = participants(members)
+    preferences = {m.person_id: preferred_rooms(m, rooms) for m in people}
+    fill = RoomFill(rooms)
+    plan: dict[str, str] = {}
+    deepest = max((len(p) for p in preferences.values()), default=0)
+    for rank in range(deepest):
+        for member in people:
+            choices = preferences[member.person_id]
+            if member.person_id in plan or rank >= len(choices):
+                continue
+            if fill.has_space(choices[rank]):
+                fill.put(choices[rank])
+                plan[member.person_id] = choices[rank].id
+    unplaced: list[Unplaced] = []
+    for member in people:
+        if member.person_id in plan:
+            continue
+        room = fill.pick()
+        if room is None:
+            unplaced.append(Unplaced(member.person_id, _full_reason(rooms)))
+            continue
+        fill.put(room)
+        plan[member.person_id] = room.id
+    return Assignment(plan, unplaced)
+
+
+def check_plan(
+    plan: Mapping[str, str], members: Iterable[Member] | Mapping[str, Member],
+    rooms: Sequence[RoomSpec],
+) -> dict[str, str]:
+    """A moderator-given plan, checked: known participants into rooms of this round."""
+    by_id = index_members(members)
+    room_ids = {room.id for room in rooms}
+    for person_id, room_id in plan.items():
+        member = by_id.get(person_id)
+        if member is None:
+            raise not_found(f"Person {person_id} is not in this session; plan only its members.")
+        if not member.is_participant:
+            raise invalid(
+                f"{member.name or person_id} is a {member.role.value}; only participants are "
+                "planned into rooms (moderators and interpreters move with /moves)."
+            )
+        if room_id not in room_ids:
+            raise not_found(f"Room {room_id} is not a room of this round; use one of its rooms.")
+    return dict(plan)
+
+
+def manual(
+    members: Iterable[Member],
+    rooms: Sequence[RoomSpec],
+    *,
+    floor_language: str | None = None,
+    plan: Mapping[str, str] | None = None,
+) -> Assignment:
+    """The moderator assigns; until then everyone stays in the plenary."""
+    return Assignment(check_plan(plan or {}, members, rooms), [])
+
+
+def self_select(
+    members: Iterable[Member], rooms: Sequence[RoomSpec], *, floor_language: str | None = None
+) -> Assignment:
+    """Nobody is planned: participants pick a room themselves once it opens."""
+    return Assignment({}, [])
+
+
+STRATEGIES: dict[Strategy, StrategyFunction] = {
+    Strategy.BALANCED: balanced,
+    Strategy.BY_LANGUAGE: by_language,
+    Strategy.WORKING_GROUPS: working_groups,
+    Strategy.MANUAL: manual,
+    Strategy.SELF_SELECT: self_select,
+}
+
+
+def parse_strategy(name: str | Strategy) -> Strategy:
+    try:
+        return Strategy(name)
+    except ValueError:
+        choices = ", ".join(s.value for s in Strategy)
+        raise invalid(f"Unknown strategy {name!r}; use one of: {choices}.") from None
+
+
+def assign(
+    strategy: str | Strategy,
+    members: Iterable[Member],
+    rooms: Sequence[RoomSpec],
+    *,
+    floor_language: str | None,
+    plan: Mapping[str, str] | None = None,
+) -> Assignment:
+    """Run the named strategy; a ``plan`` is only accepted for ``manual``."""
+    chosen = parse_strategy(strategy)
+    if chosen is Strategy.MANUAL:
+        return manual(members, rooms, floor_language=floor_language, plan=plan)
+    if plan:
+        raise invalid(
+            f"A plan can only be given with the manual strategy, not {chosen.value}; "
+            "create the round, then edit its plan."
+        )
+    return STRATEGIES[chosen](list(members), rooms, floor_language=floor_language)
+
+
+__all__ = [
+    "STRATEGIES",
+    "assign",
+    "balanced",
+    "by_language",
+    "check_plan",
+    "group_choice",
+    "language_choice",
+    "manual",
+    "parse_assignment_csv",
+    "parse_strategy",
+    "participants",
+    "self_select",
+    "working_groups",
+]

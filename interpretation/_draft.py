@@ -1,0 +1,294 @@
+"""A mutable working copy of the state, and the one place a transition ends.
+
+Commands validate first, then change a ``Draft``; ``finish`` re-derives what
+follows from the rules (channel sets, listener fallbacks, sources, stale
+handovers) and turns the difference between before and after into events. So
+every command announces channel changes the same way, and the stored sources
+are always what ``compute_sources`` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from .events import (
+    ChannelUncovered,
+    ChannelUpdated,
+    Event,
+    HandoverCancelled,
+    ListeningChanged,
+    person,
+    persons,
+)
+from .outcome import Outcome
+from .sources import compute_sources
+from .state import (
+    Channel,
+    ChannelKey,
+    HandoverRequest,
+    ListenerSample,
+    Live,
+    OnAirSegment,
+    ResolvedHandover,
+    SessionInterpretation,
+)
+from .views import ChannelView, all_listener_counts, channel_view
+
+
+class Draft:
+    def __init__(self, state: SessionInterpretation, now: datetime) -> None:
+        self.before = state
+        self.now = now
+        self.floor_language = state.floor_language
+        self.languages = state.languages
+        self.rooms = dict(state.rooms)
+        self.channels = dict(state.channels)
+        self.interpreters = dict(state.interpreters)
+        self.members = dict(state.members)
+        self.handovers = dict(state.handovers)
+        self.resolved = dict(state.resolved)
+        self.dropouts = dict(state.dropouts)
+        self.segments = list(state.segments)
+        self.samples = list(state.samples)
+        self.handover_count = state.handover_count
+        self.settings = state.settings
+        self.cancelled: list[Event] = []
+
+    # -- building -------------------------------------------------------------
+
+    def freeze(self) -> SessionInterpretation:
+        return SessionInterpretation(
+            plenary_id=self.before.plenary_id,
+            floor_language=self.floor_language,
+            languages=self.languages,
+            rooms=self.rooms,
+            channels=self.channels,
+            interpreters=self.interpreters,
+            members=self.members,
+            handovers=self.handovers,
+            resolved=self.resolved,
+            dropouts=self.dropouts,
+            segments=tuple(self.segments),
+            samples=tuple(self.samples),
+            handover_count=self.handover_count,
+            settings=self.settings,
+        )
+
+    def room_languages(self, room_id: str) -> tuple[str, ...]:
+        room = self.rooms[room_id]
+        if room.kind == "plenary":
+            return (self.floor_language, *self.languages)
+        return (self.floor_language, *(lang for lang in self.languages if lang in room.carries))
+
+    # -- on air ---------------------------------------------------------------
+
+    def live_key_of(self, person_id: str) -> ChannelKey | None:
+        for key, channel in self.channels.items():
+            if channel.on_air == person_id:
+                return key
+        return None
+
+    def go_live(self, key: ChannelKey, person_id: str, carry: Live | None = None) -> None:
+        """Put ``person_id`` on air; ``carry`` keeps a moving interpreter's turn."""
+        assert self.channels[key].live is None and self.live_key_of(person_id) is None
+        live = Live(
+            person_id, self.now,
+            carry.turn_since if carry else self.now, carry.turns_due if carry else 0,
+        )
+        self.channels[key] = replace(self.channels[key], live=live)
+
+    def go_off(self, key: ChannelKey) -> Live | None:
+        """Take whoever is live off air, closing their accounting segment."""
+        live = self.channels[key].live
+        if live is None:
+            return None
+        if self.now > live.since:
+            self.segments.append(
+                OnAirSegment(live.person_id, key.room_id, key.language, live.since, self.now)
+            )
+        self.channels[key] = replace(self.channels[key], live=None)
+        return live
+
+    # -- handovers ------------------------------------------------------------
+
+    def new_request_id(self) -> str:
+        self.handover_count += 1
+        return f"h{self.handover_count}"
+
+    def resolve(self, request: HandoverRequest, outcome: str) -> None:
+        del self.handovers[request.key]
+        self.resolved[request.key] = ResolvedHandover(
+            request.request_id, request.to_id, outcome, self.now  # type: ignore[arg-type]
+        )
+
+    def cancel(self, request: HandoverRequest, reason: str) -> None:
+        self.resolve(request, "cancelled")
+        self.cancelled.append(HandoverCancelled(
+            request.request_id, request.room_id, request.language, request.from_id,
+            request.to_id, reason, persons(request.to_id, request.from_id),
+        ))
+
+    # -- consequences -----------------------------------------------------------
+
+    def sync_channels(self) -> None:
+        """Make the channels exactly those the rooms and event languages call for."""
+        wanted = {
+            ChannelKey(room_id, lang)
+            for room_id in self.rooms for lang in self.room_languages(room_id)
+        }
+        for key in [k for k in self.channels if k not in wanted]:
+            self.go_off(key)
+            del self.channels[key]
+        for key in sorted(wanted - self.channels.keys()):
+            self.channels[key] = Channel(key.room_id, key.language)
+
+    def fall_back_listeners(self, reason: str) -> list[Event]:
+        """Listeners whose channel does not exist where they are hear the event floor."""
+        events: list[Event] = []
+        event_languages = {self.floor_language, *self.languages}
+        for pid, member in list(self.members.items()):
+            lang = member.listening
+            if lang is None:
+                continue
+            if member.room_id is None:
+                ok = lang in event_languages
+            else:
+                ok = ChannelKey(member.room_id, lang) in self.channels
+            if not ok:
+                self.members[pid] = replace(member, listening=self.floor_language)
+                events.append(ListeningChanged(
+                    pid, member.room_id, self.floor_language, reason, lang, (person(pid),)
+                ))
+        return events
+
+    def recompute_sources(self) -> None:
+        for room_id, room in self.rooms.items():
+            langs = self.room_languages(room_id)
+            live = {}
+            for lang in langs:
+                on_air = self.channels[ChannelKey(room_id, lang)].on_air
+                if on_air is not None:
+                    live[lang] = self.interpreters[on_air]
+            sources = compute_sources(
+                room.floor_language, langs, live, pivot=self.floor_language
+            )
+            for lang, source in sources.items():
+                key = ChannelKey(room_id, lang)
+                if self.channels[key].source != source:
+                    self.channels[key] = replace(self.channels[key], source=source)
+
+    def drop_stale_handovers(self) -> None:
+        for key, request in list(self.handovers.items()):
+            channel = self.channels.get(key)
+            partner = self.members.get(request.to_id)
+            if channel is None:
+                self.cancel(request, "channel_removed")
+            elif request.reason == "request" and channel.on_air != request.from_id:
+                self.cancel(request, "requester_off_air")
+            elif request.reason == "dropout" and channel.on_air is not None:
+                self.cancel(request, "covered")
+            elif partner is None or partner.room_id != request.room_id:
+                self.cancel(request, "partner_left_room")
+        for pid, dropout in list(self.dropouts.items()):
+            channel = self.channels.get(ChannelKey(dropout.room_id, dropout.language))
+            if channel is None or channel.on_air != pid:
+                del self.dropouts[pid]
+
+
+def finish(
+    draft: Draft,
+    *,
+    uncovered_reason: str,
+    fallback_reason: str = "no_channel_in_room",
+    before: Iterable[Event] = (),
+    after: Iterable[Event] = (),
+    announce_all_uncovered: bool = False,
+    announce: Iterable[ChannelKey] = (),
+) -> Outcome:
+    """Settle the draft and describe the change as events.
+
+    Order: the command's own leading events; ``channel.updated`` for every
+    channel whose on-air person, source or booth changed, appeared or went
+    away (those someone left first); fallbacks and cancelled handovers; the
+    command's trailing events; then ``channel.uncovered`` for listened
+    channels that lost their source (every listened uncovered one with
+    ``announce_all_uncovered``, and the ``announce`` ones even unlistened).
+    """
+    draft.sync_channels()
+    fallbacks = draft.fall_back_listeners(fallback_reason)
+    draft.recompute_sources()
+    draft.drop_stale_handovers()
+    old = draft.before
+    old_counts = all_listener_counts(old)
+    new_state = draft.freeze()
+    new_counts = all_listener_counts(new_state)
+
+    updated: list[Event] = []
+    for key in old.channels:
+        if key not in new_state.channels:
+            updated.append(ChannelUpdated(key.room_id, ChannelView.removed(key.language), True))
+    for room_id in new_state.rooms:
+        for lang in new_state.room_languages(room_id):
+            key = ChannelKey(room_id, lang)
+            view = channel_view(new_state, key, new_counts)
+            if key not in old.channels or (
+                channel_view(old, key, old_counts).routing() != view.routing()
+            ):
+                updated.append(ChannelUpdated(room_id, view))
+
+    # Channels someone leaves go first: at no seq is anyone live on two channels.
+    updated.sort(key=lambda e: not _someone_left(old, e))  # type: ignore[arg-type]
+
+    forced = set(announce)
+    uncovered: list[Event] = []
+    for room_id in new_state.rooms:
+        for lang in new_state.room_languages(room_id):
+            key = ChannelKey(room_id, lang)
+            if new_state.channels[key].source is not None:
+                continue
+            listened = new_counts[key] > 0
+            was_uncovered = key in old.channels and (
+                old.channels[key].source is None and old_counts[key] > 0
+            )
+            if key in forced or (listened and (announce_all_uncovered or not was_uncovered)):
+                uncovered.append(
+                    ChannelUncovered(room_id, lang, new_counts[key], uncovered_reason)
+                )
+
+    samples = [
+        ListenerSample(draft.now, key.room_id, key.language, n)
+        for key, n in new_counts.items() if old_counts.get(key) != n
+    ] + [
+        ListenerSample(draft.now, key.room_id, key.language, 0)
+        for key, n in old_counts.items() if key not in new_counts and n
+    ]
+    if samples:
+        new_state = replace(new_state, samples=_add_samples(new_state.samples, samples))
+
+    events = [*before, *updated, *fallbacks, *draft.cancelled, *after, *uncovered]
+    return Outcome(new_state, events)
+
+
+def _someone_left(old: SessionInterpretation, event: ChannelUpdated) -> bool:
+    before = old.channels.get(ChannelKey(event.room_id, event.channel.language))
+    return before is not None and before.on_air not in (None, event.channel.on_air)
+
+
+def _add_samples(
+    existing: tuple[ListenerSample, ...], new: list[ListenerSample]
+) -> tuple[ListenerSample, ...]:
+    """Append, keeping one sample per channel per second (the last), so a thousand
+    people switching in a burst leave a few points, not a thousand."""
+    kept = list(existing)
+    for sample in new:
+        second = sample.at.replace(microsecond=0)
+        i = len(kept) - 1
+        while i >= 0 and kept[i].at.replace(microsecond=0) == second:
+            if (kept[i].room_id, kept[i].language) == (sample.room_id, sample.language):
+                del kept[i]
+                break
+            i -= 1
+        kept.append(sample)
+    return tuple(kept)

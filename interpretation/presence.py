@@ -1,0 +1,157 @@
+"""People: who they are to interpretation, where they are, whether connected.
+
+The server tells the domain when a person is created, moves room, and when
+their last connection drops or the first one returns; the domain keeps the
+room and ``online`` of each person, which handovers and booths depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from . import _lookup
+from ._draft import Draft, finish
+from .handover import requested_event
+from .languages import Interpreter, is_language_code, parse_directions
+from .outcome import Outcome
+from .state import ChannelKey, HandoverRequest, Member, PendingDropout, SessionInterpretation
+
+
+def add_person(
+    state: SessionInterpretation,
+    person_id: str,
+    now: datetime,
+    *,
+    interprets: Iterable[object] = (),
+    listening: str | None = None,
+) -> Outcome:
+    """Make a person known (or update their directions).
+
+    ``listening`` is what they hear at first: pass a participant's or
+    moderator's ``language`` (a language the event has no channel for becomes
+    the floor language); leave it ``None`` for observers and interpreters, who
+    are not listeners until they choose. A live interpreter who loses the
+    direction into their channel goes off air.
+    """
+    directions = parse_directions(interprets)
+    draft = Draft(state, now)
+    member = draft.members.get(person_id) or Member(person_id)
+    if listening is not None:
+        heard = listening if is_language_code(listening) else state.floor_language
+        if heard not in state.event_languages:
+            heard = state.floor_language
+        member = replace(member, listening=heard)
+    draft.members[person_id] = member
+    if directions:
+        draft.interpreters[person_id] = Interpreter(person_id, directions)
+    else:
+        draft.interpreters.pop(person_id, None)
+    key = draft.live_key_of(person_id)
+    if key is not None and not any(d.target == key.language for d in directions):
+        draft.go_off(key)
+    return finish(draft, uncovered_reason="left_booth")
+
+
+def move_person(
+    state: SessionInterpretation, person_id: str, room_id: str, now: datetime
+) -> Outcome:
+    """The server moved a person (also their first join). A live interpreter goes
+    off air in the room they leave; a listener keeps their language if the new
+    room has that channel, else hears the floor language (``listening.changed``
+    with ``fallback_reason``). Booths of both rooms change with interpreters."""
+    member = _lookup.member(state, person_id)
+    _lookup.room_exists(state, room_id)
+    if member.room_id == room_id:
+        return Outcome(state, [])
+    draft = Draft(state, now)
+    key = draft.live_key_of(person_id)
+    if key is not None:
+        draft.go_off(key)
+    draft.members[person_id] = replace(member, room_id=room_id)
+    return finish(draft, uncovered_reason="interpreter_left_room")
+
+
+def connection_changed(
+    state: SessionInterpretation, person_id: str, online: bool, now: datetime
+) -> Outcome:
+    """The person's first connection opened or last one closed.
+
+    A live interpreter who drops stays on air for ``dropout_grace_s``; the
+    pending dropout (see ``timers.pending_timers``) fires ``dropout_due`` then,
+    unless they come back first.
+    """
+    member = _lookup.member(state, person_id)
+    if member.online == online:
+        return Outcome(state, [])
+    draft = Draft(state, now)
+    draft.members[person_id] = replace(member, online=online)
+    key = draft.live_key_of(person_id)
+    if online:
+        draft.dropouts.pop(person_id, None)
+    elif key is not None:
+        due = now + timedelta(seconds=state.settings.dropout_grace_s)
+        draft.dropouts[person_id] = PendingDropout(person_id, key.room_id, key.language, due)
+    return finish(draft, uncovered_reason="dropout")
+
+
+def dropout_due(
+    state: SessionInterpretation,
+    person_id: str,
+    due: datetime,
+    now: datetime,
+    timeout_s: float | None = None,
+) -> Outcome:
+    """The grace of a dropped live interpreter is over (idempotent timer).
+
+    They go off air; the moderators get ``channel.uncovered`` (listened or not);
+    a connected partner in the room, if any, is asked to take over
+    (``handover.requested`` with reason ``dropout``, which they accept like any
+    handover).
+    """
+    pending = state.dropouts.get(person_id)
+    if pending is None or pending.due != due or now < due:
+        return Outcome(state, [])
+    key = ChannelKey(pending.room_id, pending.language)
+    draft = Draft(state, now)
+    del draft.dropouts[person_id]
+    draft.go_off(key)
+    after = []
+    partner = choose_partner(state, key, exclude=person_id)
+    if partner is not None:
+        timeout = state.settings.handover_timeout_s if timeout_s is None else timeout_s
+        request = HandoverRequest(
+            draft.new_request_id(), key.room_id, key.language, person_id, partner, now,
+            now + timedelta(seconds=timeout), reason="dropout",
+        )
+        old = draft.handovers.get(key)
+        if old is not None:
+            draft.cancel(old, "superseded")
+        draft.handovers[key] = request
+        after.append(requested_event(request))
+    return finish(draft, uncovered_reason="interpreter_dropout", after=after, announce=[key])
+
+
+def choose_partner(
+    state: SessionInterpretation,
+    key: ChannelKey,
+    exclude: str | None = None,
+    *,
+    online_only: bool = True,
+) -> str | None:
+    """A booth partner in the room who is not live anywhere: connected ones first,
+    then those who interpret the room's floor directly, then by id."""
+    floor = state.rooms[key.room_id].floor_language
+    live = {ch.on_air for ch in state.channels.values() if ch.on_air}
+    candidates = [
+        pid for pid, interpreter in state.interpreters.items()
+        if pid != exclude and pid not in live and interpreter.works_into(key.language)
+        and state.members[pid].room_id == key.room_id
+        and (state.members[pid].online or not online_only)
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda pid: (
+        not state.members[pid].online, not state.interpreters[pid].can(floor, key.language), pid,
+    ))

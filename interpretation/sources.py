@@ -1,0 +1,79 @@
+"""Where each channel's audio comes from: the one routing rule of a room.
+
+A media server follows these sources. ``compute_sources`` is the only place the
+rule lives; every transition stores its result, and the tests check that the
+stored sources always equal a fresh computation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from .languages import Interpreter
+
+SourceKind = Literal["floor", "interpreter", "relay"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """``floor``: the room itself; ``interpreter``: the live interpreter hears the
+    floor in ``language``; ``relay``: they hear the channel ``language`` (pivot)."""
+
+    kind: SourceKind
+    language: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "language": self.language}
+
+
+def compute_sources(
+    floor_language: str,
+    channels: Iterable[str],
+    live: Mapping[str, Interpreter],
+    *,
+    pivot: str | None = None,
+) -> dict[str, Source | None]:
+    """Source of every channel of one room.
+
+    - the channel of the language spoken on the floor carries the floor;
+    - a channel whose live interpreter has ``floor>lang`` interprets directly;
+    - otherwise it relays from a covered channel whose language the live
+      interpreter hears (``other>lang``), preferring ``pivot`` (the event's
+      floor-language channel, which carries the retour), then the shortest
+      chain, then the alphabetically first language;
+    - otherwise ``None``: the channel is uncovered.
+    """
+    languages = list(dict.fromkeys(channels))
+    sources: dict[str, Source | None] = dict.fromkeys(languages)
+    hops: dict[str, int] = {}
+    if floor_language in sources:
+        sources[floor_language] = Source("floor", floor_language)
+        hops[floor_language] = 0
+    for language in languages:
+        interpreter = live.get(language)
+        if language == floor_language or interpreter is None:
+            continue
+        if interpreter.can(floor_language, language):
+            sources[language] = Source("interpreter", floor_language)
+            hops[language] = 1
+    # Relays, one chain length at a time so that a channel takes the shortest chain.
+    while True:
+        found: dict[str, Source] = {}
+        for language in languages:
+            interpreter = live.get(language)
+            if sources[language] is not None or interpreter is None:
+                continue
+            heard = [
+                other for other in hops
+                if other != language and interpreter.can(other, language)
+            ]
+            if heard:
+                best = min(heard, key=lambda other: (other != pivot, hops[other], other))
+                found[language] = Source("relay", best)
+        if not found:
+            return sources
+        for language, source in found.items():
+            sources[language] = source
+            hops[language] = hops[source.language] + 1
