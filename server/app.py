@@ -82,7 +82,13 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         await broker.start(hub.on_wake)
         hub.start()
         from . import timers as timer_mod
+        from .gateway import snapshot_breakouts  # noqa: F401  (adds its snapshot part)
         from .services import automation  # noqa: F401  (registers the session timers)
+        from .services import breakouts as breakout_service
+        from .services import presence as presence_service
+
+        if breakout_service.place_latecomer not in presence_service.JOIN_HOOKS:
+            presence_service.JOIN_HOOKS.append(breakout_service.place_latecomer)
 
         state.timers = timer_mod.TimerService(state)
         tasks = [

@@ -174,10 +174,15 @@ class Demo:
 
 
 def admin_token_from_file() -> str:
+    from pydantic import ValidationError
+
     from .admin_token import token_path
     from .settings import Settings
 
-    path: Path = token_path(Settings())
+    try:
+        path: Path = token_path(Settings())
+    except ValidationError as exc:
+        raise DemoError(f"invalid CONVENE_* setting: {exc.errors()[0]['msg']}") from None
     try:
         token = path.read_text().strip()
     except OSError:

@@ -14,10 +14,12 @@ import orjson
 
 _TOKEN_RE = re.compile(r"((?:token|access_token|calendar_token)=)[^&\s\"']+", re.I)
 _BEARER_RE = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+_FEED_RE = re.compile(r"(/api/calendar/)[^/\s.\"']+")
 
 
 def redact(text: str) -> str:
-    return _BEARER_RE.sub(r"\1[redacted]", _TOKEN_RE.sub(r"\1[redacted]", text))
+    text = _TOKEN_RE.sub(r"\1[redacted]", text)
+    return _FEED_RE.sub(r"\1[redacted]", _BEARER_RE.sub(r"\1[redacted]", text))
 
 
 class RedactTokens(logging.Filter):

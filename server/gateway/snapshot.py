@@ -24,6 +24,14 @@ async def online_people(tx: AsyncSession, session_id: str, now: dt.datetime) -> 
     return set(rows.all())
 
 
+def default_listening(person, event) -> str:
+    """Until they choose, people hear their own language if the event carries it."""
+    langs = {event.floor_language, *event.interpretation_languages}
+    if person is not None and person.language in langs:
+        return person.language
+    return event.floor_language
+
+
 def room_view(room: Room, members: list[str], online: set[str], show: bool, large: int) -> dict:
     view: dict[str, Any] = {
         "id": room.id,
@@ -41,7 +49,9 @@ def room_view(room: Room, members: list[str], online: set[str], show: bool, larg
     return view
 
 
-async def build(tx: AsyncSession, session_id: str, caller: Caller, large_room: int) -> dict:
+async def build(
+    tx: AsyncSession, session_id: str, caller: Caller, large_room: int, ws_base: str = ""
+) -> dict:
     now = utcnow()
     s = await tx.get(Session, session_id)
     event = await tx.get(Event, s.event_id)
@@ -61,7 +71,11 @@ async def build(tx: AsyncSession, session_id: str, caller: Caller, large_room: i
     my_room = mine.room_id if mine else None
     staff = caller.is_staff
     data: dict[str, Any] = {
-        "session": dump(SessionPublic.model_validate(s)),
+        "session": dump(
+            SessionPublic.model_validate(s).model_copy(
+                update={"ws_url": f"{ws_base}/ws/sessions/{s.id}" if ws_base else None}
+            )
+        ),
         "event": {
             "id": event.id,
             "title": event.title,
@@ -74,7 +88,8 @@ async def build(tx: AsyncSession, session_id: str, caller: Caller, large_room: i
             "person_id": caller.person_id,
             "role": caller.role,
             "room_id": my_room,
-            "listening": (mine.listening if mine else None) or event.floor_language,
+            "listening": (mine.listening if mine else None)
+            or default_listening(caller.person, event),
         },
         "rooms": [
             room_view(r, members[r.id], online, staff or r.id == my_room, large_room) for r in rooms

@@ -144,7 +144,13 @@ async def session_socket(ws: WebSocket, session_id: str):
             first = None
         else:
             async with state.db.read() as tx:
-                snap = await snapshot.build(tx, session_id, caller, state.settings.large_room)
+                snap = await snapshot.build(
+                    tx,
+                    session_id,
+                    caller,
+                    state.settings.large_room,
+                    state.settings.public_url.replace("http", "ws", 1).rstrip("/"),
+                )
             cursor = snap.pop("seq")
             room, listening = snap["you"]["room_id"], snap["you"]["listening"]
             first = encode(
@@ -164,6 +170,7 @@ async def session_socket(ws: WebSocket, session_id: str):
         conn.start()
         feed = state.hub.feed(session_id, cursor)
         await feed.attach(conn, cursor)
+        feed.wake()  # events stored before this feed existed (e.g. our own join) go out now
         await _receive(state, ws, conn)
     except WebSocketDisconnect:
         pass

@@ -102,6 +102,8 @@ async def ws_connect(
         open_timeout=10,
         max_size=max_size,
         ping_interval=None,
+        max_queue=None,  # tests read at their own pace; never pause the socket
+        close_timeout=3,
     )
     return WS(conn)
 

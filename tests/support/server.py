@@ -39,7 +39,7 @@ class ServerProcess:
             "CONVENE_ADMIN_TOKEN": self.admin_token,
             "CONVENE_DATA_DIR": str(self.workdir / "data"),
             "CONVENE_LOG_FORMAT": "json",
-            "CONVENE_LOG_LEVEL": "DEBUG",
+            "CONVENE_LOG_LEVEL": "INFO",
             "CONVENE_POLL_INTERVAL_S": "0.5",
             "CONVENE_WEBHOOK_ALLOW_PRIVATE": "1",
             **env,

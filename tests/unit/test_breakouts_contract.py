@@ -37,7 +37,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "breakouts"
 SCHEMAS: dict[str, set[str]] = {
     "room.moved": {"person_id", "from_room", "to_room"},
     "breakout.created": {
-        "round_id", "rooms", "strategy", "plan", "unplaced", "duration_s", "countdown_s",
+        "round_id",
+        "rooms",
+        "strategy",
+        "plan",
+        "unplaced",
+        "duration_s",
+        "countdown_s",
         "allow_return",
     },
     "breakout.planned": {"round_id", "changes", "unplaced"},
@@ -66,14 +72,14 @@ AUDIENCES = {
 def every_kind_of_event() -> list:
     members = kickoff_members()
     events = []
-    round_ = make_round("by_language", duration_s=600,
-                        rooms=[RoomDraft("A", ("ar",)), RoomDraft("B")])
+    round_ = make_round(
+        "by_language", duration_s=600, rooms=[RoomDraft("A", ("ar",)), RoomDraft("B")]
+    )
     events += cancel_round(round_, now=NOW)[1]
     other = next(r.id for r in round_.rooms if r.id != round_.plan["p01"])
     round_, more = plan_move(round_, "p01", other, members)
     events += more
-    round_, placement, more = open_round(round_, everyone_in_plenary(), plenary_id=PLENARY,
-                                         now=NOW)
+    round_, placement, more = open_round(round_, everyone_in_plenary(), plenary_id=PLENARY, now=NOW)
     events += more
     round_, more = extend_round(round_, 60, now=NOW)
     events += more
@@ -86,10 +92,12 @@ def every_kind_of_event() -> list:
     round_, placement, more = finish_close(round_, placement, plenary_id=PLENARY, now=NOW)
     events += more
     events += recreate_round(round_, "round-2", now=NOW)[1]
-    opened, placement, _ = open_round(make_round("by_language", rooms=[RoomDraft("A")]),
-                                      Placement(), plenary_id=PLENARY, now=NOW)
-    events += join_late(opened, Member("late", language="ar"), placement, members,
-                        plenary_id=PLENARY)[1]
+    opened, placement, _ = open_round(
+        make_round("by_language", rooms=[RoomDraft("A")]), Placement(), plenary_id=PLENARY, now=NOW
+    )
+    events += join_late(
+        opened, Member("late", language="ar"), placement, members, plenary_id=PLENARY
+    )[1]
     return events
 
 
@@ -109,14 +117,19 @@ def test_every_event_type_is_emitted_and_matches_its_schema() -> None:
 def test_room_moved_reaches_the_person_the_moderators_and_both_rooms() -> None:
     moved = next(e for e in every_kind_of_event() if e.type == "room.moved")
     assert set(moved.audience) == {
-        f"person:{moved.person_id}", "moderators", f"room:{moved.from_room}",
+        f"person:{moved.person_id}",
+        "moderators",
+        f"room:{moved.from_room}",
         f"room:{moved.to_room}",
     }
 
 
 def test_error_kinds_map_to_http_statuses() -> None:
     assert {kind.value: status for kind, status in HTTP_STATUS.items()} == {
-        "invalid": 422, "not_found": 404, "forbidden": 403, "conflict": 409,
+        "invalid": 422,
+        "not_found": 404,
+        "forbidden": 403,
+        "conflict": 409,
     }
     error = BreakoutError("conflict", "Round r is open; close it first.")
     assert error.kind is ErrorKind.CONFLICT and error.status == 409 and str(error) == error.detail

@@ -45,8 +45,9 @@ def test_a_latecomer_needing_arabic_goes_to_the_emptier_arabic_room() -> None:
 def test_join_late_moves_them_and_moderators_see_it() -> None:
     round_, placement = opened("balanced")
     late = Member("p50")
-    placement, [event] = join_late(round_, late, placement, {**by_id(), "p50": late},
-                                   plenary_id=PLENARY)
+    placement, [event] = join_late(
+        round_, late, placement, {**by_id(), "p50": late}, plenary_id=PLENARY
+    )
     assert placement["p50"] == event.to_room != PLENARY
     assert check_event(event)["from_room"] == PLENARY and "moderators" in event.audience
 
@@ -70,8 +71,7 @@ def test_working_group_latecomers_get_their_group() -> None:
 def test_manual_and_self_select_latecomers_stay_in_the_plenary() -> None:
     for strategy in ("manual", "self_select"):
         round_, placement = opened(strategy)
-        placement, events = join_late(round_, Member("p50"), placement, by_id(),
-                                      plenary_id=PLENARY)
+        placement, events = join_late(round_, Member("p50"), placement, by_id(), plenary_id=PLENARY)
         assert placement["p50"] == PLENARY and events == []
 
 
@@ -80,7 +80,8 @@ def test_reconnecting_keeps_the_plenary_someone_returned_to() -> None:
     members = by_id()
     placement, _ = move(placement, round_, members["p01"], "p01", PLENARY, PLENARY)
     assert join_late(round_, members["p01"], placement, members, plenary_id=PLENARY) == (
-        placement, []
+        placement,
+        [],
     )
 
 

@@ -114,7 +114,7 @@ def test_csv_without_a_usable_header_or_rows_is_one_error_on_line_one(
 
 def test_csv_line_numbers_count_quoted_line_breaks() -> None:
     text = (
-        'email,room,note\n'
+        "email,room,note\n"
         'nobody@example.org,Digital divide,"joins late,\nneeds the link"\n'
         "ghost@example.org,Digital divide,\n"
     )

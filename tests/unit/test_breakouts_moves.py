@@ -37,8 +37,11 @@ def test_a_moderator_moves_anyone_anywhere_in_the_session() -> None:
     target = next(r.id for r in round_.rooms if r.id != placement["p01"])
     placement, [event] = move(placement, round_, MODERATOR, "p01", target, PLENARY)
     assert placement["p01"] == target
-    assert check_event(event) == {"person_id": "p01", "from_room": round_.plan["p01"],
-                                  "to_room": target}
+    assert check_event(event) == {
+        "person_id": "p01",
+        "from_room": round_.plan["p01"],
+        "to_room": target,
+    }
     placement, _ = move(placement, round_, MODERATOR, "p01", PLENARY, PLENARY)
     placement, _ = move(placement, round_, MODERATOR, "s01", target, PLENARY)  # joins a room
     assert placement["p01"] == PLENARY and placement["s01"] == target
@@ -46,9 +49,7 @@ def test_a_moderator_moves_anyone_anywhere_in_the_session() -> None:
 
 def test_moving_to_the_room_one_is_in_is_a_no_op() -> None:
     round_, placement = opened()
-    assert move(placement, round_, PARTICIPANT, "p01", placement["p01"], PLENARY) == (
-        placement, []
-    )
+    assert move(placement, round_, PARTICIPANT, "p01", placement["p01"], PLENARY) == (placement, [])
 
 
 def test_a_participant_returns_to_the_plenary_when_the_round_allows() -> None:
@@ -106,8 +107,7 @@ def test_a_member_who_never_joined_can_be_sent_ahead_by_a_moderator() -> None:
     newcomer = Member("p99")
     members = {**MEMBERS, "p99": newcomer}
     target = round_.rooms[0].id
-    placement, [event] = move(placement, round_, MODERATOR, "p99", target, PLENARY,
-                              members=members)
+    placement, [event] = move(placement, round_, MODERATOR, "p99", target, PLENARY, members=members)
     assert placement["p99"] == target and event.from_room == PLENARY
 
 

@@ -45,9 +45,16 @@ LATER = NOW + timedelta(minutes=30)
 
 def test_count_makes_numbered_rooms_and_a_moderator_only_created_event() -> None:
     round_, [event] = create_round(
-        round_id="round-1", session_id=SESSION_ID, strategy="balanced",
-        members=kickoff_members(), event_languages=EVENT_LANGUAGES, floor_language=FLOOR,
-        now=NOW, count=3, duration_s=900, new_room_id=id_factory("r"),
+        round_id="round-1",
+        session_id=SESSION_ID,
+        strategy="balanced",
+        members=kickoff_members(),
+        event_languages=EVENT_LANGUAGES,
+        floor_language=FLOOR,
+        now=NOW,
+        count=3,
+        duration_s=900,
+        new_room_id=id_factory("r"),
     )
     assert [room.name for room in round_.rooms] == ["Room 1", "Room 2", "Room 3"]
     assert round_.status is RoundStatus.PLANNED and round_.countdown_s == 60
@@ -55,7 +62,11 @@ def test_count_makes_numbered_rooms_and_a_moderator_only_created_event() -> None
     assert event.type == "breakout.created" and event.audience == ("moderators",)
     data = check_event(event)
     assert data["rooms"][0] == {
-        "id": "r1", "name": "Room 1", "kind": "breakout", "languages": [], "capacity": None,
+        "id": "r1",
+        "name": "Room 1",
+        "kind": "breakout",
+        "languages": [],
+        "capacity": None,
     }
     assert data["strategy"] == "balanced" and data["unplaced"] == []
     assert len(data["plan"]) == 38
@@ -92,17 +103,20 @@ def test_room_names_are_trimmed_and_languages_take_the_event_spelling() -> None:
         ({"count": 2, "strategy": "random"}, "Unknown strategy"),
     ],
 )
-def test_bad_creation_requests_are_invalid_with_a_helpful_detail(
-    options: dict, words: str
-) -> None:
+def test_bad_creation_requests_are_invalid_with_a_helpful_detail(options: dict, words: str) -> None:
     strategy = options.pop("strategy", "balanced")
     if "count" not in options and "rooms" not in options:
         options["count"] = 2
     with pytest.raises(BreakoutError) as caught:
         create_round(
-            round_id="round-1", session_id=SESSION_ID, strategy=strategy,
-            members=kickoff_members(), event_languages=EVENT_LANGUAGES, floor_language=FLOOR,
-            now=NOW, **options,
+            round_id="round-1",
+            session_id=SESSION_ID,
+            strategy=strategy,
+            members=kickoff_members(),
+            event_languages=EVENT_LANGUAGES,
+            floor_language=FLOOR,
+            now=NOW,
+            **options,
         )
     assert caught.value.kind is ErrorKind.INVALID and caught.value.status == 422
     assert words in caught.value.detail
@@ -206,7 +220,10 @@ def test_open_moves_every_planned_member_online_or_not_in_one_step() -> None:
     assert all(placement[pid] == PLENARY for pid in staff)
     first = moves[0]
     assert set(first.audience) == {
-        f"person:{first.person_id}", "moderators", f"room:{PLENARY}", f"room:{first.to_room}"
+        f"person:{first.person_id}",
+        "moderators",
+        f"room:{PLENARY}",
+        f"room:{first.to_room}",
     }
 
 
@@ -220,17 +237,28 @@ def test_a_second_open_round_in_the_session_is_a_conflict() -> None:
     first = round_in(RoundStatus.OPEN)
     second = make_round(round_id="round-2", new_room_id=id_factory("x"))
     with pytest.raises(BreakoutError) as caught:
-        open_round(second, everyone_in_plenary(), plenary_id=PLENARY, now=NOW,
-                   session_rounds=[first, second])
+        open_round(
+            second,
+            everyone_in_plenary(),
+            plenary_id=PLENARY,
+            now=NOW,
+            session_rounds=[first, second],
+        )
     assert caught.value.kind is ErrorKind.CONFLICT and first.id in caught.value.detail
     closing = round_in(RoundStatus.CLOSING)
     with pytest.raises(BreakoutError):
-        open_round(second, everyone_in_plenary(), plenary_id=PLENARY, now=NOW,
-                   session_rounds=[closing])
+        open_round(
+            second, everyone_in_plenary(), plenary_id=PLENARY, now=NOW, session_rounds=[closing]
+        )
     other_session = replace(first, session_id="session-2")
     closed = round_in(RoundStatus.CLOSED)
-    opened, _, _ = open_round(second, everyone_in_plenary(), plenary_id=PLENARY, now=NOW,
-                              session_rounds=[other_session, closed])
+    opened, _, _ = open_round(
+        second,
+        everyone_in_plenary(),
+        plenary_id=PLENARY,
+        now=NOW,
+        session_rounds=[other_session, closed],
+    )
     assert opened.status is RoundStatus.OPEN
 
 
@@ -303,7 +331,9 @@ def test_timers_fire_once_and_stale_firings_do_nothing() -> None:
     assert [e.type for e in events] == ["breakout.closing"]
     # firing twice does nothing
     assert fire_timer(closing, placement, end, plenary_id=PLENARY, now=due) == (
-        closing, placement, []
+        closing,
+        placement,
+        [],
     )
     finish = pending_timer(closing)
     assert finish.kind is TimerKind.FINISH and finish.due == due + timedelta(seconds=60)

@@ -76,8 +76,9 @@ def test_every_strategy_has_a_function_and_unknown_names_are_invalid() -> None:
 
 def test_a_plan_is_only_accepted_for_manual_rounds() -> None:
     with pytest.raises(BreakoutError) as caught:
-        assign("balanced", [Member("p")], [RoomSpec("r", "R")], floor_language=FLOOR,
-               plan={"p": "r"})
+        assign(
+            "balanced", [Member("p")], [RoomSpec("r", "R")], floor_language=FLOOR, plan={"p": "r"}
+        )
     assert caught.value.kind is ErrorKind.INVALID
 
 

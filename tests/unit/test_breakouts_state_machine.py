@@ -139,10 +139,18 @@ class BreakoutSession(RuleBasedStateMachine):
             rooms = [RoomDraft(d.name, d.languages, capacity) for d in kickoff_rooms()]
         number = next(self.ids)
         round_, events = create_round(
-            round_id=f"round-{number}", session_id=SESSION_ID, strategy=strategy,
-            members=list(self.members.values()), event_languages=EVENT_LANGUAGES,
-            floor_language=FLOOR, now=self.now, count=count, rooms=rooms,
-            duration_s=duration_s, countdown_s=countdown_s, allow_return=allow_return,
+            round_id=f"round-{number}",
+            session_id=SESSION_ID,
+            strategy=strategy,
+            members=list(self.members.values()),
+            event_languages=EVENT_LANGUAGES,
+            floor_language=FLOOR,
+            now=self.now,
+            count=count,
+            rooms=rooms,
+            duration_s=duration_s,
+            countdown_s=countdown_s,
+            allow_return=allow_return,
             new_room_id=lambda: f"room-{number}-{next(self.ids)}",
         )
         self.apply_events(self.placement, events)
@@ -181,7 +189,11 @@ class BreakoutSession(RuleBasedStateMachine):
         was_active = self.active()
         before = self.placement
         result = self.attempt(
-            open_round, round_, before, plenary_id=PLENARY, now=self.now,
+            open_round,
+            round_,
+            before,
+            plenary_id=PLENARY,
+            now=self.now,
             session_rounds=self.rounds,
         )
         if result is None:
@@ -206,7 +218,13 @@ class BreakoutSession(RuleBasedStateMachine):
         before = self.placement
         active = self.active()
         result = self.attempt(
-            move, before, active, self.members[actor], person, to_room, PLENARY,
+            move,
+            before,
+            active,
+            self.members[actor],
+            person,
+            to_room,
+            PLENARY,
             members=self.members,
         )
         if result is None:
@@ -292,7 +310,9 @@ class BreakoutSession(RuleBasedStateMachine):
         old = next(r for r in self.rounds if r.status is RoundStatus.CLOSED)
         number = next(self.ids)
         new, events = recreate_round(
-            old, f"round-{number}", now=self.now,
+            old,
+            f"round-{number}",
+            now=self.now,
             new_room_id=lambda: f"room-{number}-{next(self.ids)}",
         )
         self.apply_events(self.placement, events)
@@ -310,9 +330,7 @@ class BreakoutSession(RuleBasedStateMachine):
                 self.placement = before.moved({person: PLENARY})
                 self.simulate_presence(person)
             return
-        self.placement, events = join_late(
-            active, member, before, self.members, plenary_id=PLENARY
-        )
+        self.placement, events = join_late(active, member, before, self.members, plenary_id=PLENARY)
         if person not in before:
             self.simulate_presence(person)
             before = before.moved({person: PLENARY})

@@ -36,7 +36,11 @@ def test_turn_due_names_the_partner_and_repeats_next_turn():
     state = go_on_air(kickoff(), "R1", P, "ru", T0).state
     state, (event,) = turn_due(state, at(30))
     assert event.data() == {
-        "room_id": P, "language": "ru", "person_id": "R1", "partner_id": "R2", "on_air_s": 1800,
+        "room_id": P,
+        "language": "ru",
+        "person_id": "R1",
+        "partner_id": "R2",
+        "on_air_s": 1800,
     }
     assert event.audience == ("person:R1", "person:R2")
     assert turn_due(state, at(59)).events == []
@@ -70,11 +74,13 @@ def test_on_air_seconds_and_report():
         {"person_id": "A2", "minutes": {"ar": 3.0}, "total_minutes": 3.0},
     ]
     assert [(s["person_id"], s["start"], s["end"]) for s in body["on_air"]] == [
-        ("A1", T0, at(12)), ("A2", at(12), at(15)),
+        ("A1", T0, at(12)),
+        ("A2", at(12), at(15)),
     ]
     ar = next(c for c in body["listeners"] if c["room_id"] == P and c["language"] == "ar")
     assert [(p["at"], p["listeners"]) for p in ar["samples"]] == [
-        (T0, 1), (at(13), 2),
+        (T0, 1),
+        (at(13), 2),
     ]
 
 

@@ -33,8 +33,15 @@ CHANNEL_KEYS = {"language", "on_air", "source", "listeners", "booth"}
 SCHEMAS: dict[str, set[str]] = {
     "channel.updated": {"room_id", "channel", "removed"},
     "floor.language": {"room_id", "language", "previous"},
-    "handover.requested": {"request_id", "room_id", "language", "from", "to", "expires_at",
-                           "reason"},
+    "handover.requested": {
+        "request_id",
+        "room_id",
+        "language",
+        "from",
+        "to",
+        "expires_at",
+        "reason",
+    },
     "handover.completed": {"request_id", "room_id", "language", "from", "to"},
     "handover.expired": {"request_id", "room_id", "language", "from", "to"},
     "handover.cancelled": {"request_id", "room_id", "language", "from", "to", "reason"},
@@ -44,9 +51,7 @@ SCHEMAS: dict[str, set[str]] = {
     "turn.due": {"room_id", "language", "person_id", "partner_id", "on_air_s"},
 }
 OPTIONAL = {"listening.changed": {"fallback_reason", "requested"}}
-AUDIENCE = re.compile(
-    r"^(session|moderators|room:[^:]+|person:[^:]+|channel:[^:]+:[a-z]{2})$"
-)
+AUDIENCE = re.compile(r"^(session|moderators|room:[^:]+|person:[^:]+|channel:[^:]+:[a-z]{2})$")
 
 
 def story():
@@ -96,16 +101,20 @@ def test_every_event_matches_its_schema_and_audience():
     assert {e.type for e in events} == set(EVENT_TYPES)
     for event in events:
         data = event.data()
-        assert SCHEMAS[event.type] <= set(data) <= SCHEMAS[event.type] | OPTIONAL.get(
-            event.type, set()
+        assert (
+            SCHEMAS[event.type]
+            <= set(data)
+            <= SCHEMAS[event.type] | OPTIONAL.get(event.type, set())
         ), event.type
         json.dumps(data, default=check_value)
         assert event.audience and all(AUDIENCE.match(a) for a in event.audience), event
         if event.type == "channel.updated":
             assert set(data["channel"]) == CHANNEL_KEYS
         if event.type in ("handover.requested",):
-            assert "session" not in event.audience and "moderators" not in event.audience or (
-                data["reason"] == "dropout"
+            assert (
+                "session" not in event.audience
+                and "moderators" not in event.audience
+                or (data["reason"] == "dropout")
             )
 
 

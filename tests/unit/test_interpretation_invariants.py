@@ -104,10 +104,15 @@ class Interpretation(RuleBasedStateMachine):
             assert to_dict(self.state) == before, "a rejected command changed the state"
             return
         counts = all_listener_counts(self.state)
-        watched = {
-            key for key, ch in self.state.channels.items()
-            if counts[key] > 0 and ch.source is not None
-        } if isinstance(command, AcceptHandover) else set()
+        watched = (
+            {
+                key
+                for key, ch in self.state.channels.items()
+                if counts[key] > 0 and ch.source is not None
+            }
+            if isinstance(command, AcceptHandover)
+            else set()
+        )
         for event in outcome.events:
             self.apply_to_client(event)
             for key in watched:
@@ -142,8 +147,12 @@ class Interpretation(RuleBasedStateMachine):
     def tick(self, seconds):
         self.now += timedelta(seconds=seconds)
 
-    @rule(pid=st.sampled_from(PEOPLE), lang=st.sampled_from(LANGS), here=st.booleans(),
-          room=st.sampled_from(ROOMS))
+    @rule(
+        pid=st.sampled_from(PEOPLE),
+        lang=st.sampled_from(LANGS),
+        here=st.booleans(),
+        room=st.sampled_from(ROOMS),
+    )
     def on_air(self, pid, lang, here, room):
         self.do(GoOnAir(pid, self.room_of(pid) if here else room, lang))
 
@@ -155,8 +164,7 @@ class Interpretation(RuleBasedStateMachine):
     def request(self, pid, to, lang):
         self.do(RequestHandover(pid, to, self.room_of(pid), lang))
 
-    @rule(pid=st.sampled_from(PEOPLE), lang=st.sampled_from(LANGS),
-          delay=st.integers(0, 40))
+    @rule(pid=st.sampled_from(PEOPLE), lang=st.sampled_from(LANGS), delay=st.integers(0, 40))
     def accept(self, pid, lang, delay):
         self.now += timedelta(seconds=delay)
         self.do(AcceptHandover(pid, self.room_of(pid), lang))
@@ -164,22 +172,22 @@ class Interpretation(RuleBasedStateMachine):
     @rule(data=st.data())
     def accept_pending(self, data):
         if self.state.handovers:
-            request = data.draw(st.sampled_from(sorted(self.state.handovers.values(),
-                                                       key=lambda r: r.request_id)))
+            request = data.draw(
+                st.sampled_from(sorted(self.state.handovers.values(), key=lambda r: r.request_id))
+            )
             self.do(AcceptHandover(request.to_id, request.room_id, request.language))
 
     # Rules aimed at what is possible now, so that handovers really happen.
 
     def live_channels(self):
-        return sorted(
-            (ch for ch in self.state.channels.values() if ch.on_air), key=lambda c: c.key
-        )
+        return sorted((ch for ch in self.state.channels.values() if ch.on_air), key=lambda c: c.key)
 
     @rule(data=st.data())
     def booth_member_on_air(self, data):
         key = data.draw(st.sampled_from(sorted(self.state.channels)))
         booth = sorted(
-            pid for pid, i in self.state.interpreters.items()
+            pid
+            for pid, i in self.state.interpreters.items()
             if i.works_into(key.language) and self.state.members[pid].room_id == key.room_id
         )
         if booth:
@@ -196,7 +204,8 @@ class Interpretation(RuleBasedStateMachine):
         if live := self.live_channels():
             ch = data.draw(st.sampled_from(live))
             partners = sorted(
-                pid for pid, i in self.state.interpreters.items()
+                pid
+                for pid, i in self.state.interpreters.items()
                 if i.works_into(ch.language) and pid != ch.on_air
             ) or sorted(INTERPRETERS)
             to = data.draw(st.sampled_from(partners))
@@ -240,9 +249,11 @@ class Interpretation(RuleBasedStateMachine):
         if room in self.state.rooms:
             self.do(CloseRoom(room))
         else:
-            self.do(OpenRoom(room, tuple(
-                lg for lg in BREAKOUTS[room] if lg in self.state.event_languages
-            )))
+            self.do(
+                OpenRoom(
+                    room, tuple(lg for lg in BREAKOUTS[room] if lg in self.state.event_languages)
+                )
+            )
 
     # -- invariants -------------------------------------------------------------------
 
@@ -264,7 +275,8 @@ class Interpretation(RuleBasedStateMachine):
     def channels_are_those_the_rooms_call_for(self):
         wanted = {
             ChannelKey(room_id, lang)
-            for room_id in self.state.rooms for lang in self.state.room_languages(room_id)
+            for room_id in self.state.rooms
+            for lang in self.state.room_languages(room_id)
         }
         assert set(self.state.channels) == wanted
 
@@ -275,7 +287,8 @@ class Interpretation(RuleBasedStateMachine):
             langs = s.room_languages(room_id)
             live = {
                 lang: s.interpreters[s.channels[(room_id, lang)].on_air]
-                for lang in langs if s.channels[(room_id, lang)].on_air
+                for lang in langs
+                if s.channels[(room_id, lang)].on_air
             }
             expected = compute_sources(room.floor_language, langs, live, pivot=s.floor_language)
             assert {lang: s.channels[(room_id, lang)].source for lang in langs} == expected
@@ -320,7 +333,9 @@ class Interpretation(RuleBasedStateMachine):
 
 
 Interpretation.TestCase.settings = settings(
-    max_examples=150, stateful_step_count=40, deadline=None,
+    max_examples=150,
+    stateful_step_count=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_interpretation_invariants = Interpretation.TestCase

@@ -28,7 +28,8 @@ from .test_interpretation_helpers import BOOTHS, T0, P, at, channel, kickoff, ty
 def sources(state, room_id=P):
     return {
         ch["language"]: (ch["on_air"], ch["source"])
-        for room in channels_view(state)["rooms"] if room["room_id"] == room_id
+        for room in channels_view(state)["rooms"]
+        if room["room_id"] == room_id
         for ch in room["channels"]
     }
 
@@ -65,8 +66,9 @@ def test_kickoff_handover_mayor_working_groups_and_report():
     assert "floor.language" in types(outcome.events)
     assert "channel.uncovered" not in types(outcome.events)
     # Every client sees each channel's new source in that same step.
-    updated = {e.data()["channel"]["language"] for e in outcome.events
-               if e.type == "channel.updated"}
+    updated = {
+        e.data()["channel"]["language"] for e in outcome.events if e.type == "channel.updated"
+    }
     assert updated == {"en", "ar", "ru"}
 
     # English again: the retour interpreter goes back to Arabic in the same step.
@@ -158,12 +160,16 @@ def test_dropped_channel_listeners_fall_back_and_channels_follow_into_breakouts(
     state, events = drop_language(state, "ru", at(1))
     removed = [e.data() for e in events if e.type == "channel.updated"]
     assert {(d["room_id"], d["channel"]["language"], d["removed"]) for d in removed} == {
-        (P, "ru", True), ("G2", "ru", True),
+        (P, "ru", True),
+        ("G2", "ru", True),
     }
     (told,) = [e for e in events if e.type == "listening.changed"]
     assert told.data() == {
-        "person_id": "tbilisi", "room_id": "G2", "language": "en",
-        "fallback_reason": "language_dropped", "requested": "ru",
+        "person_id": "tbilisi",
+        "room_id": "G2",
+        "language": "en",
+        "fallback_reason": "language_dropped",
+        "requested": "ru",
     }
     assert ChannelKey("G2", "ru") not in state.channels
 

@@ -1,0 +1,451 @@
+"""Breakout commands: load the session's rounds and placement, call the pure
+``breakouts`` domain, store what changed and its events in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import breakouts as bo
+from breakouts.late_joiners import late_joiner_choice
+from scheduler.status import require_active
+
+from .. import errors
+from .. import eventlog as el
+from ..auth import Caller, Role
+from ..eventlog import EventLog
+from ..events import coerce
+from ..events_breakouts import RoomCounts
+from ..jsonish import utc_json
+from ..models import (
+    Attendance,
+    BreakoutRound,
+    Person,
+    PresenceLease,
+    Room,
+    Session,
+    Timer,
+    utcnow,
+)
+from ..timers import cancel_timer, on_timer, set_timer
+
+TIMER_KINDS = tuple(k.value for k in bo.TimerKind)
+LATE_TYPES = frozenset({"breakout.closing", "breakout.closed"})
+
+
+def domain_error(exc: bo.BreakoutError) -> errors.Problem:
+    if isinstance(exc, bo.CsvAssignmentError):
+        return errors.Invalid(
+            exc.detail, errors=[{"line": line, "reason": reason} for line, reason in exc.errors]
+        )
+    return errors.from_domain(exc.kind.value, exc.detail)
+
+
+@dataclass
+class BreakoutState:
+    """What the breakout rules need of one session, loaded under its lock."""
+
+    session: Session
+    rows: dict[str, BreakoutRound]
+    rounds: dict[str, bo.Round]
+    placement: bo.Placement
+    members: dict[str, bo.Member]
+    people: dict[str, Person]
+    atts: dict[str, Attendance]
+    rooms: dict[str, Room] = field(default_factory=dict)
+
+    @property
+    def plenary_id(self) -> str:
+        return self.session.plenary_room_id
+
+    @property
+    def active(self) -> bo.Round | None:
+        return next((r for r in self.rounds.values() if r.is_active), None)
+
+    def round(self, round_id: str) -> bo.Round:
+        r = self.rounds.get(round_id)
+        if r is None:
+            raise errors.NotFound(f"breakout round {round_id} does not exist in this session")
+        return r
+
+
+def to_domain(row: BreakoutRound, rooms: Iterable[Room]) -> bo.Round:
+    return bo.Round(
+        id=row.id,
+        session_id=row.session_id,
+        strategy=row.strategy,
+        rooms=tuple(
+            bo.RoomSpec(r.id, r.name, tuple(r.languages), r.capacity)
+            for r in sorted(rooms, key=lambda r: r.position)
+        ),
+        status=row.status,
+        plan=row.plan,
+        unplaced=tuple(bo.Unplaced(u["person_id"], u["reason"]) for u in row.unplaced),
+        duration_s=row.duration_s,
+        countdown_s=row.countdown_s,
+        allow_return=row.allow_return,
+        floor_language=row.floor_language,
+        created_at=row.created_at,
+        opened_at=row.opened_at,
+        ends_at=row.ends_at,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+    )
+
+
+def member_of(p: Person, att: Attendance | None, online: bool) -> bo.Member:
+    return bo.Member(
+        person_id=p.id,
+        role=p.role,
+        language=(att.listening if att and att.listening else None) or p.language,
+        groups=tuple(p.groups),
+        online=online,
+        email=p.email,
+        name=p.name,
+    )
+
+
+async def load(tx: AsyncSession, s: Session) -> BreakoutState:
+    rows = {
+        r.id: r
+        for r in (
+            await tx.exec(
+                select(BreakoutRound)
+                .where(BreakoutRound.session_id == s.id)
+                .order_by(BreakoutRound.number)
+            )
+        ).all()
+    }
+    rooms = list((await tx.exec(select(Room).where(Room.session_id == s.id))).all())
+    by_round: dict[str, list[Room]] = {}
+    for room in rooms:
+        if room.round_id:
+            by_round.setdefault(room.round_id, []).append(room)
+    atts = {
+        a.person_id: a
+        for a in (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+    }
+    people = {
+        p.id: p for p in (await tx.exec(select(Person).where(Person.event_id == s.event_id))).all()
+    }
+    online = set(
+        (
+            await tx.exec(
+                select(PresenceLease.person_id).where(
+                    PresenceLease.session_id == s.id, PresenceLease.expires_at > utcnow()
+                )
+            )
+        ).all()
+    )
+    return BreakoutState(
+        session=s,
+        rows=rows,
+        rounds={rid: to_domain(row, by_round.get(rid, [])) for rid, row in rows.items()},
+        placement=bo.Placement({pid: a.room_id for pid, a in atts.items() if a.room_id}),
+        members={pid: member_of(p, atts.get(pid), pid in online) for pid, p in people.items()},
+        people=people,
+        atts=atts,
+        rooms={r.id: r for r in rooms},
+    )
+
+
+async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None:
+    row = st.rows.get(new.id)
+    if row is None:
+        row = BreakoutRound(id=new.id, session_id=new.session_id, strategy=new.strategy.value)
+        row.number = len(st.rows) + 1
+        tx.add(row)
+        await tx.flush()
+        for pos, spec in enumerate(new.rooms):
+            room = Room(
+                id=spec.id,
+                session_id=new.session_id,
+                round_id=new.id,
+                name=spec.name,
+                kind="breakout",
+                languages=list(spec.languages),
+                capacity=spec.capacity,
+                floor_language=new.floor_language,
+                position=pos + 1,
+            )
+            tx.add(room)
+            st.rooms[room.id] = room
+        st.rows[new.id] = row
+    row.status = new.status.value
+    row.plan = dict(new.plan)
+    row.unplaced = [u.public() for u in new.unplaced]
+    row.duration_s, row.countdown_s = new.duration_s, new.countdown_s
+    row.allow_return, row.floor_language = new.allow_return, new.floor_language
+    row.created_at = new.created_at or row.created_at
+    row.opened_at, row.ends_at = new.opened_at, new.ends_at
+    row.closes_at, row.closed_at = new.closes_at, new.closed_at
+    tx.add(row)
+    st.rounds[new.id] = new
+    await sync_timer(tx, new)
+
+
+async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:
+    """The round waits for at most one timer: its end, or the end of its countdown."""
+    pending = bo.pending_timer(r)
+    for kind in TIMER_KINDS:
+        if pending is None or pending.kind.value != kind:
+            await cancel_timer(tx, kind, r.id)
+    if pending is not None:
+        await set_timer(tx, pending.kind.value, r.id, pending.due, session_id=r.session_id)
+
+
+async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
+    changed = False
+    now = utcnow()
+    for pid, room_id in new.items():
+        if st.placement.get(pid) == room_id:
+            continue
+        att = st.atts.get(pid)
+        if att is None:
+            att = st.atts[pid] = Attendance(session_id=st.session.id, person_id=pid)
+        att.room_id = room_id
+        att.updated_at = now
+        tx.add(att)
+        changed = True
+    st.placement = new
+    return changed
+
+
+def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = None) -> None:
+    for ev in events:
+        data = ev.data()
+        if late_s is not None and ev.type in LATE_TYPES:
+            data["late_s"] = late_s
+        log.emit(coerce(ev.type, data), ev.audience)
+
+
+def emit_counts(log: EventLog, st: BreakoutState) -> None:
+    """One ``room.counts`` to everyone after people moved (not one per person)."""
+    rooms = [st.plenary_id]
+    active = st.active
+    if active is not None:
+        rooms += [r.id for r in active.rooms]
+    counts = {rid: 0 for rid in rooms}
+    for rid in st.placement.values():
+        if rid in counts:
+            counts[rid] += 1
+    log.emit(RoomCounts(counts=counts), [el.SESSION])
+
+
+def _require_open_session(s: Session, what: str) -> None:
+    problem = require_active(s.status, what)
+    if problem:
+        raise errors.Conflict(problem, current=s.status)
+
+
+def _require_not_final(s: Session, what: str) -> None:
+    if s.status in ("ended", "cancelled"):
+        raise errors.Conflict(f"the session is {s.status}: {what} is no longer possible")
+
+
+# ---- commands -------------------------------------------------------------------------
+
+
+async def run(state, caller: Caller, session_id: str, fn: Callable) -> object:
+    """Lock the session, load breakout state, run ``fn(tx, st, log)``, map domain errors."""
+
+    async def work(tx: AsyncSession, s: Session, log: EventLog):
+        st = await load(tx, s)
+        try:
+            return await fn(tx, st, log)
+        except bo.BreakoutError as exc:
+            raise domain_error(exc) from None
+
+    result = await state.commands.run(session_id, work, by=caller.person_id)
+    state.wake_timers()
+    return result
+
+
+def create_round(body, event) -> Callable:
+    async def fn(tx, st: BreakoutState, log: EventLog):
+        _require_not_final(st.session, "planning a breakout round")
+        rooms = None
+        if body.rooms is not None:
+            rooms = [bo.RoomDraft(r.name, tuple(r.languages), r.capacity) for r in body.rooms]
+        new, events = bo.create_round(
+            round_id=str(uuid.uuid4()),
+            session_id=st.session.id,
+            strategy=body.strategy,
+            members=st.members.values(),
+            event_languages=[event.floor_language, *event.interpretation_languages],
+            floor_language=event.floor_language,
+            now=utcnow(),
+            count=body.count,
+            rooms=rooms,
+            duration_s=body.duration_s,
+            countdown_s=body.countdown_s,
+            allow_return=body.allow_return,
+            plan=body.plan,
+        )
+        await save_round(tx, st, new)
+        emit(log, events)
+        return view(st, new, staff=True)
+
+    return fn
+
+
+def recreate(round_id: str) -> Callable:
+    async def fn(tx, st: BreakoutState, log: EventLog):
+        _require_not_final(st.session, "planning a breakout round")
+        new, events = bo.recreate_round(st.round(round_id), str(uuid.uuid4()), now=utcnow())
+        await save_round(tx, st, new)
+        emit(log, events)
+        return view(st, new, staff=True)
+
+    return fn
+
+
+def edit_plan(round_id: str, change: Callable[[bo.Round, BreakoutState], tuple]) -> Callable:
+    async def fn(tx, st: BreakoutState, log: EventLog):
+        _require_not_final(st.session, "planning a breakout round")
+        new, events = change(st.round(round_id), st)
+        await save_round(tx, st, new)
+        emit(log, events)
+        return view(st, new, staff=True)
+
+    return fn
+
+
+def open_round(round_id: str) -> Callable:
+    async def fn(tx, st: BreakoutState, log: EventLog):
+        _require_open_session(st.session, "opening a breakout round")
+        new, placement, events = bo.open_round(
+            st.round(round_id),
+            st.placement,
+            plenary_id=st.plenary_id,
+            now=utcnow(),
+            session_rounds=st.rounds.values(),
+        )
+        await save_round(tx, st, new)
+        await save_placement(tx, st, placement)
+        emit(log, events)
+        emit_counts(log, st)
+        for hook in ROUND_HOOKS:
+            await hook(tx, st, log, new)
+        return view(st, new, staff=True)
+
+    return fn
+
+
+def round_step(round_id: str, step: Callable[[bo.Round], tuple]) -> Callable:
+    """extend / begin close / cancel close / cancel: no one moves."""
+
+    async def fn(tx, st: BreakoutState, log: EventLog):
+        new, events = step(st.round(round_id))
+        await save_round(tx, st, new)
+        emit(log, events)
+        return view(st, new, staff=True)
+
+    return fn
+
+
+def move(caller: Caller, person_id: str, room_id: str) -> Callable:
+    async def fn(tx, st: BreakoutState, log: EventLog):
+        _require_open_session(st.session, "moving people")
+        if person_id not in st.people:
+            raise errors.NotFound(f"person {person_id} does not exist in this event")
+        if room_id != st.plenary_id and room_id not in st.rooms:
+            raise errors.NotFound(f"room {room_id} does not exist in this session")
+        actor = (
+            bo.Member(person_id="admin", role=bo.Role.MODERATOR)
+            if caller.is_admin
+            else st.members[caller.person_id]
+        )
+        placement, events = bo.move(
+            st.placement, st.active, actor, person_id, room_id, st.plenary_id, members=st.members
+        )
+        if events:
+            await save_placement(tx, st, placement)
+            emit(log, events)
+            emit_counts(log, st)
+            for hook in MOVE_HOOKS:
+                await hook(tx, st, log, person_id, room_id)
+        return {"person_id": person_id, "room_id": st.placement.get(person_id)}
+
+    return fn
+
+
+# Features that react to rounds and moves (help requests resolve when a moderator
+# arrives; interpretation moves booths): ``async (tx, st, log, ...) -> None``.
+ROUND_HOOKS: list = []
+MOVE_HOOKS: list = []
+
+
+def view(st: BreakoutState, r: bo.Round, *, staff: bool, viewer: str | None = None) -> dict:
+    v = bo.round_view(r, st.placement)
+    if not staff:
+        mine = st.placement.get(viewer) if r.is_active else r.plan.get(viewer)
+        for room in v["rooms"]:
+            room.pop("members")
+        v.pop("unplaced")
+        v["your_room"] = mine if mine in r.room_ids else None
+    return utc_json(v)
+
+
+# ---- the durable round timer ----------------------------------------------------------
+
+
+async def _fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
+    st = await load(tx, s)
+    r = st.rounds.get(timer.target)
+    if r is None:
+        return
+    new, placement, events = bo.fire_timer(
+        r,
+        st.placement,
+        bo.Timer(r.id, bo.TimerKind(timer.kind), timer.due_at),
+        plenary_id=st.plenary_id,
+        now=utcnow(),
+    )
+    if not events:
+        return
+    await save_round(tx, st, new)
+    moved = await save_placement(tx, st, placement)
+    emit(log, events, late_s=late_s)
+    if moved:
+        emit_counts(log, st)
+
+
+for _kind in TIMER_KINDS:
+    on_timer(_kind)(_fire)
+
+
+# ---- latecomers -----------------------------------------------------------------------
+
+
+async def place_latecomer(tx, s: Session, person: Person, att: Attendance, log: EventLog) -> None:
+    """A participant joining for the first time while a round is open goes where the
+    round's strategy puts them (they learn it from their snapshot)."""
+    if person.role != Role.participant:
+        return
+    first = any(
+        r.type == "room.moved"
+        and r.data.get("person_id") == person.id
+        and r.data.get("from_room") is None
+        for r in log.records
+    )
+    if not first:
+        return
+    st = await load(tx, s)
+    active = st.active
+    if active is None or active.status is not bo.RoundStatus.OPEN:
+        return
+    without = bo.Placement({p: r for p, r in st.placement.items() if p != person.id})
+    room_id, reason = late_joiner_choice(active, st.members[person.id], without, st.members)
+    if room_id is not None and room_id != st.plenary_id:
+        placement = st.placement.moved({person.id: room_id})
+        await save_placement(tx, st, placement)
+        att.room_id = room_id
+        emit(log, [bo.events.RoomMoved.make(person.id, st.plenary_id, room_id)])
+        emit_counts(log, st)
+    elif reason is not None:
+        emit(log, [bo.events.BreakoutUnplaced((el.MODERATORS,), active.id, person.id, reason)])

@@ -1,0 +1,132 @@
+"""Help requests: a participant asks; moderators (only them) see who and where; the
+request stays open until a moderator enters that room, dismisses it, or the asker
+cancels it."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from scheduler.status import require_active
+
+from .. import errors
+from .. import eventlog as el
+from ..auth import Caller, Role
+from ..eventlog import EventLog
+from ..events_breakouts import HelpClaimed, HelpReceived, HelpRequested, HelpResolved
+from ..jsonish import utc_json
+from ..models import Attendance, HelpRequest, Person, Room, Session, utcnow
+from . import breakouts as bsvc
+
+
+def public(h: HelpRequest) -> dict:
+    return utc_json(
+        {
+            "id": h.id,
+            "person_id": h.person_id,
+            "room_id": h.room_id,
+            "text": h.text,
+            "created_at": h.created_at,
+            "claimed_by": h.claimed_by,
+            "status": "resolved" if h.resolved_at else ("claimed" if h.claimed_by else "open"),
+            "resolution": h.resolution,
+        }
+    )
+
+
+async def open_requests(tx: AsyncSession, session_id: str) -> list[HelpRequest]:
+    q = select(HelpRequest).where(
+        HelpRequest.session_id == session_id, HelpRequest.resolved_at.is_(None)
+    )
+    return list((await tx.exec(q.order_by(HelpRequest.created_at))).all())
+
+
+def _audience(h: HelpRequest) -> list[str]:
+    return [el.MODERATORS, el.person(h.person_id)]
+
+
+async def ask(state, caller: Caller, session_id: str, text: str | None) -> dict:
+    async def work(tx: AsyncSession, s: Session, log: EventLog):
+        problem = require_active(s.status, "asking for help")
+        if problem:
+            raise errors.Conflict(problem, current=s.status)
+        att = await tx.get(Attendance, (s.id, caller.person_id))
+        room = await tx.get(Room, att.room_id) if att and att.room_id else None
+        h = HelpRequest(
+            session_id=s.id,
+            person_id=caller.person_id,
+            room_id=room.id if room else None,
+            text=text,
+        )
+        tx.add(h)
+        log.emit(
+            HelpRequested(
+                help_id=h.id,
+                person_id=h.person_id,
+                name=caller.person.name,
+                room_id=h.room_id,
+                room_name=room.name if room else None,
+                text=text,
+            ),
+            [el.MODERATORS],
+        )
+        log.emit(HelpReceived(help_id=h.id), [el.person(h.person_id)])
+        return public(h)
+
+    return await state.commands.run(session_id, work, by=caller.person_id)
+
+
+async def _get(tx: AsyncSession, s: Session, help_id: str) -> HelpRequest:
+    h = await tx.get(HelpRequest, help_id)
+    if h is None or h.session_id != s.id:
+        raise errors.NotFound(f"help request {help_id} does not exist in this session")
+    return h
+
+
+async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
+    async def work(tx: AsyncSession, s: Session, log: EventLog):
+        h = await _get(tx, s, help_id)
+        if h.resolved_at:
+            raise errors.Conflict("this help request is already resolved")
+        h.claimed_by = caller.person_id
+        tx.add(h)
+        log.emit(
+            HelpClaimed(help_id=h.id, person_id=h.person_id, moderator_id=caller.person_id),
+            _audience(h),
+        )
+        return public(h)
+
+    return await state.commands.run(session_id, work, by=caller.person_id)
+
+
+async def resolve(state, caller: Caller, session_id: str, help_id: str) -> None:
+    async def work(tx: AsyncSession, s: Session, log: EventLog):
+        h = await _get(tx, s, help_id)
+        asker = caller.person_id == h.person_id
+        if not (caller.is_staff and caller.role != Role.observer) and not asker:
+            raise errors.Forbidden("only a moderator or the person who asked may close this")
+        if h.resolved_at:
+            raise errors.Conflict("this help request is already resolved")
+        _close(h, "cancelled" if asker else "dismissed", log)
+        tx.add(h)
+
+    await state.commands.run(session_id, work, by=caller.person_id)
+
+
+def _close(h: HelpRequest, reason: str, log: EventLog) -> None:
+    h.resolved_at = utcnow()
+    h.resolution = reason
+    log.emit(HelpResolved(help_id=h.id, person_id=h.person_id, reason=reason), _audience(h))
+
+
+async def _moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
+    person: Person | None = st.people.get(person_id)
+    if person is None or person.role != Role.moderator:
+        return
+    for h in await open_requests(tx, st.session.id):
+        if st.placement.get(h.person_id) == room_id:
+            _close(h, "moderator_arrived", log)
+            tx.add(h)
+
+
+bsvc.MOVE_HOOKS.append(_moderator_arrived)
