@@ -81,14 +81,23 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.state.convene = state
         await broker.start(hub.on_wake)
         hub.start()
+        from . import commands as commands_mod
         from . import timers as timer_mod
-        from .gateway import snapshot_breakouts  # noqa: F401  (adds its snapshot part)
+        from .gateway import (
+            snapshot_breakouts,  # noqa: F401  (adds its snapshot part)
+            snapshot_interpretation,  # noqa: F401
+        )
         from .services import automation  # noqa: F401  (registers the session timers)
         from .services import breakouts as breakout_service
+        from .services import interpretation as interpretation_service
         from .services import presence as presence_service
 
         if breakout_service.place_latecomer not in presence_service.JOIN_HOOKS:
             presence_service.JOIN_HOOKS.append(breakout_service.place_latecomer)
+        if interpretation_service.follow not in commands_mod.FOLLOWERS:
+            commands_mod.FOLLOWERS.append(interpretation_service.follow)
+        if interpretation_service.booths_follow_round not in breakout_service.ROUND_HOOKS:
+            breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
 
         state.timers = timer_mod.TimerService(state)
         tasks = [

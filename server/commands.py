@@ -24,8 +24,15 @@ BeforeCommit = Callable[[AsyncSession, Session, list], Awaitable[None]]
 BEFORE_COMMIT: list[BeforeCommit] = []
 
 
+# Features whose state follows the events of the transaction (interpretation follows
+# moves, presence and rounds); they may store more events, which the hooks below see.
+FOLLOWERS: list[Callable[[AsyncSession, Session, EventLog], Awaitable[None]]] = []
+
+
 async def before_commit(tx: AsyncSession, session: Session, log: EventLog) -> None:
     if log.records:
+        for follow in FOLLOWERS:
+            await follow(tx, session, log)
         for hook in BEFORE_COMMIT:
             await hook(tx, session, log.records)
 

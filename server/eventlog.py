@@ -65,7 +65,7 @@ class EventLog:
             type=data.type,
             audience=sorted(set(audience)),
             by=self.by if by is ... else by,
-            data=data.model_dump(mode="json"),
+            data=data.model_dump(mode="json", by_alias=True),
             at=at or utcnow(),
         )
         self.tx.add(rec)

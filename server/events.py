@@ -133,3 +133,8 @@ class PersonTokenReissued(EventData):
 
 
 register(EventUpdated, PersonTokenReissued)
+
+
+# Feature schemas register themselves on import; importing them here makes the
+# registry complete wherever ``server.events`` is used.
+from . import events_breakouts, events_interpretation  # noqa: E402, F401

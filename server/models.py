@@ -250,3 +250,16 @@ class HelpRequest(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=36)
     resolved_at: dt.datetime | None = _ts(nullable=True)
     resolution: str | None = Field(default=None, max_length=32)
+
+
+class InterpretationState(SQLModel, table=True):
+    """A session's interpretation state (``interpretation.serialization``), one row,
+    read and written under the session lock."""
+
+    __tablename__ = "interpretation_states"
+
+    session_id: str = Field(
+        foreign_key="sessions.id", primary_key=True, max_length=36, ondelete="CASCADE"
+    )
+    state: dict = _json({})
+    listeners_sent: dict = _json({})

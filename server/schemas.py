@@ -354,3 +354,19 @@ class Extend(Strict):
 
 class HelpCreate(Strict):
     text: Annotated[str, Field(max_length=500)] | None = None
+
+
+# ---- interpretation ---------------------------------------------------------------------
+
+
+class FloorSet(Strict):
+    language: Lang
+    room_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class ListeningSet(Strict):
+    language: Lang
+
+
+class HandoverCreate(Strict):
+    to: Annotated[str, Field(min_length=1, max_length=64)]

@@ -1,0 +1,411 @@
+"""Interpretation commands: the session's channel state is one JSON row, loaded and
+written under the session lock; the pure ``interpretation`` domain decides.
+
+The state follows everything else that happens in the session by reading the
+events each transaction stores (``follow``): moves, presence, rounds opening and
+closing, languages changed late. So a breakout move or a presence change updates
+channels, listeners and on-air in the same transaction that stored it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import delete
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import interpretation as ip
+from interpretation import commands as cmd
+from interpretation import serialization
+
+from .. import (
+    errors,
+    events_interpretation,  # noqa: F401  (registers the schemas)
+)
+from .. import eventlog as el
+from ..eventlog import EventLog
+from ..events import coerce
+from ..jsonish import utc_json
+from ..models import (
+    Attendance,
+    Event,
+    InterpretationState,
+    Person,
+    PresenceLease,
+    Room,
+    Session,
+    Timer,
+    utcnow,
+)
+from ..timers import on_timer, set_timer
+
+TIMER_KIND = "interpretation"
+LISTENERS_KIND = "interpretation.listeners"
+LISTENER_GAP = dt.timedelta(seconds=1)
+
+
+def domain_error(exc: ip.InterpretationError) -> errors.Problem:
+    return errors.from_domain(exc.kind.value, exc.detail)
+
+
+def settings_of(event: Event) -> ip.Settings:
+    return ip.Settings(
+        handover_timeout_s=float(event.handover_timeout_s),
+        dropout_grace_s=float(event.dropout_grace_s),
+        turn_s=float(event.turn_s),
+    )
+
+
+def _listens(person: Person, event: Event) -> str | None:
+    """Participants and moderators hear their own language when the event has it."""
+    if person.role in ("observer", "interpreter"):
+        return None
+    langs = {event.floor_language, *event.interpretation_languages}
+    return person.language if person.language in langs else event.floor_language
+
+
+class Loaded:
+    """The state of one session plus what is needed to store it back."""
+
+    def __init__(self, session: Session, event: Event, row: InterpretationState, state):
+        self.session = session
+        self.event = event
+        self.row = row
+        self.state: ip.SessionInterpretation = state
+
+
+async def _bootstrap(tx: AsyncSession, s: Session, event: Event) -> ip.SessionInterpretation:
+    """The state of a session that had none yet, from what the database knows."""
+    now = utcnow()
+    state = ip.new_session(
+        s.plenary_room_id,
+        event.floor_language,
+        event.interpretation_languages,
+        now,
+        settings_of(event),
+    )
+    rooms = (
+        await tx.exec(select(Room).where(Room.session_id == s.id, Room.round_id.is_not(None)))
+    ).all()
+    atts = (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+    used = {a.room_id for a in atts}
+    for room in rooms:
+        if room.id in used:
+            state = ip.open_room(state, room.id, room.languages, now).state
+    return state
+
+
+async def load(tx: AsyncSession, s: Session) -> Loaded:
+    event = await tx.get(Event, s.event_id)
+    row = await tx.get(InterpretationState, s.id)
+    if row is None:
+        row = InterpretationState(session_id=s.id, state={}, listeners_sent={})
+        state = await _bootstrap(tx, s, event)
+        fresh = True
+    else:
+        state = serialization.from_dict(row.state)
+        fresh = False
+    if state.settings != settings_of(event):
+        state = ip.configure(state, settings_of(event))
+    loaded = Loaded(s, event, row, state)
+    await _sync_people(tx, loaded, fresh)
+    return loaded
+
+
+async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
+    """People created after the state was made join it silently (no events)."""
+    now = utcnow()
+    people = (await tx.exec(select(Person).where(Person.event_id == lo.event.id))).all()
+    missing = [p for p in people if p.id not in lo.state.members]
+    if not missing:
+        return
+    atts = {
+        a.person_id: a
+        for a in (
+            await tx.exec(select(Attendance).where(Attendance.session_id == lo.session.id))
+        ).all()
+    }
+    online = set(
+        (
+            await tx.exec(
+                select(PresenceLease.person_id).where(
+                    PresenceLease.session_id == lo.session.id, PresenceLease.expires_at > now
+                )
+            )
+        ).all()
+    )
+    state = lo.state
+    for p in missing:
+        att = atts.get(p.id)
+        listening = (att.listening if att and att.listening else None) or _listens(p, lo.event)
+        state = ip.add_person(state, p.id, now, interprets=p.interprets, listening=listening).state
+        if att and att.room_id and att.room_id in state.rooms:
+            state = ip.move_person(state, p.id, att.room_id, now).state
+        if p.id in online:
+            state = ip.connection_changed(state, p.id, True, now).state
+    lo.state = state
+
+
+async def save(tx: AsyncSession, lo: Loaded) -> None:
+    lo.row.state = serialization.to_dict(lo.state)
+    lo.row.listeners_sent = dict(lo.row.listeners_sent)
+    tx.add(lo.row)
+    await _sync_timers(tx, lo)
+
+
+def emit(tx: AsyncSession, lo: Loaded, log: EventLog, before, events: Iterable) -> None:
+    """Store domain events; ``listening.changed`` also updates where the gateway and
+    the breakout rules read a person's language."""
+    for ev in events:
+        data = ev.data()
+        if ev.type == "listening.changed":
+            old = before.members.get(data["person_id"])
+            data["previous"] = old.listening if old else None
+        log.emit(coerce(ev.type, data), ev.audience)
+
+
+async def _update_attendance(tx: AsyncSession, session_id: str, events: Iterable) -> None:
+    for ev in events:
+        if ev.type != "listening.changed":
+            continue
+        d = ev.data()
+        att = await tx.get(Attendance, (session_id, d["person_id"]))
+        if att is not None:
+            att.listening = d["language"]
+            tx.add(att)
+
+
+async def apply(tx: AsyncSession, lo: Loaded, log: EventLog, command, now=None):
+    """One domain command: new state, events stored, listener counts coalesced."""
+    now = now or utcnow()
+    before = lo.state
+    try:
+        outcome = ip.apply(lo.state, command, now)
+    except ip.InterpretationError as exc:
+        raise domain_error(exc) from None
+    lo.state = outcome.state
+    emit(tx, lo, log, before, outcome.events)
+    await _update_attendance(tx, lo.session.id, outcome.events)
+    await _listeners(tx, lo, log, before, now)
+    return outcome
+
+
+# ---- listener counts: at most one stored listeners.changed per room per second ------
+
+
+def _counts(state, room_id: str) -> dict[str, int]:
+    return dict(ip.listener_counts(state, room_id)) if room_id in state.rooms else {}
+
+
+def _listener_audience(state, room_id: str) -> list[str]:
+    langs = state.room_languages(room_id) if room_id in state.rooms else ()
+    return [el.MODERATORS, *(el.channel(room_id, lang) for lang in langs)]
+
+
+async def _listeners(tx, lo: Loaded, log: EventLog, before, now: dt.datetime) -> None:
+    for room_id in set(before.rooms) | set(lo.state.rooms):
+        if _counts(before, room_id) == _counts(lo.state, room_id):
+            continue
+        await _offer(tx, lo, log, room_id, now)
+
+
+async def _offer(tx, lo: Loaded, log: EventLog, room_id: str, now: dt.datetime) -> None:
+    sent = lo.row.listeners_sent.get(room_id)
+    last = dt.datetime.fromisoformat(sent["at"]) if sent else None
+    counts = _counts(lo.state, room_id)
+    if sent and sent.get("counts") == counts:
+        return
+    if last is None or now - last >= LISTENER_GAP:
+        log.emit(
+            coerce("listeners.changed", {"room_id": room_id, "counts": counts}),
+            _listener_audience(lo.state, room_id),
+        )
+        lo.row.listeners_sent = {
+            **lo.row.listeners_sent,
+            room_id: {"at": now.isoformat(), "counts": counts},
+        }
+    else:
+        await set_timer(
+            tx,
+            LISTENERS_KIND,
+            f"{lo.session.id}:{room_id}",
+            last + LISTENER_GAP,
+            session_id=lo.session.id,
+        )
+
+
+@on_timer(LISTENERS_KIND)
+async def _flush_listeners(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
+    lo = await load(tx, s)
+    room_id = timer.target.split(":", 1)[1]
+    await _offer(tx, lo, log, room_id, utcnow())
+    await save(tx, lo)
+
+
+# ---- domain timers (handover expiry, dropout grace, turns) ----------------------------
+
+
+async def _sync_timers(tx: AsyncSession, lo: Loaded) -> None:
+    wanted = {f"{lo.session.id}:{t.job_id}": t.due for t in ip.pending_timers(lo.state)}
+    rows = (
+        await tx.exec(
+            select(Timer).where(
+                Timer.session_id == lo.session.id,
+                Timer.kind == TIMER_KIND,
+                Timer.done_at.is_(None),
+            )
+        )
+    ).all()
+    have = {r.target: r.due_at for r in rows}
+    for target in have:
+        if target not in wanted:
+            await tx.exec(delete(Timer).where(Timer.kind == TIMER_KIND, Timer.target == target))
+    for target, due in wanted.items():
+        if have.get(target) != due:
+            await set_timer(tx, TIMER_KIND, target, due, session_id=lo.session.id)
+
+
+@on_timer(TIMER_KIND)
+async def _fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
+    lo = await load(tx, s)
+    job_id = timer.target.split(":", 1)[1]
+    for t in ip.pending_timers(lo.state):
+        if t.job_id == job_id and t.due == timer.due_at:
+            await apply(tx, lo, log, t.command)
+            break
+    await save(tx, lo)
+
+
+# ---- following the rest of the session -------------------------------------------------
+
+
+async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
+    """Feed what this transaction stored (moves, presence, rounds, languages) to the
+    interpretation state, in order."""
+    relevant = [r for r in log.records if r.type in FOLLOWED]
+    if not relevant:
+        return
+    lo = await load(tx, s)
+    for rec in relevant:
+        for command in await _commands_for(tx, rec, lo):
+            try:
+                await apply(tx, lo, log, command)
+            except errors.Problem:
+                continue  # e.g. a move of someone the state does not hold yet
+    await save(tx, lo)
+
+
+FOLLOWED = frozenset(
+    {
+        "room.moved",
+        "presence.joined",
+        "presence.left",
+        "breakout.opened",
+        "breakout.closed",
+        "event.updated",
+    }
+)
+
+
+async def _commands_for(tx: AsyncSession, rec, lo: Loaded) -> list:
+    d = rec.data
+    state = lo.state
+    if rec.type == "room.moved" and d.get("to_room") in state.rooms:
+        return [cmd.MovePerson(d["person_id"], d["to_room"])]
+    if rec.type == "presence.joined" and d["person_id"] in state.members:
+        return [cmd.ConnectionChanged(d["person_id"], True)]
+    if rec.type == "presence.left" and d["person_id"] in state.members:
+        return [cmd.ConnectionChanged(d["person_id"], False)]
+    if rec.type == "breakout.opened":
+        return [
+            cmd.OpenRoom(r["id"], tuple(r["languages"]))
+            for r in d["rooms"]
+            if r["id"] not in state.rooms
+        ]
+    if rec.type == "breakout.closed":
+        rooms = await round_rooms(tx, lo.session, d["round_id"])
+        return [cmd.CloseRoom(rid) for rid in rooms if rid in state.rooms]
+    if rec.type == "event.updated" and "interpretation_languages" in d["changes"]:
+        return [cmd.SetLanguages(tuple(d["changes"]["interpretation_languages"]))]
+    return []
+
+
+async def round_rooms(tx: AsyncSession, s: Session, round_id: str) -> list[str]:
+    rows = (
+        await tx.exec(select(Room.id).where(Room.session_id == s.id, Room.round_id == round_id))
+    ).all()
+    return list(rows)
+
+
+# ---- interpreters follow into breakouts -------------------------------------------
+
+
+def _interpreters(people: dict[str, Person]) -> list[ip.Interpreter]:
+    return [
+        ip.Interpreter.of(pid, p.interprets)
+        for pid, p in people.items()
+        if p.role == "interpreter" and p.interprets
+    ]
+
+
+def booth_plan(people: dict[str, Person], rooms, floor_language: str):
+    """Which interpreters go to which language room; which rooms nobody covers."""
+    return ip.plan_booths(
+        [(r.id, r.languages) for r in rooms if r.languages],
+        _interpreters(people),
+        floor_language=floor_language,
+    )
+
+
+def gaps(people: dict[str, Person], rooms, floor_language: str) -> list[dict]:
+    names = {r.id: r.name for r in rooms}
+    plan = booth_plan(people, rooms, floor_language)
+    return [
+        {"room_id": rid, "name": names.get(rid), "language": lang} for rid, lang in plan.uncovered
+    ]
+
+
+async def booths_follow_round(tx, st, log: EventLog, opened) -> None:
+    """When a round opens, each language room gets interpreters of that booth
+    (partners kept together where there are enough); they come back with everyone."""
+    from breakouts.events import RoomMoved
+
+    from . import breakouts as bsvc
+
+    floor = st.rows[opened.id].floor_language or ""
+    plan = booth_plan(st.people, opened.rooms, floor)
+    changes = {}
+    events = []
+    for room_id, pids in plan.assignments.items():
+        for pid in pids:
+            current = st.placement.get(pid, st.plenary_id)
+            if current != room_id:
+                changes[pid] = room_id
+                events.append(RoomMoved.make(pid, current, room_id))
+    if changes:
+        await bsvc.save_placement(tx, st, st.placement.moved(changes))
+        bsvc.emit(log, events)
+        bsvc.emit_counts(log, st)
+
+
+# ---- reads ---------------------------------------------------------------------------
+
+
+async def channels(tx: AsyncSession, s: Session) -> dict:
+    lo = await load(tx, s)
+    names = {
+        r.id: r.name for r in (await tx.exec(select(Room).where(Room.session_id == s.id))).all()
+    }
+    view = ip.channels_view(lo.state)
+    for room in view["rooms"]:
+        room["name"] = names.get(room["room_id"])
+    return utc_json(view)
+
+
+async def report(tx: AsyncSession, s: Session) -> dict:
+    lo = await load(tx, s)
+    return utc_json(ip.report(lo.state, utcnow()))
+
+
+__all__ = ["Loaded", "apply", "channels", "follow", "load", "report", "save"]

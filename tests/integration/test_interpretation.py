@@ -1,0 +1,215 @@
+"""Interpretation end to end: channels, on-air, handover, floor/relay/retour, breakouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.client import Api, ws_connect
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PEOPLE = {
+    "mod": {"name": "Mona", "role": "moderator"},
+    "ar1": {"name": "Amal", "role": "interpreter", "interprets": ["en>ar", "ar>en"]},
+    "ar2": {"name": "Omar", "role": "interpreter", "interprets": ["en>ar", "ar>en"]},
+    "ru1": {"name": "Irina", "role": "interpreter", "interprets": ["en>ru", "ru>en"]},
+    "ru2": {"name": "Pavel", "role": "interpreter", "interprets": ["en>ru"]},
+    "p_ru": {"name": "Nino", "role": "participant", "language": "ru", "timezone": "Asia/Tbilisi"},
+    "p_ar": {"name": "Rami", "role": "participant", "language": "ar", "timezone": "Asia/Amman"},
+    "p_en": {"name": "Jonas", "role": "participant", "language": "en"},
+    "obs": {"name": "Media bridge", "role": "observer"},
+}
+
+
+class Booths:
+    """An event with an Arabic and a Russian booth, everyone connected."""
+
+    async def setup(self, server, **event):
+        async with Api(server.url, server.admin_token) as admin:
+            self.event = await admin.ok("POST", "/api/events", {"title": "Booths", **event}, 201)
+            eid = self.event["id"]
+            self.session = await admin.ok(
+                "POST",
+                f"/api/events/{eid}/sessions",
+                {"title": "Kick-off", "start": "2021-08-31T14:00", "end": "2021-08-31T16:00"},
+                201,
+            )
+            self.people = {
+                k: await admin.ok("POST", f"/api/events/{eid}/people", b, 201)
+                for k, b in PEOPLE.items()
+            }
+            await admin.ok("POST", f"/api/sessions/{self.sid}/status", {"status": "live"})
+        self.ws = {}
+        for key in PEOPLE:
+            c = await ws_connect(server, self.sid, self.people[key]["token"])
+            await c.next()
+            self.ws[key] = c
+        self.server = server
+        return self
+
+    @property
+    def sid(self) -> str:
+        return self.session["id"]
+
+    @property
+    def plenary(self) -> str:
+        return self.session["plenary_room_id"]
+
+    def id(self, key):
+        return self.people[key]["id"]
+
+    def api(self, key):
+        return Api(self.server.url, self.people[key]["token"])
+
+    async def call(self, key, method, path, body=None):
+        async with self.api(key) as api:
+            return await api.call(method, f"/api/sessions/{self.sid}{path}", body)
+
+    async def channels(self, room=None):
+        async with self.api("obs") as api:
+            view = await api.ok("GET", f"/api/sessions/{self.sid}/channels")
+        room = room or self.plenary
+        r = next(r for r in view["rooms"] if r["room_id"] == room)
+        return {c["language"]: c for c in r["channels"]}
+
+    async def close(self):
+        for c in self.ws.values():
+            await c.close()
+
+
+async def test_listening_on_air_handover_floor_and_relay(server):
+    b = await Booths().setup(server)
+    ch = await b.channels()
+    assert set(ch) == {"en", "ar", "ru"}
+    assert ch["en"]["source"] == {"kind": "floor", "language": "en"}
+    assert ch["ar"]["source"] is None and ch["ar"]["on_air"] is None
+    assert {s["person_id"] for s in ch["ar"]["booth"]} == {b.id("ar1"), b.id("ar2")}
+
+    # the participant from Tbilisi hears Russian by default; she switches to it explicitly
+    r = await b.call("p_ru", "PUT", "/listening", {"language": "ru"})
+    assert r.status_code == 200 and r.json()["language"] == "ru"
+
+    # bad input changes nothing
+    assert (await b.call("p_en", "POST", "/channels/ar/on-air")).status_code == 403
+    assert (await b.call("ar1", "POST", "/channels/ru/on-air")).status_code == 403
+    assert (await b.call("ar1", "POST", "/channels/de/on-air")).status_code == 404
+    r = await b.call("p_en", "PUT", "/listening", {"language": "xx"})
+    assert r.status_code == 422
+
+    r = await b.call("ar1", "POST", "/channels/ar/on-air")
+    assert r.status_code == 200, r.text
+    assert r.json()["channel"]["on_air"] == b.id("ar1")
+    assert (await b.call("ru1", "POST", "/channels/ru/on-air")).status_code == 200
+    r = await b.call("ar2", "POST", "/channels/ar/on-air")
+    assert r.status_code == 409 and "handover" in r.json()["detail"]
+    ch = await b.channels()
+    assert ch["ru"]["source"] == {"kind": "interpreter", "language": "en"}
+    assert ch["ru"]["listeners"] >= 1 and ch["ar"]["listeners"] >= 1
+
+    # handover: only the partner is asked; the switch is one step
+    r = await b.call("ar1", "POST", "/channels/ar/handover", {"to": b.id("p_en")})
+    assert r.status_code == 422
+    r = await b.call(
+        "ar1", "POST", "/channels/ar/handover", {"to": "00000000-0000-0000-0000-000000000000"}
+    )
+    assert r.status_code == 404
+    r = await b.call("ar1", "POST", "/channels/ar/handover", {"to": b.id("ar2")})
+    assert r.status_code == 201, r.text
+    req = await b.ws["ar2"].until(lambda f: f["type"] == "handover.requested")
+    assert req["data"]["from"] == b.id("ar1") and req["data"]["to"] == b.id("ar2")
+    assert (await b.call("p_en", "POST", "/channels/ar/handover/accept")).status_code == 403
+    r = await b.call("ar2", "POST", "/channels/ar/handover/accept")
+    assert r.status_code == 200 and r.json()["channel"]["on_air"] == b.id("ar2")
+    assert (await b.call("ar2", "POST", "/channels/ar/handover/accept")).status_code == 409
+    done = await b.ws["obs"].until(lambda f: f["type"] == "handover.completed")
+    ar_updates = [
+        f["data"]["channel"]["on_air"]
+        for f in b.ws["obs"].frames
+        if f["type"] == "channel.updated"
+        and f["data"]["room_id"] == b.plenary
+        and f["data"]["channel"]["language"] == "ar"
+    ]
+    assert ar_updates == [b.id("ar1"), b.id("ar2")]  # never none, never both
+    assert done["data"]["to"] == b.id("ar2")
+    assert not any(f["type"] == "handover.requested" for f in b.ws["p_ar"].frames)
+
+    # an Arabic-speaking mayor takes the floor
+    r = await b.call("mod", "PUT", "/floor", {"language": "ar"})
+    assert r.status_code == 200 and r.json()["uncovered"] == []
+    ch = await b.channels()
+    assert ch["ar"]["source"] == {"kind": "floor", "language": "ar"}
+    assert ch["en"]["source"] == {"kind": "interpreter", "language": "ar"}  # retour
+    assert ch["en"]["on_air"] == b.id("ar2")
+    assert ch["ru"]["source"] == {"kind": "relay", "language": "en"}  # pivot via English
+    floor = await b.ws["p_ru"].until(lambda f: f["type"] == "floor.language")
+    assert floor["data"]["language"] == "ar" and floor["data"]["previous"] == "en"
+    r = await b.call("mod", "PUT", "/floor", {"language": "de"})
+    assert r.status_code == 422
+
+    async with Api(server.url, b.people["mod"]["token"]) as mod:
+        report = await mod.ok("GET", f"/api/sessions/{b.sid}/interpretation/report")
+    who = {row["person_id"] for row in report["interpreters"]}
+    assert {b.id("ar1"), b.id("ar2"), b.id("ru1")} <= who
+    await b.close()
+
+
+async def test_interpreters_follow_into_language_rooms(server):
+    b = await Booths().setup(server)
+    async with b.api("mod") as mod:
+        rnd = await mod.ok(
+            "POST",
+            f"/api/sessions/{b.sid}/breakouts",
+            {
+                "rooms": [
+                    {"name": "Digital divide", "languages": ["ar"]},
+                    {"name": "Digital literacy", "languages": ["ru"]},
+                    {"name": "City Lab collaborations"},
+                ],
+                "strategy": "by_language",
+            },
+            201,
+        )
+        await mod.ok("POST", f"/api/sessions/{b.sid}/breakouts/{rnd['id']}/open")
+    rooms = {r["name"]: r["id"] for r in rnd["rooms"]}
+    ar_room = rooms["Digital divide"]
+    ch = await b.channels(ar_room)
+    assert set(ch) == {"en", "ar"}
+    moved = await b.ws["ar1"].until(
+        lambda f: f["type"] == "room.moved" and f["data"]["person_id"] == b.id("ar1")
+    )
+    assert moved["data"]["to_room"] == ar_room
+    r = await b.call("ar1", "POST", "/channels/ar/on-air")
+    assert r.status_code == 200 and r.json()["room_id"] == ar_room
+    ch = await b.channels(ar_room)
+    assert ch["ar"]["on_air"] == b.id("ar1")
+    assert ch["ar"]["source"] == {"kind": "interpreter", "language": "en"}
+    # the Arabic-speaking participant is in that room and hears it
+    assert ch["ar"]["listeners"] >= 1
+    await b.close()
+
+
+async def test_late_language_drop_falls_back_to_the_floor(server):
+    b = await Booths().setup(server)
+    async with Api(server.url, server.admin_token) as admin:
+        await admin.ok(
+            "PATCH", f"/api/events/{b.event['id']}", {"interpretation_languages": ["ar"]}
+        )
+    told = await b.ws["p_ru"].until(
+        lambda f: f["type"] == "listening.changed" and f["data"]["person_id"] == b.id("p_ru")
+    )
+    assert told["data"]["language"] == "en" and told["data"]["fallback_reason"]
+    ch = await b.channels()
+    assert set(ch) == {"en", "ar"}
+    await b.close()
+
+
+async def test_unanswered_handover_expires_and_the_live_one_stays(server):
+    b = await Booths().setup(server, handover_timeout_s=5)
+    assert (await b.call("ar1", "POST", "/channels/ar/on-air")).status_code == 200
+    r = await b.call("ar1", "POST", "/channels/ar/handover", {"to": b.id("ar2")})
+    assert r.status_code == 201
+    expired = await b.ws["ar1"].until(lambda f: f["type"] == "handover.expired", timeout=10)
+    assert expired["by"] is None
+    assert (await b.channels())["ar"]["on_air"] == b.id("ar1")
+    assert (await b.call("ar2", "POST", "/channels/ar/handover/accept")).status_code == 409
+    await b.close()
