@@ -46,6 +46,9 @@ def _audience(h: HelpRequest) -> list[str]:
 
 
 async def ask(state, caller: Caller, session_id: str, text: str | None) -> dict:
+    if caller.person is None:
+        raise errors.Forbidden("the admin token is not a participant: ask with a person's token")
+
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         problem = require_active(s.status, "asking for help")
         if problem:

@@ -32,6 +32,25 @@ ROUTES = [
     ("PATCH", "/api/sessions/{s}", {"title": "t"}, STAFF),
     ("POST", "/api/sessions/{s}/status", {"status": "cancelled"}, STAFF),
     ("POST", "/api/sessions/{s}/broadcast", {"text": "hello"}, STAFF),
+    ("GET", "/api/sessions/{s}/breakouts", None, EVERYONE),
+    ("POST", "/api/sessions/{s}/breakouts", {"count": 2, "strategy": "balanced"}, STAFF),
+    ("POST", "/api/sessions/{s}/moves", {"person_id": "{p}", "room_id": "{r}"}, STAFF | {"p1"}),
+    ("POST", "/api/sessions/{s}/help", {"text": "no sound"}, {"p1"}),
+    ("GET", "/api/sessions/{s}/help", None, EVERYONE),
+    ("GET", "/api/sessions/{s}/channels", None, EVERYONE),
+    ("PUT", "/api/sessions/{s}/listening", {"language": "en"}, EVERYONE - {"admin"}),
+    ("PUT", "/api/sessions/{s}/floor", {"language": "ar"}, STAFF),
+    ("POST", "/api/sessions/{s}/channels/ar/on-air", None, {"ar1"}),
+    ("GET", "/api/sessions/{s}/interpretation/report", None, STAFF | {"obs"}),
+    ("GET", "/api/events/{e}/schedule", None, EVERYONE),
+    ("GET", "/api/events/{e}/calendar.ics", None, EVERYONE),
+    ("GET", "/api/sessions/{s}/local-times", None, EVERYONE),
+    (
+        "GET",
+        "/api/events/{e}/slots?duration=PT2H&from=2021-09-01T00:00:00Z&to=2021-09-02T00:00:00Z",
+        None,
+        STAFF,
+    ),
 ]
 
 
@@ -54,12 +73,20 @@ async def test_matrix(server, worlds, method, path, body, allowed, role):
     # each case works on its own world so that allowed changes do not leak across cases
     w = await make_world(server, status="live", title=f"{method}{path}{role}")
     other = await _world(server, worlds, "other")
-    url = path.format(e=w.event["id"], s=w.session["id"], p=w.id("p1"))
+    ids = {
+        "e": w.event["id"],
+        "s": w.session["id"],
+        "p": w.id("p1"),
+        "r": w.session["plenary_room_id"],
+    }
+    url = path.format(**ids)
+    if body is not None:
+        body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
     token = server.admin_token if role == "admin" else w.token(role)
     async with Api(server.url, token) as api:
         r = await api.call(method, url, body)
     if role in allowed:
-        assert r.status_code in (200, 201, 204), (r.status_code, r.text)
+        assert r.status_code in (200, 201, 204, 409), (r.status_code, r.text)  # 409: state
     else:
         assert r.status_code == 403, (r.status_code, r.text)
         assert r.headers["content-type"] == "application/problem+json"

@@ -352,3 +352,40 @@ async def test_closed_round_can_be_recreated(server):
         )
         history = await api.ok("GET", base)
         assert [h["status"] for h in history] == ["closed", "planned"]
+
+
+async def test_a_close_missed_while_down_fires_at_start_up(tmp_path):
+    from tests.support.server import ServerProcess
+
+    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
+    srv = ServerProcess(tmp_path, env).start()
+    try:
+        w = await make_world(srv)
+        sid = w.session["id"]
+        m = await ws_connect(srv, sid, w.token("mod"))
+        await m.next()
+        async with Api(srv.url, w.token("mod")) as api:
+            rnd = await _round(api, sid, count=2, duration_s=1, countdown_s=0)
+            await api.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/open")
+        opened = await m.until(lambda f: f["type"] == "breakout.opened")
+        await m.close()
+    finally:
+        srv.stop()  # down before the round's end
+    import asyncio
+    import datetime as dt
+
+    ends = dt.datetime.fromisoformat(opened["data"]["ends_at"].replace("Z", "+00:00"))
+    await asyncio.sleep(max(0.0, (ends - dt.datetime.now(dt.UTC)).total_seconds()) + 1.0)
+    srv2 = ServerProcess(tmp_path, env, port=srv.port, admin_token=srv.admin_token).start()
+    try:
+        m = await ws_connect(srv2, sid, w.token("mod"), resume_from=opened["seq"])
+        closing = await m.until(lambda f: f["type"] == "breakout.closing", timeout=8)
+        assert closing["data"]["late_s"] >= 1.0
+        await m.until(lambda f: f["type"] == "breakout.closed", timeout=8)
+        async with Api(srv2.url, w.token("mod")) as api:
+            people = await api.ok("GET", f"/api/events/{w.event['id']}/people")
+        rooms = {p["room_id"] for p in people if p["role"] == "participant"}
+        assert rooms <= {w.session["plenary_room_id"], None}
+        await m.close()
+    finally:
+        srv2.stop()

@@ -213,3 +213,61 @@ async def test_unanswered_handover_expires_and_the_live_one_stays(server):
     assert (await b.channels())["ar"]["on_air"] == b.id("ar1")
     assert (await b.call("ar2", "POST", "/channels/ar/handover/accept")).status_code == 409
     await b.close()
+
+
+async def test_a_dropped_interpreter_is_covered_by_the_partner(server):
+    b = await Booths().setup(server, dropout_grace_s=1)
+    assert (await b.call("ar1", "POST", "/channels/ar/on-air")).status_code == 200
+    await b.ws.pop("ar1").close()  # all of Amal's connections drop
+    ask = await b.ws["ar2"].until(
+        lambda f: f["type"] == "handover.requested" and f["data"]["reason"] == "dropout",
+        timeout=8,
+    )
+    assert ask["data"]["to"] == b.id("ar2") and ask["by"] is None
+    gap = await b.ws["mod"].until(
+        lambda f: f["type"] == "channel.uncovered" and f["data"]["language"] == "ar", timeout=8
+    )
+    assert gap["data"]["room_id"] == b.plenary
+    assert not any(f["type"] == "channel.uncovered" for f in b.ws["p_ar"].frames)
+    await b.close()
+
+
+async def test_observers_see_channels_and_change_nothing(server):
+    b = await Booths().setup(server)
+    for method, path, body in [
+        ("PUT", "/floor", {"language": "ar"}),
+        ("POST", "/channels/ar/on-air", None),
+        ("POST", "/channels/ar/handover", {"to": b.id("ar2")}),
+    ]:
+        r = await b.call("obs", method, path, body)
+        assert r.status_code == 403, (path, r.text)
+    assert (await b.call("ar1", "POST", "/channels/ar/on-air")).status_code == 200
+    upd = await b.ws["obs"].until(lambda f: f["type"] == "channel.updated")
+    assert upd["data"]["channel"]["on_air"] == b.id("ar1")
+    snap = await ws_connect(b.server, b.sid, b.people["obs"]["token"])
+    rooms = (await snap.next())["data"]["channels"]["rooms"]
+    assert rooms[0]["room_id"] == b.plenary
+    await snap.close()
+    await b.close()
+
+
+async def test_listener_counts_are_coalesced_per_room(server):
+    b = await Booths().setup(server)
+    for _ in range(3):
+        for key in ("p_en", "p_ar", "p_ru"):
+            r = await b.call(key, "PUT", "/listening", {"language": "ru"})
+            assert r.status_code == 200
+            r = await b.call(key, "PUT", "/listening", {"language": "ar"})
+            assert r.status_code == 200
+    final = await b.channels()
+    counts = {lang: c["listeners"] for lang, c in final.items()}
+    want = {k: v for k, v in counts.items()}
+
+    def settled(f):
+        return f["type"] == "listeners.changed" and f["data"]["counts"] == want
+
+    await b.ws["mod"].until(settled, timeout=5)
+    sent = [f for f in b.ws["mod"].frames if f["type"] == "listeners.changed"]
+    assert len(sent) <= 4  # 18 switches, at most one stored count a second
+    assert not any(f["type"] == "listeners.changed" for f in b.ws["p_en"].frames)
+    await b.close()
