@@ -288,9 +288,19 @@ def create_round(body, event) -> Callable:
         )
         await save_round(tx, st, new)
         emit(log, events)
-        return view(st, new, staff=True)
+        return with_gaps(st, new, event.floor_language)
 
     return fn
+
+
+def with_gaps(st: BreakoutState, r: bo.Round, floor_language: str) -> dict:
+    """The moderator's view plus the language rooms no interpreter can cover (the
+    round may still be opened)."""
+    from . import interpretation as isvc
+
+    v = view(st, r, staff=True)
+    v["uncovered"] = isvc.gaps(st.people, r.rooms, floor_language)
+    return v
 
 
 def recreate(round_id: str) -> Callable:
