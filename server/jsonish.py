@@ -7,9 +7,9 @@ from typing import Any
 
 
 def z(t: dt.datetime) -> str:
-    t = t.astimezone(dt.UTC)
-    text = t.isoformat(timespec="milliseconds" if t.microsecond else "seconds")
-    return text.replace("+00:00", "Z")
+    """The same text pydantic writes for stored event data, so a client compares
+    instants from events and from snapshots as strings."""
+    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def utc_json(obj: Any) -> Any:

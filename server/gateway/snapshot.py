@@ -10,7 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import Caller
-from ..models import Attendance, Event, Person, PresenceLease, Room, Session, utcnow
+from ..models import Attendance, BreakoutRound, Event, Person, PresenceLease, Room, Session, utcnow
 from ..schemas import PersonPublic, SessionPublic, dump
 from . import extensions
 
@@ -55,9 +55,23 @@ async def build(
     now = utcnow()
     s = await tx.get(Session, session_id)
     event = await tx.get(Event, s.event_id)
-    rooms = list(
-        (await tx.exec(select(Room).where(Room.session_id == s.id).order_by(Room.position))).all()
+    active = set(
+        (
+            await tx.exec(
+                select(BreakoutRound.id).where(
+                    BreakoutRound.session_id == s.id,
+                    BreakoutRound.status.in_(["open", "closing"]),
+                )
+            )
+        ).all()
     )
+    rooms = [
+        r
+        for r in (
+            await tx.exec(select(Room).where(Room.session_id == s.id).order_by(Room.position))
+        ).all()
+        if r.round_id is None or r.round_id in active
+    ]
     atts = {
         a.person_id: a
         for a in (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()

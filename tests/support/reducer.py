@@ -71,8 +71,105 @@ def apply(snap: dict, ev: dict) -> dict:
             for room in s["rooms"]:
                 if room["kind"] == "plenary":
                     room["languages"] = list(d["changes"]["interpretation_languages"])
+    elif t == "room.counts":
+        for rid, n in d["counts"].items():
+            room = _room(s, rid)
+            if room is not None:
+                room["members_count"] = n
+    elif t == "breakout.opened":
+        staff = "people" in s
+        for r in d["rooms"]:
+            room = {
+                **r,
+                "floor_language": s["event"]["floor_language"],
+                "round_id": d["round_id"],
+                "members_count": 0,
+                "online_count": 0,
+            }
+            if staff:
+                room["members"] = []
+            s["rooms"].append(room)
+        s["round"] = {
+            "id": d["round_id"],
+            "status": "open",
+            "ends_at": d["ends_at"],
+            "closes_at": None,
+            "rooms": [{"id": r["id"]} for r in d["rooms"]],
+        }
+    elif t in ("breakout.extended", "breakout.close_cancelled") and s.get("round"):
+        s["round"].update(ends_at=d["ends_at"], status="open", closes_at=None)
+    elif t == "breakout.closing" and s.get("round"):
+        s["round"].update(status="closing", closes_at=d["closes_at"])
+    elif t == "breakout.closed":
+        s["rooms"] = [r for r in s["rooms"] if r.get("round_id") != d["round_id"]]
+        s["round"] = None
+    elif t == "help.requested" or (t == "help.received" and "people" not in s):
+        s["help"] = sorted({*s.get("help", []), d["help_id"]})
+    elif t == "help.resolved":
+        s["help"] = [h for h in s.get("help", []) if h != d["help_id"]]
+    elif t == "listening.changed" and d["person_id"] == me:
+        s["you"]["listening"] = d["language"]
+        s["channel"] = d["language"]
+    elif t == "floor.language":
+        for room in s["channels"]["rooms"]:
+            if room["room_id"] == d["room_id"]:
+                room["floor_language"] = d["language"]
+    elif t == "channel.updated":
+        rooms = s["channels"]["rooms"]
+        room = next((r for r in rooms if r["room_id"] == d["room_id"]), None)
+        if room is None:
+            room = {
+                "room_id": d["room_id"],
+                "kind": "breakout",
+                "channels": [],
+                "floor_language": s["event"]["floor_language"],
+            }
+            rooms.append(room)
+        chans = [c for c in room["channels"] if c["language"] != d["channel"]["language"]]
+        if not d.get("removed"):
+            chans.append(d["channel"])
+        room["channels"] = chans
+        if not chans:
+            rooms.remove(room)
     s["room"] = _room(s, s["you"]["room_id"])
     return s
+
+
+def project(snap: dict) -> dict[str, Any]:
+    """What a client can keep right from events alone (listener counts travel
+    coalesced, so they are left out; participants see other rooms' counts only)."""
+    out = state(snap)
+    staff = out["people"] is not None
+    for room in out["rooms"]:
+        if not staff:
+            room.pop("members", None)
+            room.pop("online_count", None)
+    out["rooms"] = sorted(out["rooms"], key=lambda r: r["id"])
+    if out["room"] is not None and not staff:
+        out["room"].pop("members", None)
+        out["room"].pop("online_count", None)
+    rnd = snap.get("round")
+    out["round"] = rnd and {
+        "id": rnd["id"],
+        "status": rnd["status"],
+        "ends_at": rnd["ends_at"],
+        "closes_at": rnd["closes_at"],
+        "rooms": sorted(r["id"] for r in rnd["rooms"]),
+    }
+    out["help"] = sorted(h if isinstance(h, str) else h["id"] for h in snap.get("help", []))
+    out["channels"] = sorted(
+        (
+            room["room_id"],
+            room["floor_language"],
+            c["language"],
+            c["on_air"],
+            repr(c["source"]),
+            repr(c["booth"]),
+        )
+        for room in snap["channels"]["rooms"]
+        for c in room["channels"]
+    )
+    return out
 
 
 def state(snap: dict) -> dict[str, Any]:
