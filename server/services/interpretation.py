@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,7 +96,7 @@ async def _bootstrap(tx: AsyncSession, s: Session, event: Event) -> ip.SessionIn
     return state
 
 
-async def load(tx: AsyncSession, s: Session) -> Loaded:
+async def load(tx: AsyncSession, s: Session, *, arrivals: bool = True) -> Loaded:
     event = await tx.get(Event, s.event_id)
     row = await tx.get(InterpretationState, s.id)
     if row is None:
@@ -110,12 +110,50 @@ async def load(tx: AsyncSession, s: Session) -> Loaded:
         state = ip.configure(state, settings_of(event))
     loaded = Loaded(s, event, row, state)
     await _sync_people(tx, loaded, fresh)
+    if arrivals:
+        await _take_arrivals(tx, loaded)
     return loaded
+
+
+async def _take_arrivals(tx: AsyncSession, lo: Loaded) -> None:
+    """Before a command or a read, arrivals still waiting for their reconcile are
+    placed (silently: arriving in a room changes only listener counts)."""
+    waiting = (
+        await tx.exec(
+            select(Timer.id).where(
+                Timer.kind == RECONCILE_KIND,
+                Timer.target == lo.session.id,
+                Timer.done_at.is_(None),
+            )
+        )
+    ).first()
+    if waiting is None:
+        return
+    now = utcnow()
+    atts = (await tx.exec(select(Attendance).where(Attendance.session_id == lo.session.id))).all()
+    state = lo.state
+    for att in atts:
+        member = state.members.get(att.person_id)
+        if member is None or not att.room_id or att.room_id not in state.rooms:
+            continue
+        if member.room_id != att.room_id:
+            try:
+                state = ip.move_person(state, att.person_id, att.room_id, now).state
+            except ip.InterpretationError:
+                continue
+    lo.state = state
 
 
 async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
     """People created after the state was made join it silently (no events)."""
     now = utcnow()
+    count = (
+        await tx.exec(
+            select(func.count()).select_from(Person).where(Person.event_id == lo.event.id)
+        )
+    ).one()
+    if not fresh and count == len(lo.state.members):
+        return
     people = (await tx.exec(select(Person).where(Person.event_id == lo.event.id))).all()
     missing = [p for p in people if p.id not in lo.state.members]
     if not missing:
@@ -286,13 +324,64 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
     relevant = [r for r in log.records if r.type in FOLLOWED]
     if not relevant:
         return
-    lo = await load(tx, s)
+    relevant, deferred = await _split_arrivals(tx, relevant)
+    if deferred:
+        await set_timer(tx, RECONCILE_KIND, s.id, utcnow() + LISTENER_GAP, session_id=s.id)
+    if not relevant:
+        return
+    lo = await load(tx, s, arrivals=False)
     for rec in relevant:
         for command in await _commands_for(tx, rec, lo):
             try:
                 await apply(tx, lo, log, command)
             except errors.Problem:
                 continue  # e.g. a move of someone the state does not hold yet
+    await save(tx, lo)
+
+
+RECONCILE_KIND = "interpretation.reconcile"
+
+
+async def _split_arrivals(tx: AsyncSession, records: list) -> tuple[list, bool]:
+    """Participants arriving in the plenary and anyone's presence but interpreters'
+    change nothing but listener counts, which travel at most once a second anyway:
+    they are applied by one reconcile a second later instead of one state rewrite
+    per connection (thousands join a plenary within seconds)."""
+    arrivals = [
+        r
+        for r in records
+        if r.type in ("presence.joined", "presence.left")
+        or (r.type == "room.moved" and r.data.get("from_room") is None)
+    ]
+    if not arrivals:
+        return records, False
+    ids = {r.data["person_id"] for r in arrivals}
+    interpreters = set(
+        (
+            await tx.exec(select(Person.id).where(Person.id.in_(ids), Person.role == "interpreter"))
+        ).all()
+    )
+    keep = [r for r in records if r not in arrivals or r.data["person_id"] in interpreters]
+    return keep, len(keep) < len(records)
+
+
+@on_timer(RECONCILE_KIND)
+async def _reconcile(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
+    """Apply the arrivals deferred by ``follow``: everyone's room as the database has it."""
+    lo = await load(tx, s)
+    atts = (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+    for att in atts:
+        member = lo.state.members.get(att.person_id)
+        if member is None or not att.room_id or att.room_id not in lo.state.rooms:
+            continue
+        if member.room_id != att.room_id:
+            try:
+                await apply(tx, lo, log, cmd.MovePerson(att.person_id, att.room_id))
+            except errors.Problem:
+                continue
+    now = utcnow()
+    for room_id in lo.state.rooms:  # counts that changed silently go out now
+        await _offer(tx, lo, log, room_id, now)
     await save(tx, lo)
 
 
