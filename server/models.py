@@ -138,6 +138,7 @@ class PresenceLease(SQLModel, table=True):
     process's sweeper turns them into ``presence.left``."""
 
     __tablename__ = "presence_leases"
+    __table_args__ = (Index("ix_presence_session_person", "session_id", "person_id"),)
 
     id: str = Field(primary_key=True, max_length=36)
     session_id: str = Field(
@@ -263,3 +264,4 @@ class InterpretationState(SQLModel, table=True):
     )
     state: dict = _json({})
     listeners_sent: dict = _json({})
+    view: dict = _json({})  # channels_view of ``state``, for snapshots without a parse

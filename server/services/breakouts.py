@@ -391,13 +391,19 @@ MOVE_HOOKS: list = []
 
 
 def view(st: BreakoutState, r: bo.Round, *, staff: bool, viewer: str | None = None) -> dict:
-    v = bo.round_view(r, st.placement)
     if not staff:
         mine = st.placement.get(viewer) if r.is_active else r.plan.get(viewer)
-        for room in v["rooms"]:
-            room.pop("members")
-        v.pop("unplaced")
-        v["your_room"] = mine if mine in r.room_ids else None
+        return participant_view(r, mine)
+    return utc_json(bo.round_view(r, st.placement))
+
+
+def participant_view(r: bo.Round, mine: str | None) -> dict:
+    """A round as a participant sees it: rooms without members, and their own room."""
+    v = bo.round_view(r, None)
+    for room in v["rooms"]:
+        room.pop("members")
+    v.pop("unplaced")
+    v["your_room"] = mine if mine in r.room_ids else None
     return utc_json(v)
 
 
@@ -444,6 +450,15 @@ async def place_latecomer(tx, s: Session, person: Person, att: Attendance, log: 
         for r in log.records
     )
     if not first:
+        return
+    open_round = (
+        await tx.exec(
+            select(BreakoutRound.id).where(
+                BreakoutRound.session_id == s.id, BreakoutRound.status == "open"
+            )
+        )
+    ).first()
+    if open_round is None:  # the common case, and the cheap one: no full load per join
         return
     st = await load(tx, s)
     active = st.active

@@ -187,6 +187,7 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
 
 async def save(tx: AsyncSession, lo: Loaded) -> None:
     lo.row.state = serialization.to_dict(lo.state)
+    lo.row.view = utc_json(ip.channels_view(lo.state))
     lo.row.listeners_sent = dict(lo.row.listeners_sent)
     tx.add(lo.row)
     await _sync_timers(tx, lo)

@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('session_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('state', sa.JSON(), nullable=False),
     sa.Column('listeners_sent', sa.JSON(), nullable=False),
+    sa.Column('view', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['sessions.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('session_id')
     )
