@@ -34,19 +34,57 @@ from .listening import set_listening
 from .on_air import go_off_air, go_on_air
 from .outcome import FloorOutcome, Outcome
 from .planning import BoothPlan, plan_booths
-from .presence import add_person, connection_changed, dropout_due, move_person
+from .presence import add_person, connection_changed, dropout_due, move_people, move_person
 from .sources import Source, compute_sources
 from .state import ChannelKey, SessionInterpretation, Settings
 from .timers import Timer, pending_timers
 from .views import channels_view, listener_counts, room_view, uncovered_channels
 
 __all__ = [
-    "HTTP_STATUS", "BoothPlan", "ChannelKey", "Coalesced", "Command", "Direction", "ErrorKind",
-    "FloorOutcome", "InterpretationError", "Interpreter", "ListenerCoalescer", "Outcome",
-    "SessionInterpretation", "Settings", "Source", "Timer", "accept_handover", "add_language",
-    "add_person", "apply", "channels_view", "close_room", "compute_sources", "configure",
-    "connection_changed", "drop_language", "dropout_due", "expire_handover", "go_off_air",
-    "go_on_air", "listener_counts", "move_person", "new_session", "on_air_seconds",
-    "open_room", "pending_timers", "plan_booths", "report", "request_handover", "room_view",
-    "set_floor", "set_languages", "set_listening", "turn_due", "uncovered_channels",
+    "HTTP_STATUS",
+    "BoothPlan",
+    "ChannelKey",
+    "Coalesced",
+    "Command",
+    "Direction",
+    "ErrorKind",
+    "FloorOutcome",
+    "InterpretationError",
+    "Interpreter",
+    "ListenerCoalescer",
+    "Outcome",
+    "SessionInterpretation",
+    "Settings",
+    "Source",
+    "Timer",
+    "accept_handover",
+    "add_language",
+    "add_person",
+    "apply",
+    "channels_view",
+    "close_room",
+    "compute_sources",
+    "configure",
+    "connection_changed",
+    "drop_language",
+    "dropout_due",
+    "expire_handover",
+    "go_off_air",
+    "go_on_air",
+    "listener_counts",
+    "move_people",
+    "move_person",
+    "new_session",
+    "on_air_seconds",
+    "open_room",
+    "pending_timers",
+    "plan_booths",
+    "report",
+    "request_handover",
+    "room_view",
+    "set_floor",
+    "set_languages",
+    "set_listening",
+    "turn_due",
+    "uncovered_channels",
 ]

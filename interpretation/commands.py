@@ -19,7 +19,7 @@ from .handover import accept_handover, expire_handover, request_handover
 from .listening import set_listening
 from .on_air import go_off_air, go_on_air
 from .outcome import FloorOutcome, Outcome
-from .presence import add_person, connection_changed, dropout_due, move_person
+from .presence import add_person, connection_changed, dropout_due, move_people, move_person
 from .state import SessionInterpretation
 
 
@@ -88,6 +88,13 @@ class MovePerson:
 
 
 @dataclass(frozen=True)
+class MovePeople:
+    """Many moves at once (``person_id -> room_id``), settled in one step."""
+
+    moves: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class ConnectionChanged:
     person_id: str
     online: bool
@@ -135,9 +142,24 @@ class TurnCheck:
 
 
 Command = (
-    GoOnAir | GoOffAir | RequestHandover | AcceptHandover | ExpireHandover | SetFloor
-    | SetListening | AddPerson | MovePerson | ConnectionChanged | DropoutDue | SetLanguages
-    | AddLanguage | DropLanguage | OpenRoom | CloseRoom | TurnCheck
+    GoOnAir
+    | GoOffAir
+    | RequestHandover
+    | AcceptHandover
+    | ExpireHandover
+    | SetFloor
+    | SetListening
+    | AddPerson
+    | MovePerson
+    | MovePeople
+    | ConnectionChanged
+    | DropoutDue
+    | SetLanguages
+    | AddLanguage
+    | DropLanguage
+    | OpenRoom
+    | CloseRoom
+    | TurnCheck
 )
 
 _Handler = Callable[[SessionInterpretation, Any, datetime], Outcome | FloorOutcome]
@@ -148,18 +170,15 @@ TRANSITIONS: dict[type, _Handler] = {
     RequestHandover: lambda s, c, now: request_handover(
         s, c.person_id, c.to_id, c.room_id, c.language, now, c.timeout_s
     ),
-    AcceptHandover: lambda s, c, now: accept_handover(
-        s, c.person_id, c.room_id, c.language, now
-    ),
-    ExpireHandover: lambda s, c, now: expire_handover(
-        s, c.room_id, c.language, c.request_id, now
-    ),
+    AcceptHandover: lambda s, c, now: accept_handover(s, c.person_id, c.room_id, c.language, now),
+    ExpireHandover: lambda s, c, now: expire_handover(s, c.room_id, c.language, c.request_id, now),
     SetFloor: lambda s, c, now: set_floor(s, c.room_id, c.language, now),
     SetListening: lambda s, c, now: set_listening(s, c.person_id, c.language, now),
     AddPerson: lambda s, c, now: add_person(
         s, c.person_id, now, interprets=c.interprets, listening=c.listening
     ),
     MovePerson: lambda s, c, now: move_person(s, c.person_id, c.room_id, now),
+    MovePeople: lambda s, c, now: move_people(s, dict(c.moves), now),
     ConnectionChanged: lambda s, c, now: connection_changed(s, c.person_id, c.online, now),
     DropoutDue: lambda s, c, now: dropout_due(s, c.person_id, c.due, now),
     SetLanguages: lambda s, c, now: set_languages(s, c.languages, now),
@@ -171,8 +190,6 @@ TRANSITIONS: dict[type, _Handler] = {
 }
 
 
-def apply(
-    state: SessionInterpretation, command: Command, now: datetime
-) -> Outcome | FloorOutcome:
+def apply(state: SessionInterpretation, command: Command, now: datetime) -> Outcome | FloorOutcome:
     """Run ``command`` at ``now`` (an aware UTC datetime)."""
     return TRANSITIONS[type(command)](state, command, now)

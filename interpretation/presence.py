@@ -7,7 +7,7 @@ room and ``online`` of each person, which handovers and booths depend on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -73,6 +73,25 @@ def move_person(
     return finish(draft, uncovered_reason="interpreter_left_room")
 
 
+def move_people(state: SessionInterpretation, moves: Mapping[str, str], now: datetime) -> Outcome:
+    """Many moves in one step (a round opening or closing moves hundreds of people):
+    the same result as ``move_person`` one by one, settled once instead of per
+    person. Unknown people or rooms are refused before anything changes."""
+    for person_id, room_id in moves.items():
+        _lookup.member(state, person_id)
+        _lookup.room_exists(state, room_id)
+    draft = Draft(state, now)
+    for person_id, room_id in moves.items():
+        member = draft.members[person_id]
+        if member.room_id == room_id:
+            continue
+        key = draft.live_key_of(person_id)
+        if key is not None:
+            draft.go_off(key)
+        draft.members[person_id] = replace(member, room_id=room_id)
+    return finish(draft, uncovered_reason="interpreter_left_room")
+
+
 def connection_changed(
     state: SessionInterpretation, person_id: str, online: bool, now: datetime
 ) -> Outcome:
@@ -122,8 +141,14 @@ def dropout_due(
     if partner is not None:
         timeout = state.settings.handover_timeout_s if timeout_s is None else timeout_s
         request = HandoverRequest(
-            draft.new_request_id(), key.room_id, key.language, person_id, partner, now,
-            now + timedelta(seconds=timeout), reason="dropout",
+            draft.new_request_id(),
+            key.room_id,
+            key.language,
+            person_id,
+            partner,
+            now,
+            now + timedelta(seconds=timeout),
+            reason="dropout",
         )
         old = draft.handovers.get(key)
         if old is not None:
@@ -145,13 +170,21 @@ def choose_partner(
     floor = state.rooms[key.room_id].floor_language
     live = {ch.on_air for ch in state.channels.values() if ch.on_air}
     candidates = [
-        pid for pid, interpreter in state.interpreters.items()
-        if pid != exclude and pid not in live and interpreter.works_into(key.language)
+        pid
+        for pid, interpreter in state.interpreters.items()
+        if pid != exclude
+        and pid not in live
+        and interpreter.works_into(key.language)
         and state.members[pid].room_id == key.room_id
         and (state.members[pid].online or not online_only)
     ]
     if not candidates:
         return None
-    return min(candidates, key=lambda pid: (
-        not state.members[pid].online, not state.interpreters[pid].can(floor, key.language), pid,
-    ))
+    return min(
+        candidates,
+        key=lambda pid: (
+            not state.members[pid].online,
+            not state.interpreters[pid].can(floor, key.language),
+            pid,
+        ),
+    )

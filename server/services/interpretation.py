@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import interpretation as ip
 from interpretation import commands as cmd
 from interpretation import serialization
+from interpretation.views import all_listener_counts
 
 from .. import (
     errors,
@@ -132,16 +133,16 @@ async def _take_arrivals(tx: AsyncSession, lo: Loaded) -> None:
     now = utcnow()
     atts = (await tx.exec(select(Attendance).where(Attendance.session_id == lo.session.id))).all()
     state = lo.state
-    for att in atts:
-        member = state.members.get(att.person_id)
-        if member is None or not att.room_id or att.room_id not in state.rooms:
-            continue
-        if member.room_id != att.room_id:
-            try:
-                state = ip.move_person(state, att.person_id, att.room_id, now).state
-            except ip.InterpretationError:
-                continue
-    lo.state = state
+    moves = {  # only first arrivals of non-interpreters were deferred
+        att.person_id: att.room_id
+        for att in atts
+        if att.person_id in state.members
+        and att.person_id not in state.interpreters
+        and att.room_id in state.rooms
+        and state.members[att.person_id].room_id is None
+    }
+    if moves:
+        lo.state = ip.move_people(state, moves, now).state
 
 
 async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
@@ -215,8 +216,11 @@ async def _update_attendance(tx: AsyncSession, session_id: str, events: Iterable
             tx.add(att)
 
 
-async def apply(tx: AsyncSession, lo: Loaded, log: EventLog, command, now=None):
-    """One domain command: new state, events stored, listener counts coalesced."""
+async def apply(
+    tx: AsyncSession, lo: Loaded, log: EventLog, command, now=None, *, counts: bool = True
+):
+    """One domain command: new state, events stored, listener counts coalesced
+    (``counts=False`` in a batch: the caller offers the counts once at its end)."""
     now = now or utcnow()
     before = lo.state
     try:
@@ -226,7 +230,8 @@ async def apply(tx: AsyncSession, lo: Loaded, log: EventLog, command, now=None):
     lo.state = outcome.state
     emit(tx, lo, log, before, outcome.events)
     await _update_attendance(tx, lo.session.id, outcome.events)
-    await _listeners(tx, lo, log, before, now)
+    if counts:
+        await _listeners(tx, lo, log, before, now)
     return outcome
 
 
@@ -234,7 +239,17 @@ async def apply(tx: AsyncSession, lo: Loaded, log: EventLog, command, now=None):
 
 
 def _counts(state, room_id: str) -> dict[str, int]:
-    return dict(ip.listener_counts(state, room_id)) if room_id in state.rooms else {}
+    return _all_counts(state).get(room_id, {})
+
+
+def _all_counts(state) -> dict[str, dict[str, int]]:
+    """Listeners per channel of every room, in one pass over the members."""
+    flat = all_listener_counts(state)
+    out: dict[str, dict[str, int]] = {rid: {} for rid in state.rooms}
+    for rid in state.rooms:
+        for lang in state.room_languages(rid):
+            out[rid][lang] = flat.get(ip.ChannelKey(rid, lang), 0)
+    return out
 
 
 def _listener_audience(state, room_id: str) -> list[str]:
@@ -243,16 +258,18 @@ def _listener_audience(state, room_id: str) -> list[str]:
 
 
 async def _listeners(tx, lo: Loaded, log: EventLog, before, now: dt.datetime) -> None:
-    for room_id in set(before.rooms) | set(lo.state.rooms):
-        if _counts(before, room_id) == _counts(lo.state, room_id):
-            continue
-        await _offer(tx, lo, log, room_id, now)
+    old, new = _all_counts(before), _all_counts(lo.state)
+    for room_id in set(old) | set(new):
+        if old.get(room_id) != new.get(room_id):
+            await _offer(tx, lo, log, room_id, now, new.get(room_id, {}))
 
 
-async def _offer(tx, lo: Loaded, log: EventLog, room_id: str, now: dt.datetime) -> None:
+async def _offer(
+    tx, lo: Loaded, log: EventLog, room_id: str, now: dt.datetime, counts=None
+) -> None:
     sent = lo.row.listeners_sent.get(room_id)
     last = dt.datetime.fromisoformat(sent["at"]) if sent else None
-    counts = _counts(lo.state, room_id)
+    counts = _counts(lo.state, room_id) if counts is None else counts
     if sent and sent.get("counts") == counts:
         return
     if last is None or now - last >= LISTENER_GAP:
@@ -328,15 +345,37 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
     relevant, deferred = await _split_arrivals(tx, relevant)
     if deferred:
         await set_timer(tx, RECONCILE_KIND, s.id, utcnow() + LISTENER_GAP, session_id=s.id)
+        if await tx.get(InterpretationState, s.id) is None:
+            await save(tx, await load(tx, s, arrivals=False))  # snapshots read its view
     if not relevant:
         return
     lo = await load(tx, s, arrivals=False)
+    before = lo.state
+    run: dict[str, str] = {}  # consecutive moves, applied as one MovePeople
+
+    async def flush() -> None:
+        moves = tuple(
+            (pid, room)
+            for pid, room in run.items()
+            if pid in lo.state.members and room in lo.state.rooms
+        )
+        run.clear()
+        if moves:
+            await apply(tx, lo, log, cmd.MovePeople(moves), counts=False)
+
     for rec in relevant:
+        if rec.type == "room.moved" and rec.data.get("to_room"):
+            run.pop(rec.data["person_id"], None)
+            run[rec.data["person_id"]] = rec.data["to_room"]
+            continue
+        await flush()
         for command in await _commands_for(tx, rec, lo):
             try:
-                await apply(tx, lo, log, command)
+                await apply(tx, lo, log, command, counts=False)
             except errors.Problem:
-                continue  # e.g. a move of someone the state does not hold yet
+                continue  # e.g. someone the state does not hold yet
+    await flush()
+    await _listeners(tx, lo, log, before, utcnow())
     await save(tx, lo)
 
 
@@ -371,15 +410,15 @@ async def _reconcile(tx, s: Session, log: EventLog, timer: Timer, late_s: float)
     """Apply the arrivals deferred by ``follow``: everyone's room as the database has it."""
     lo = await load(tx, s)
     atts = (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
-    for att in atts:
-        member = lo.state.members.get(att.person_id)
-        if member is None or not att.room_id or att.room_id not in lo.state.rooms:
-            continue
-        if member.room_id != att.room_id:
-            try:
-                await apply(tx, lo, log, cmd.MovePerson(att.person_id, att.room_id))
-            except errors.Problem:
-                continue
+    moves = tuple(
+        (att.person_id, att.room_id)
+        for att in atts
+        if att.person_id in lo.state.members
+        and att.room_id in lo.state.rooms
+        and lo.state.members[att.person_id].room_id != att.room_id
+    )
+    if moves:
+        await apply(tx, lo, log, cmd.MovePeople(moves), counts=False)
     now = utcnow()
     for room_id in lo.state.rooms:  # counts that changed silently go out now
         await _offer(tx, lo, log, room_id, now)
