@@ -68,10 +68,14 @@ class PresenceChanged(EventData):
 
 
 class RoomMoved(EventData):
+    """``round_id`` marks a move of a round opening or closing: the round's event
+    carries the rooms' counts and members, so clients do not count these moves."""
+
     type: ClassVar[str] = "room.moved"
     person_id: str
     from_room: str | None
     to_room: str | None
+    round_id: str | None = None
 
 
 class BroadcastMessage(EventData):

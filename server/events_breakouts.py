@@ -60,6 +60,8 @@ class BreakoutOpened(EventData):
     ends_at: dt.datetime | None
     strategy: str
     allow_return: bool
+    counts: dict[str, int] | None = None
+    members: dict[str, list[str]] | None = None
 
 
 class BreakoutExtended(EventData):
@@ -85,6 +87,8 @@ class BreakoutClosed(EventData):
     type: ClassVar[str] = "breakout.closed"
     round_id: str
     late_s: float | None = None
+    counts: dict[str, int] | None = None
+    members: dict[str, list[str]] | None = None
 
 
 class BreakoutCancelled(EventData):

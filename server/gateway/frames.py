@@ -15,15 +15,34 @@ def iso_ms(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
-def variant_of(ev: EventRecord, listening: str | None) -> str | None:
-    """The part of a frame that differs between recipients (broadcast language)."""
-    if (
-        ev.type == "broadcast.message"
-        and listening
-        and listening in ev.data.get("translations", {})
-    ):
-        return listening
+ROOM_VARIANTS = frozenset({"breakout.opened", "breakout.closed"})
+STAFF = "*staff"
+
+
+def variant_of(
+    ev: EventRecord, listening: str | None, person_id: str | None = None, staff: bool = False
+) -> str | None:
+    """The part of a frame that differs between recipients: the language of a
+    broadcast; for a round opening or closing, the room whose members the client
+    gets (each room's people learn who is with them in one frame per client)."""
+    if ev.type == "broadcast.message":
+        if listening and listening in ev.data.get("translations", {}):
+            return listening
+        return None
+    if ev.type in ROOM_VARIANTS and "members" in ev.data:
+        if staff:
+            return STAFF
+        return _room_of(ev).get(person_id)
     return None
+
+
+def _room_of(ev: EventRecord) -> dict[str, str]:
+    """person -> room of the event's member lists, built once per event."""
+    cached = ev.__dict__.get("_room_of")
+    if cached is None:
+        cached = {pid: rid for rid, pids in ev.data["members"].items() for pid in pids}
+        ev.__dict__["_room_of"] = cached
+    return cached
 
 
 def encode_event(ev: EventRecord, variant: str | None = None) -> str:
@@ -33,6 +52,10 @@ def encode_event(ev: EventRecord, variant: str | None = None) -> str:
         if variant:
             data["text"] = data["translations"][variant]
         data["language"] = variant
+    elif ev.type in ROOM_VARIANTS and "members" in data and variant != STAFF:
+        data = dict(data)
+        members = data.pop("members")
+        data["room_members"] = {variant: members[variant]} if variant in members else {}
     return orjson.dumps(
         {
             "seq": ev.seq,

@@ -85,7 +85,7 @@ class SessionFeed:
         if ev.seq <= conn.cursor or conn.closing:
             return
         if conn.sees(ev):
-            variant = variant_of(ev, conn.listening)
+            variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
             frame = cache.get(variant)
             if frame is None:
                 frame = cache[variant] = encode_event(ev, variant)

@@ -223,6 +223,41 @@ def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = No
         log.emit(coerce(ev.type, data), ev.audience)
 
 
+LARGE_ROOM = 100
+
+
+def emit_bulk(
+    log: EventLog, st: BreakoutState, events: list, *, late_s: float | None = None
+) -> None:
+    """A round opening or closing moves everyone at once. Each person gets their own
+    ``room.moved`` (moderators get all); instead of every room hearing every move, the
+    ``breakout.opened``/``breakout.closed`` event carries the counts of every room and
+    the members of each room (up to 100), which the gateway sends as one variant per
+    room: one frame per client, encoded once per room."""
+    rooms = [st.plenary_id]
+    active = st.active
+    if active is not None:
+        rooms += [r.id for r in active.rooms]
+    members: dict[str, list[str]] = {rid: [] for rid in rooms}
+    for pid, rid in st.placement.items():
+        if rid in members:
+            members[rid].append(pid)
+    counts = {rid: len(pids) for rid, pids in members.items()}
+    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= LARGE_ROOM}
+    round_id = next((e.data()["round_id"] for e in events if e.type.startswith("breakout.")), None)
+    for ev in events:
+        data = ev.data()
+        audience = ev.audience
+        if ev.type == "room.moved":
+            audience = (el.person(data["person_id"]), el.MODERATORS)
+            data["round_id"] = round_id  # counts and members come with the round event
+        elif ev.type in ("breakout.opened", "breakout.closed"):
+            data.update(counts=counts, members=shown)
+        if late_s is not None and ev.type in LATE_TYPES:
+            data["late_s"] = late_s
+        log.emit(coerce(ev.type, data), audience)
+
+
 def emit_counts(log: EventLog, st: BreakoutState) -> None:
     """One ``room.counts`` to everyone after people moved (not one per person)."""
     rooms = [st.plenary_id]
@@ -335,12 +370,16 @@ def open_round(round_id: str) -> Callable:
             now=utcnow(),
             session_rounds=st.rounds.values(),
         )
+        for hook in ROUND_HOOKS:  # e.g. interpreters follow into their language rooms
+            extra = await hook(tx, st, new, placement)
+            for pid, room_id in extra.items():
+                current = placement.get(pid, st.plenary_id)
+                if current != room_id:
+                    events.append(bo.events.RoomMoved.make(pid, current, room_id))
+            placement = placement.moved(extra)
         await save_round(tx, st, new)
         await save_placement(tx, st, placement)
-        emit(log, events)
-        emit_counts(log, st)
-        for hook in ROUND_HOOKS:
-            await hook(tx, st, log, new)
+        emit_bulk(log, st, events)
         return view(st, new, staff=True)
 
     return fn
@@ -425,10 +464,8 @@ async def _fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> N
     if not events:
         return
     await save_round(tx, st, new)
-    moved = await save_placement(tx, st, placement)
-    emit(log, events, late_s=late_s)
-    if moved:
-        emit_counts(log, st)
+    await save_placement(tx, st, placement)
+    emit_bulk(log, st, events, late_s=late_s)
 
 
 for _kind in TIMER_KINDS:

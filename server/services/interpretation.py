@@ -495,27 +495,13 @@ def gaps(people: dict[str, Person], rooms, floor_language: str) -> list[dict]:
     ]
 
 
-async def booths_follow_round(tx, st, log: EventLog, opened) -> None:
+async def booths_follow_round(tx, st, opened, placement) -> dict[str, str]:
     """When a round opens, each language room gets interpreters of that booth
-    (partners kept together where there are enough); they come back with everyone."""
-    from breakouts.events import RoomMoved
-
-    from . import breakouts as bsvc
-
+    (partners kept together where there are enough); they come back with everyone.
+    Returns the extra moves; the round's opening stores them with its own."""
     floor = st.rows[opened.id].floor_language or ""
     plan = booth_plan(st.people, opened.rooms, floor)
-    changes = {}
-    events = []
-    for room_id, pids in plan.assignments.items():
-        for pid in pids:
-            current = st.placement.get(pid, st.plenary_id)
-            if current != room_id:
-                changes[pid] = room_id
-                events.append(RoomMoved.make(pid, current, room_id))
-    if changes:
-        await bsvc.save_placement(tx, st, st.placement.moved(changes))
-        bsvc.emit(log, events)
-        bsvc.emit_counts(log, st)
+    return {pid: room_id for room_id, pids in plan.assignments.items() for pid in pids}
 
 
 # ---- reads ---------------------------------------------------------------------------

@@ -32,6 +32,12 @@ def apply(snap: dict, ev: dict) -> dict:
         s["session"]["status"] = d["status"]
     elif t == "session.rescheduled":
         s["session"].update(start=d["start"], end=d["end"], timezone=d["timezone"])
+    elif t == "room.moved" and d.get("round_id"):
+        person = _person(s, d["person_id"])
+        if person is not None:
+            person["room_id"] = d["to_room"]
+        if d["person_id"] == me:
+            s["you"]["room_id"] = d["to_room"]
     elif t == "room.moved":
         pid = d["person_id"]
         person = _person(s, pid)
@@ -77,7 +83,6 @@ def apply(snap: dict, ev: dict) -> dict:
             if room is not None:
                 room["members_count"] = n
     elif t == "breakout.opened":
-        staff = "people" in s
         for r in d["rooms"]:
             room = {
                 **r,
@@ -86,9 +91,8 @@ def apply(snap: dict, ev: dict) -> dict:
                 "members_count": 0,
                 "online_count": 0,
             }
-            if staff:
-                room["members"] = []
             s["rooms"].append(room)
+        _bulk(s, d)
         s["round"] = {
             "id": d["round_id"],
             "status": "open",
@@ -103,6 +107,7 @@ def apply(snap: dict, ev: dict) -> dict:
     elif t == "breakout.closed":
         s["rooms"] = [r for r in s["rooms"] if r.get("round_id") != d["round_id"]]
         s["round"] = None
+        _bulk(s, d)
     elif t == "help.requested" or (t == "help.received" and "people" not in s):
         s["help"] = sorted({*s.get("help", []), d["help_id"]})
     elif t == "help.resolved":
@@ -133,6 +138,23 @@ def apply(snap: dict, ev: dict) -> dict:
             rooms.remove(room)
     s["room"] = _room(s, s["you"]["room_id"])
     return s
+
+
+def _bulk(s: dict, d: dict) -> None:
+    """Counts of every room and members of one's own room (all rooms for staff)."""
+    members = d.get("members") or d.get("room_members") or {}
+    for room in s["rooms"]:
+        if room["id"] in d.get("counts", {}):
+            room["members_count"] = d["counts"][room["id"]]
+        if room["id"] in members:
+            room["members"] = sorted(members[room["id"]])
+        elif "people" in s:
+            room["members"] = []
+    if "people" in s:
+        online = {p["id"] for p in s["people"] if p["online"]}
+        for room in s["rooms"]:
+            if "members" in room:
+                room["online_count"] = len(online & set(room["members"]))
 
 
 def project(snap: dict) -> dict[str, Any]:
