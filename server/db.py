@@ -8,6 +8,7 @@ in one consistent transaction.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -102,15 +103,26 @@ class Database:
                 aurl, pool_size=10, max_overflow=20, pool_pre_ping=True
             )
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._wmaker = async_sessionmaker(self.writer, class_=AsyncSession, expire_on_commit=False)
         self._rmaker = async_sessionmaker(self.reader, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One write transaction: commits on success, rolls back on any error."""
-        async with self._wmaker() as s:
-            async with s.begin():
-                yield s
+        """One write transaction: commits on success, rolls back on any error.
+
+        On SQLite, writers of this process queue on an asyncio lock: SQLite has one
+        writer anyway, and its busy handler would otherwise make contending writers
+        sleep in growing steps (hundreds of joins at once took seconds)."""
+        if self._write_lock is None:
+            async with self._wmaker() as s:
+                async with s.begin():
+                    yield s
+            return
+        async with self._write_lock:
+            async with self._wmaker() as s:
+                async with s.begin():
+                    yield s
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
