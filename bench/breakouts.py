@@ -167,5 +167,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
     args = ap.parse_args()
-    write(asyncio.run(main(args.clients, args.rounds)))
+    result = asyncio.run(main(args.clients, args.rounds))
+    if args.no_write:
+        print(result)
+    else:
+        write(result)

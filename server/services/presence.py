@@ -30,6 +30,16 @@ async def live_leases(tx: AsyncSession, session_id: str, person_id: str, now: dt
     return int((await tx.exec(q)).one())
 
 
+LARGE_ROOM = 100  # the contract's threshold: larger rooms get counts, not each arrival
+
+
+async def room_size(tx: AsyncSession, session_id: str, room_id: str) -> int:
+    q = select(func.count()).select_from(Attendance).where(
+        Attendance.session_id == session_id, Attendance.room_id == room_id
+    )
+    return int((await tx.exec(q)).one())
+
+
 async def ensure_placed(
     tx: AsyncSession, s: Session, person: Person, log: el.EventLog
 ) -> Attendance:
@@ -42,9 +52,12 @@ async def ensure_placed(
         if room is None or room.session_id != s.id:
             att.room_id = s.plenary_room_id
             att.updated_at = utcnow()
+            audience = [el.person(person.id), el.MODERATORS]
+            if await room_size(tx, s.id, s.plenary_room_id) < LARGE_ROOM:
+                audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
             log.emit(
                 RoomMoved(person_id=person.id, from_room=None, to_room=s.plenary_room_id),
-                [el.person(person.id), el.MODERATORS, el.room(s.plenary_room_id)],
+                audience,
             )
     tx.add(att)
     return att
