@@ -14,7 +14,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, migrate
+from . import errors, metrics, migrate
 from .admin_token import load_or_create
 from .broker import make_broker
 from .commands import Commands
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
 
         state.timers = timer_mod.TimerService(state)
+        metrics.install(state)
         tasks = [
             asyncio.create_task(
                 _every(
@@ -170,6 +171,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         if state.broker.degraded:
             body["status"] = "degraded"
         return body
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def prometheus(request: Request):
+        """Prometheus text: connections, events stored and delivered, fan-out latency,
+        slow-client closes, resumes (replay or snapshot), broker reconnects."""
+        return metrics.of(request.app.state.convene).render()
 
     @app.get("/api/about", tags=["operations"])
     async def about():

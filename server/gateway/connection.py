@@ -1,13 +1,20 @@
-"""One WebSocket client: what it may see, a bounded outbound queue, its own sender.
+"""One WebSocket client: what it may see, and a bounded outbound backlog.
 
-A client that falls ``ws_queue_max`` frames behind is closed with 4408 (it comes
-back with ``resume_from``); nobody else waits for it."""
+Sending costs no task and no queue while the client keeps up: ``push`` runs the ASGI
+send at once (uvicorn writes to the transport without suspending unless the transport
+asked to pause writing). Only when a send has to wait does the connection start a task
+that finishes it and drains the frames that queued up behind it. A client with
+``ws_queue_max`` frames waiting is closed with 4408 (it comes back with
+``resume_from``); nobody else waits for it."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -19,9 +26,30 @@ log = logging.getLogger("convene.gateway")
 TOO_SLOW = 4408
 BAD_TOKEN = 4401
 ENDS_TOKEN = frozenset({"person.removed", "person.token_reissued"})
+# event types that change what their person's connections see next
+OBSERVED = frozenset({"room.moved", "listening.changed", *ENDS_TOKEN})
 
 
 class Connection:
+    __slots__ = (
+        "ws",
+        "id",
+        "person_id",
+        "is_staff",
+        "room_id",
+        "listening",
+        "booths",
+        "cursor",
+        "queue_max",
+        "closing",
+        "close_code",
+        "_backlog",
+        "_stalled",
+        "_waiting_on",
+        "_task",
+        "__weakref__",
+    )
+
     def __init__(
         self,
         ws: WebSocket,
@@ -34,7 +62,6 @@ class Connection:
         queue_max: int,
     ):
         self.ws = ws
-        self.caller = caller
         self.id = conn_id
         self.person_id = caller.person_id
         self.is_staff = caller.is_staff
@@ -42,12 +69,16 @@ class Connection:
         self.listening = listening
         self.booths = booths
         self.cursor = 0
-        self.queue: asyncio.Queue[str | int] = asyncio.Queue(maxsize=queue_max)
+        self.queue_max = queue_max
         self.closing = False
         self.close_code: int | None = None
-        self._sender: asyncio.Task | None = None
+        # frames (str) and a deferred close code (int) waiting behind a stalled send
+        self._backlog: collections.deque[str | int] | None = None
+        self._stalled: Coroutine[Any, Any, Any] | None = None
+        self._waiting_on: asyncio.Future | None = None
+        self._task: asyncio.Task | None = None
 
-    # ---- audience, judged as of each event ----------------------------------------------
+    # ---- audience, judged as of each event (replay; live fan-out uses the feed's buckets)
     def sees(self, ev: EventRecord) -> bool:
         for target in ev.audience:
             if target == "session":
@@ -79,24 +110,91 @@ class Connection:
         elif ev.type in ENDS_TOKEN:
             self.end_after_queue(BAD_TOKEN)
 
-    def end_after_queue(self, code: int) -> None:
-        """Close with ``code`` once the frames already queued are sent."""
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(code)
-
     # ---- sending --------------------------------------------------------------------------
+    @property
+    def pending(self) -> int:
+        """Frames not yet handed to the transport (the stalled one included)."""
+        if self._stalled is None and self._task is None:
+            return 0
+        return 1 + (len(self._backlog) if self._backlog else 0)
+
     def start(self) -> None:
-        self._sender = asyncio.create_task(self._send_loop(), name=f"ws-send-{self.id}")
+        """Kept for callers: sending needs no task of its own."""
 
     def push(self, frame: str) -> bool:
+        """Send ``frame`` now, or queue it behind a stalled send; False if the client is
+        closing or was just closed for falling too far behind."""
         if self.closing:
             return False
-        try:
-            self.queue.put_nowait(frame)
+        if self._stalled is not None or self._task is not None:
+            backlog = self._backlog
+            if len(backlog) + 1 >= self.queue_max:
+                self.close_soon(TOO_SLOW, "client too slow: reconnect with resume_from")
+                return False
+            backlog.append(frame)
             return True
-        except asyncio.QueueFull:
-            self.close_soon(TOO_SLOW, "client too slow: reconnect with resume_from")
-            return False
+        self._run(self.ws.send_text(frame))
+        return True
+
+    def end_after_queue(self, code: int) -> None:
+        """Close with ``code`` once the frames already queued are sent."""
+        if self.closing:
+            return
+        if self._stalled is not None or self._task is not None:
+            self._backlog.append(code)
+            return
+        self.closing = True
+        self.close_code = code
+        self._run(self.ws.close(code))
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run an ASGI send until it completes or has to wait."""
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        except Exception as exc:  # the socket went away: the receive loop ends the connection
+            log.debug("send failed: %s", exc)
+            self.closing = True
+            return
+        self._stall(coro, waiting)
+
+    def _stall(self, coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
+        if self._backlog is None:
+            self._backlog = collections.deque()
+        self._stalled = coro
+        loop = asyncio.get_running_loop()
+        if asyncio.isfuture(waiting):
+            waiting._asyncio_future_blocking = False
+            self._waiting_on = waiting
+            waiting.add_done_callback(self._resume)
+        else:  # a bare yield (sleep(0)): resume on the next iteration
+            loop.call_soon(self._resume, None)
+
+    def _resume(self, _fut: asyncio.Future | None) -> None:
+        coro, self._stalled, self._waiting_on = self._stalled, None, None
+        if coro is not None:
+            self._task = asyncio.get_running_loop().create_task(self._drain(coro))
+
+    async def _drain(self, coro: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await coro  # finishes the stalled send (its future is done)
+            backlog = self._backlog
+            while backlog:
+                item = backlog.popleft()
+                if isinstance(item, int):
+                    self.closing = True
+                    self.close_code = item
+                    await self.ws.close(item)
+                    return
+                await self.ws.send_text(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.debug("send failed: %s", exc)
+            self.closing = True
+        finally:
+            self._task = None
 
     def close_soon(self, code: int, reason: str = "") -> None:
         if self.closing:
@@ -106,31 +204,28 @@ class Connection:
         asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
+        self._abandon()
         with contextlib.suppress(Exception):
             if self.ws.application_state == WebSocketState.CONNECTED:
                 await self.ws.close(code, reason)
-        if self._sender:
-            self._sender.cancel()
 
-    async def _send_loop(self) -> None:
-        try:
-            while True:
-                frame = await self.queue.get()
-                if isinstance(frame, int):
-                    self.closing = True
-                    self.close_code = frame
-                    await self.ws.close(frame)
-                    return
-                await self.ws.send_text(frame)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the socket went away: the receive loop ends the connection
-            log.debug("send failed: %s", exc)
-            self.closing = True
+    def _abandon(self) -> None:
+        """Drop whatever is still waiting to be sent."""
+        if self._backlog:
+            self._backlog.clear()
+        coro, fut = self._stalled, self._waiting_on
+        self._stalled = self._waiting_on = None
+        if fut is not None:
+            fut.remove_done_callback(self._resume)
+        if coro is not None:
+            coro.close()
+        if self._task is not None:
+            self._task.cancel()
 
     async def stop(self) -> None:
         self.closing = True
-        if self._sender:
-            self._sender.cancel()
+        task = self._task
+        self._abandon()
+        if task is not None:
             with contextlib.suppress(BaseException):
-                await self._sender
+                await task

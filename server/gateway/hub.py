@@ -11,7 +11,7 @@ import logging
 
 from ..db import Database
 from ..eventlog import read_after
-from ..models import EventRecord
+from ..models import EventRecord, utcnow
 from .connection import Connection
 from .frames import encode_event, variant_of
 
@@ -31,6 +31,7 @@ class SessionFeed:
         self._dirty = False
         self._task: asyncio.Task | None = None
         self.delivered = 0
+        self.hub: Hub | None = None
 
     # ---- attaching --------------------------------------------------------------------------
     async def attach(self, conn: Connection, cursor: int) -> None:
@@ -80,6 +81,9 @@ class SessionFeed:
         cache: dict[str | None, str] = {}
         for conn in list(self.conns):
             self._deliver(conn, ev, cache)
+        hub = self.hub
+        if hub is not None and hub.on_fanout is not None:
+            hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
 
     def _deliver(self, conn: Connection, ev: EventRecord, cache: dict[str | None, str]) -> None:
         if ev.seq <= conn.cursor or conn.closing:
@@ -101,16 +105,31 @@ class Hub:
         self.feeds: dict[str, SessionFeed] = {}
         self.poll_interval_s = poll_interval_s
         self._poller: asyncio.Task | None = None
+        self.slow_closes = 0
+        self._delivered_gone = 0
+        self.on_fanout = None  # metrics: called with seconds from an event's ``at``
+
+    @property
+    def connections(self) -> int:
+        return sum(len(f.conns) for f in self.feeds.values())
+
+    @property
+    def delivered(self) -> int:
+        return sum(f.delivered for f in self.feeds.values()) + self._delivered_gone
 
     def feed(self, session_id: str, head: int) -> SessionFeed:
         f = self.feeds.get(session_id)
         if f is None:
             f = self.feeds[session_id] = SessionFeed(self.db, session_id, head)
+            f.hub = self
         return f
 
     def release(self, feed: SessionFeed, conn: Connection) -> None:
         feed.detach(conn)
+        if conn.close_code == 4408:
+            self.slow_closes += 1
         if not feed.conns and self.feeds.get(feed.session_id) is feed:
+            self._delivered_gone += feed.delivered
             del self.feeds[feed.session_id]
 
     def on_wake(self, session_id: str, seq: int) -> None:

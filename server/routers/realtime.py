@@ -12,7 +12,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import select
 
-from .. import errors
+from .. import errors, metrics
 from ..auth import Caller, Perm, caller_for_token
 from ..eventlog import read_after
 from ..gateway import snapshot
@@ -136,7 +136,10 @@ async def session_socket(ws: WebSocket, session_id: str):
     feed = None
     conn = None
     try:
-        if resume_from is not None and await _can_resume(state, session_id, resume_from):
+        replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
+        if resume_from is not None:
+            metrics.count_resume(state, replay)
+        if replay:
             room, listening = (None, None)
             if person is not None:
                 room, listening = await _room_as_of(state, session_id, person.id, resume_from)

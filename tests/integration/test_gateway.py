@@ -223,3 +223,34 @@ async def test_tokens_never_appear_in_the_log(server):
 async def _log_mentions(server, text: str) -> None:
     while text not in server.log():
         await asyncio.sleep(0.05)
+
+
+async def test_metrics_count_connections_events_and_resumes(server):
+    w = await make_world(server)
+    sid = w.session["id"]
+    c = await ws_connect(server, sid, w.token("p1"))
+    snap = await c.next()
+    async with Api(server.url, w.token("mod")) as mod:
+        await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "m"}, 201)
+    await c.until(lambda f: f["type"] == "broadcast.message")
+    r2 = await ws_connect(server, sid, w.token("p2"), resume_from=snap["seq"])
+    async with Api(server.url, None) as anon:
+        r = await anon.call("GET", "/metrics")
+    text = r.text
+    assert r.status_code == 200 and "text/plain" in r.headers["content-type"]
+
+    def value(name: str) -> float:
+        line = next(
+            ln for ln in text.splitlines() if ln.startswith(name + " ") or ln.startswith(name + "{")
+        )
+        return float(line.rsplit(" ", 1)[1])
+
+    assert value("convene_connections") >= 2
+    assert value("convene_events_stored_total") >= 3
+    assert value("convene_events_delivered_total") >= 1
+    assert 'convene_resumes_total{answer="replay"}' in text
+    assert value("convene_fanout_latency_seconds_count") >= 1
+    for name in ("convene_slow_client_closes", "convene_broker_reconnects"):
+        assert name in text
+    await c.close()
+    await r2.close()

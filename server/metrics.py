@@ -1,0 +1,124 @@
+"""Prometheus metrics at ``GET /metrics``, one registry per app (tests run several
+apps in one process).
+
+The hot path only bumps plain integers on the hub and the broker; this module reads
+them when Prometheus scrapes. The fan-out histogram is observed once per event, not
+per client."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import generate_latest
+from starlette.responses import Response
+
+from .commands import BEFORE_COMMIT
+
+if TYPE_CHECKING:
+    from .state import AppState
+
+FANOUT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# (session_id, last seq of a transaction) -> events it stored; filled just before the
+# commit, taken by the committing app's after-commit hook (a rolled-back transaction
+# leaves an entry that nobody takes: the map is cleared when it grows).
+_PENDING_COUNTS: dict[tuple[str, int], int] = {}
+_PENDING_MAX = 10_000
+
+
+async def _note_stored(_tx, session, records: list) -> None:
+    if len(_PENDING_COUNTS) >= _PENDING_MAX:
+        _PENDING_COUNTS.clear()
+    _PENDING_COUNTS[(session.id, records[-1].seq)] = len(records)
+
+
+class _Live:
+    """Values kept as plain attributes elsewhere, read at scrape time."""
+
+    def __init__(self, state: AppState):
+        self.state = state
+
+    def collect(self):
+        hub, broker = self.state.hub, self.state.broker
+        yield GaugeMetricFamily(
+            "convene_connections", "WebSocket connections attached to this process", hub.connections
+        )
+        yield GaugeMetricFamily(
+            "convene_session_feeds",
+            "Sessions with live connections in this process",
+            len(hub.feeds),
+        )
+        yield CounterMetricFamily(
+            "convene_events_delivered", "Event frames queued to clients", hub.delivered
+        )
+        yield CounterMetricFamily(
+            "convene_slow_client_closes",
+            "Clients closed with 4408 because they fell too far behind",
+            hub.slow_closes,
+        )
+        yield CounterMetricFamily(
+            "convene_broker_reconnects",
+            "Times the broker subscription came back after a loss",
+            getattr(broker, "reconnects", 0),
+        )
+        yield GaugeMetricFamily(
+            "convene_broker_degraded",
+            "1 while the broker is unavailable (the log is polled)",
+            1 if broker.degraded else 0,
+        )
+
+
+class Metrics:
+    def __init__(self, state: AppState):
+        self.registry = CollectorRegistry()
+        self.events_stored = Counter(
+            "convene_events_stored",
+            "Events stored in the log by this process",
+            registry=self.registry,
+        )
+        self.fanout_latency = Histogram(
+            "convene_fanout_latency_seconds",
+            "From an event's 'at' until its frames are queued to every local recipient",
+            buckets=FANOUT_BUCKETS,
+            registry=self.registry,
+        )
+        self.resumes = Counter(
+            "convene_resumes",
+            "Connections with resume_from, by how they were answered",
+            ["answer"],
+            registry=self.registry,
+        )
+        for answer in ("replay", "snapshot"):
+            self.resumes.labels(answer)
+        self.registry.register(_Live(state))
+
+    def committed(self, session_id: str, seq: int) -> None:
+        n = _PENDING_COUNTS.pop((session_id, seq), None)
+        if n:
+            self.events_stored.inc(n)
+
+    def render(self) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def install(state: AppState) -> Metrics:
+    """Create this app's metrics and hook them to the commands and the hub."""
+    m = Metrics(state)
+    if _note_stored not in BEFORE_COMMIT:
+        BEFORE_COMMIT.append(_note_stored)
+    state.commands.after_commit.append(m.committed)
+    state.hub.on_fanout = m.fanout_latency.observe
+    state.extra["metrics"] = m
+    return m
+
+
+def of(state: AppState) -> Metrics | None:
+    return state.extra.get("metrics")
+
+
+def count_resume(state: AppState, replayed: bool) -> None:
+    m = of(state)
+    if m is not None:
+        m.resumes.labels("replay" if replayed else "snapshot").inc()
