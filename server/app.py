@@ -101,6 +101,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
         state.timers = timer_mod.TimerService(state)
         metrics.install(state)
+        from .services import webhooks as webhook_service
+
+        if webhook_service.start not in app.state.starters:
+            app.state.starters.append(webhook_service.start)
         tasks = [
             asyncio.create_task(
                 _every(

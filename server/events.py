@@ -136,7 +136,26 @@ class PersonTokenReissued(EventData):
     person_id: str
 
 
-register(EventUpdated, PersonTokenReissued)
+class WebhookFailing(EventData):
+    """A webhook's delivery failed every retry: moderators are told."""
+
+    type: ClassVar[str] = "webhook.failing"
+    webhook_id: str
+    url: str
+    delivery_id: str
+    event_type: str
+    attempts: int
+    last_error: str | None
+
+
+class WebhookPing(EventData):
+    """Sent only to a webhook, on request, to test it."""
+
+    type: ClassVar[str] = "webhook.ping"
+    webhook_id: str
+
+
+register(EventUpdated, PersonTokenReissued, WebhookFailing, WebhookPing)
 
 
 # Feature schemas register themselves on import; importing them here makes the

@@ -265,3 +265,57 @@ class InterpretationState(SQLModel, table=True):
     state: dict = _json({})
     listeners_sent: dict = _json({})
     view: dict = _json({})  # channels_view of ``state``, for snapshots without a parse
+
+
+class Webhook(SQLModel, table=True):
+    __tablename__ = "webhooks"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    events: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    active: bool = True
+    failing: bool = False
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The outbox: one row per (webhook, event), written in the event's own
+    transaction; ``body`` is built once, so every retry sends the same signed bytes."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    webhook_id: str = Field(
+        foreign_key="webhooks.id", index=True, max_length=36, ondelete="CASCADE"
+    )
+    event_type: str = Field(max_length=64)
+    session_id: str | None = Field(default=None, max_length=36)
+    body: str
+    state: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    claimed_until: dt.datetime | None = _ts(nullable=True)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    delivered_at: dt.datetime | None = _ts(nullable=True)
+
+
+class WebhookAttempt(SQLModel, table=True):
+    __tablename__ = "webhook_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(
+        foreign_key="webhook_deliveries.id", index=True, max_length=36, ondelete="CASCADE"
+    )
+    number: int
+    started_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    duration_ms: float = 0
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     allowed_origins: str | None = None
     webhook_allow_private: bool = False
+    webhook_backoff_s: float = Field(5.0, gt=0)  # first retry after 5-6.25 s; tests: short
     data_dir: Path = Path(".convene")
     public_url: str = "http://127.0.0.1:8000"
 

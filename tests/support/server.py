@@ -42,6 +42,7 @@ class ServerProcess:
             "CONVENE_LOG_LEVEL": "INFO",
             "CONVENE_POLL_INTERVAL_S": "0.5",
             "CONVENE_WEBHOOK_ALLOW_PRIVATE": "1",
+            "CONVENE_WEBHOOK_BACKOFF_S": "0.2",
             **env,
         }
         self.log_path = self.workdir / f"server-{self.port}.log"
