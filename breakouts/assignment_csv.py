@@ -18,9 +18,7 @@ _KEY_COLUMNS = ("email", "name")
 _SHOWN_ROOMS = 10
 
 
-def _lookup_table(
-    members: Iterable[Member], key: str
-) -> dict[str, list[Member]]:
+def _lookup_table(members: Iterable[Member], key: str) -> dict[str, list[Member]]:
     table: dict[str, list[Member]] = {}
     for member in members:
         value = member.email if key == "email" else member.name
@@ -117,8 +115,7 @@ def parse_assignment_csv(
                 )
             elif not matches[0].is_participant:
                 reasons.append(
-                    f"'{who}' is a {matches[0].role.value}; only participants are assigned "
-                    "to rooms"
+                    f"'{who}' is a {matches[0].role.value}; only participants are assigned to rooms"
                 )
             elif matches[0].person_id in first_line:
                 earlier = first_line[matches[0].person_id]

@@ -16,9 +16,7 @@ from .room_fill import RoomFill
 from .strategies import group_choice, language_choice
 
 
-def _counts(
-    round_: Round, placement: Placement, members: Mapping[str, Member]
-) -> dict[str, int]:
+def _counts(round_: Round, placement: Placement, members: Mapping[str, Member]) -> dict[str, int]:
     """Participants per room: planned ones before opening, present ones after."""
     where = round_.plan if round_.status is RoundStatus.PLANNED else placement
     counts: dict[str, int] = {}

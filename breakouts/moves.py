@@ -20,8 +20,10 @@ from .model import Member, Placement, Role, Round, RoundStatus, Strategy, index_
 def _check_target(round_: Round | None, to_room_id: str, plenary_id: str) -> None:
     if to_room_id == plenary_id:
         return
-    if round_ is None or to_room_id not in round_.room_ids or not (
-        round_.is_active or round_.status is RoundStatus.PLANNED
+    if (
+        round_ is None
+        or to_room_id not in round_.room_ids
+        or not (round_.is_active or round_.status is RoundStatus.PLANNED)
     ):
         raise not_found(
             f"Room {to_room_id} is not open in this session; move people to the plenary "

@@ -78,8 +78,10 @@ def create_round(
     chosen = parse_strategy(strategy)
     if (count is None) == (rooms is None):
         raise invalid("Give either count (1 to 100 rooms) or a list of rooms, not both.")
-    drafts = rooms_from_count(count) if count is not None else check_room_drafts(
-        rooms or [], event_languages
+    drafts = (
+        rooms_from_count(count)
+        if count is not None
+        else check_room_drafts(rooms or [], event_languages)
     )
     check_timing(duration_s, countdown_s)
     specs = tuple(
@@ -168,7 +170,11 @@ def open_round(
     opened = replace(round_, status=status, opened_at=now, ends_at=ends_at)
     events: list[Event] = [
         BreakoutOpened(
-            (SESSION,), opened.id, opened.rooms, ends_at, opened.strategy.value,
+            (SESSION,),
+            opened.id,
+            opened.rooms,
+            ends_at,
+            opened.strategy.value,
             opened.allow_return,
         )
     ]
@@ -195,8 +201,7 @@ def extend_round(round_: Round, seconds: int, *, now: datetime) -> tuple[Round, 
     ends_at = base + timedelta(seconds=seconds)
     if ends_at <= now:
         raise invalid(
-            f"Shortening by {-seconds} s would end the round in the past; "
-            "to end it now, close it."
+            f"Shortening by {-seconds} s would end the round in the past; to end it now, close it."
         )
     extended = replace(round_, status=status, ends_at=ends_at)
     return extended, [BreakoutExtended((SESSION,), extended.id, ends_at)]
@@ -248,4 +253,3 @@ def cancel_round(round_: Round, *, now: datetime) -> tuple[Round, list[Event]]:
     status = require(round_, Action.CANCEL)
     cancelled = replace(round_, status=status, closed_at=now)
     return cancelled, [BreakoutCancelled((SESSION,), cancelled.id)]
-

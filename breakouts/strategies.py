@@ -182,7 +182,8 @@ def working_groups(
 
 
 def check_plan(
-    plan: Mapping[str, str], members: Iterable[Member] | Mapping[str, Member],
+    plan: Mapping[str, str],
+    members: Iterable[Member] | Mapping[str, Member],
     rooms: Sequence[RoomSpec],
 ) -> dict[str, str]:
     """A moderator-given plan, checked: known participants into rooms of this round."""

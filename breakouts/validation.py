@@ -59,8 +59,7 @@ def check_room_drafts(
         key = normalise_name(name)
         if key in seen:
             raise invalid(
-                f"Rooms {seen[key]} and {number} are both named '{name}'; "
-                "room names must differ."
+                f"Rooms {seen[key]} and {number} are both named '{name}'; room names must differ."
             )
         seen[key] = number
         if draft.capacity is not None and draft.capacity < 1:

@@ -23,8 +23,7 @@ def round_view(round_: Round, placement: Placement | None = None) -> dict:
         "status": round_.status.value,
         "strategy": round_.strategy.value,
         "rooms": [
-            {**room.public(), "members": list(members_of.get(room.id, ()))}
-            for room in round_.rooms
+            {**room.public(), "members": list(members_of.get(room.id, ()))} for room in round_.rooms
         ],
         "duration_s": round_.duration_s,
         "countdown_s": round_.countdown_s,
