@@ -18,10 +18,12 @@ from .accounting import on_air_seconds, report, turn_due
 from .channels import (
     add_language,
     close_room,
+    close_rooms,
     configure,
     drop_language,
     new_session,
     open_room,
+    open_rooms,
     set_languages,
 )
 from .coalescer import Coalesced, ListenerCoalescer
@@ -34,7 +36,15 @@ from .listening import set_listening
 from .on_air import go_off_air, go_on_air
 from .outcome import FloorOutcome, Outcome
 from .planning import BoothPlan, plan_booths
-from .presence import add_person, connection_changed, dropout_due, move_people, move_person
+from .presence import (
+    Newcomer,
+    add_people,
+    add_person,
+    connection_changed,
+    dropout_due,
+    move_people,
+    move_person,
+)
 from .sources import Source, compute_sources
 from .state import ChannelKey, SessionInterpretation, Settings
 from .timers import Timer, pending_timers
@@ -59,10 +69,13 @@ __all__ = [
     "Timer",
     "accept_handover",
     "add_language",
+    "Newcomer",
+    "add_people",
     "add_person",
     "apply",
     "channels_view",
     "close_room",
+    "close_rooms",
     "compute_sources",
     "configure",
     "connection_changed",
@@ -77,6 +90,7 @@ __all__ = [
     "new_session",
     "on_air_seconds",
     "open_room",
+    "open_rooms",
     "pending_timers",
     "plan_booths",
     "report",

@@ -1,7 +1,7 @@
 """A mutable working copy of the state, and the one place a transition ends.
 
 Commands validate first, then change a ``Draft``; ``finish`` re-derives what
-follows from the rules (channel sets, listener fallbacks, sources, stale
+follows from the rules (channel sets, what each listener hears, sources, stale
 handovers) and turns the difference between before and after into events. So
 every command announces channel changes the same way, and the stored sources
 are always what ``compute_sources`` says.
@@ -14,11 +14,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from .events import (
+    MODERATORS,
+    RESTORED,
+    SESSION,
     ChannelUncovered,
     ChannelUpdated,
     Event,
     HandoverCancelled,
     ListeningChanged,
+    channel_audience,
     person,
     persons,
 )
@@ -94,8 +98,10 @@ class Draft:
         """Put ``person_id`` on air; ``carry`` keeps a moving interpreter's turn."""
         assert self.channels[key].live is None and self.live_key_of(person_id) is None
         live = Live(
-            person_id, self.now,
-            carry.turn_since if carry else self.now, carry.turns_due if carry else 0,
+            person_id,
+            self.now,
+            carry.turn_since if carry else self.now,
+            carry.turns_due if carry else 0,
         )
         self.channels[key] = replace(self.channels[key], live=live)
 
@@ -120,15 +126,25 @@ class Draft:
     def resolve(self, request: HandoverRequest, outcome: str) -> None:
         del self.handovers[request.key]
         self.resolved[request.key] = ResolvedHandover(
-            request.request_id, request.to_id, outcome, self.now  # type: ignore[arg-type]
+            request.request_id,
+            request.to_id,
+            outcome,  # type: ignore[arg-type]
+            self.now,
         )
 
     def cancel(self, request: HandoverRequest, reason: str) -> None:
         self.resolve(request, "cancelled")
-        self.cancelled.append(HandoverCancelled(
-            request.request_id, request.room_id, request.language, request.from_id,
-            request.to_id, reason, persons(request.to_id, request.from_id),
-        ))
+        self.cancelled.append(
+            HandoverCancelled(
+                request.request_id,
+                request.room_id,
+                request.language,
+                request.from_id,
+                request.to_id,
+                reason,
+                persons(request.to_id, request.from_id),
+            )
+        )
 
     # -- consequences -----------------------------------------------------------
 
@@ -136,7 +152,8 @@ class Draft:
         """Make the channels exactly those the rooms and event languages call for."""
         wanted = {
             ChannelKey(room_id, lang)
-            for room_id in self.rooms for lang in self.room_languages(room_id)
+            for room_id in self.rooms
+            for lang in self.room_languages(room_id)
         }
         for key in [k for k in self.channels if k not in wanted]:
             self.go_off(key)
@@ -144,23 +161,42 @@ class Draft:
         for key in sorted(wanted - self.channels.keys()):
             self.channels[key] = Channel(key.room_id, key.language)
 
-    def fall_back_listeners(self, reason: str) -> list[Event]:
-        """Listeners whose channel does not exist where they are hear the event floor."""
+    def settle_listeners(self, reason: str) -> list[Event]:
+        """Everyone hears their chosen language where their room has that channel,
+        else the event floor language; each change is told (``listening.changed``:
+        with ``fallback_reason`` when it is not their choice, ``reason``
+        ``channel_available`` when they get their choice back). A choice the event
+        no longer has becomes the floor language."""
         events: list[Event] = []
         event_languages = {self.floor_language, *self.languages}
         for pid, member in list(self.members.items()):
-            lang = member.listening
-            if lang is None:
+            chosen = member.chosen
+            if chosen is None:
                 continue
-            if member.room_id is None:
-                ok = lang in event_languages
+            if chosen not in event_languages:
+                chosen = self.floor_language
+            if member.room_id is None or ChannelKey(member.room_id, chosen) in self.channels:
+                heard = chosen
             else:
-                ok = ChannelKey(member.room_id, lang) in self.channels
-            if not ok:
-                self.members[pid] = replace(member, listening=self.floor_language)
-                events.append(ListeningChanged(
-                    pid, member.room_id, self.floor_language, reason, lang, (person(pid),)
-                ))
+                heard = self.floor_language
+            if heard == member.listening and chosen == member.chosen:
+                continue
+            self.members[pid] = replace(member, listening=heard, chosen=chosen)
+            if chosen != member.chosen or heard != chosen:
+                told = ListeningChanged(
+                    pid, member.room_id, heard, reason, member.chosen, (person(pid),)
+                )
+            else:
+                told = ListeningChanged(
+                    pid,
+                    member.room_id,
+                    heard,
+                    None,
+                    None,
+                    (person(pid),),
+                    reason=RESTORED,
+                )
+            events.append(told)
         return events
 
     def recompute_sources(self) -> None:
@@ -171,9 +207,7 @@ class Draft:
                 on_air = self.channels[ChannelKey(room_id, lang)].on_air
                 if on_air is not None:
                     live[lang] = self.interpreters[on_air]
-            sources = compute_sources(
-                room.floor_language, langs, live, pivot=self.floor_language
-            )
+            sources = compute_sources(room.floor_language, langs, live, pivot=self.floor_language)
             for lang, source in sources.items():
                 key = ChannelKey(room_id, lang)
                 if self.channels[key].source != source:
@@ -212,12 +246,16 @@ def finish(
     Order: the command's own leading events; ``channel.updated`` for every
     channel whose on-air person, source or booth changed, appeared or went
     away (those someone left first); fallbacks and cancelled handovers; the
-    command's trailing events; then ``channel.uncovered`` for listened
-    channels that lost their source (every listened uncovered one with
-    ``announce_all_uncovered``, and the ``announce`` ones even unlistened).
+    command's trailing events. ``channel.uncovered`` goes to the moderators for
+    listened channels left without a source (every listened uncovered one with
+    ``announce_all_uncovered``, and the ``announce`` ones even unlistened): just
+    before the ``channel.updated`` that takes the channel's source away, so
+    they hear of it before anyone hears silence; at the end when no
+    ``channel.updated`` of that channel goes out (e.g. a listener joins an
+    uncovered channel).
     """
     draft.sync_channels()
-    fallbacks = draft.fall_back_listeners(fallback_reason)
+    fallbacks = draft.settle_listeners(fallback_reason)
     draft.recompute_sources()
     draft.drop_stale_handovers()
     old = draft.before
@@ -228,21 +266,27 @@ def finish(
     updated: list[Event] = []
     for key in old.channels:
         if key not in new_state.channels:
-            updated.append(ChannelUpdated(key.room_id, ChannelView.removed(key.language), True))
+            gone = ChannelView.removed(key.language)
+            updated.append(
+                ChannelUpdated(key.room_id, gone, True, channel_audience(old, key.room_id))
+            )
     for room_id in new_state.rooms:
+        audience = channel_audience(new_state, room_id)
+        if room_id not in old.rooms and audience != (SESSION,):
+            audience = (MODERATORS,)  # its members hear of it with their room.moved
         for lang in new_state.room_languages(room_id):
             key = ChannelKey(room_id, lang)
             view = channel_view(new_state, key, new_counts)
             if key not in old.channels or (
                 channel_view(old, key, old_counts).routing() != view.routing()
             ):
-                updated.append(ChannelUpdated(room_id, view))
+                updated.append(ChannelUpdated(room_id, view, audience=audience))
 
     # Channels someone leaves go first: at no seq is anyone live on two channels.
     updated.sort(key=lambda e: not _someone_left(old, e))  # type: ignore[arg-type]
 
     forced = set(announce)
-    uncovered: list[Event] = []
+    uncovered: dict[ChannelKey, Event] = {}
     for room_id in new_state.rooms:
         for lang in new_state.room_languages(room_id):
             key = ChannelKey(room_id, lang)
@@ -253,21 +297,37 @@ def finish(
                 old.channels[key].source is None and old_counts[key] > 0
             )
             if key in forced or (listened and (announce_all_uncovered or not was_uncovered)):
-                uncovered.append(
-                    ChannelUncovered(room_id, lang, new_counts[key], uncovered_reason)
-                )
+                uncovered[key] = ChannelUncovered(room_id, lang, new_counts[key], uncovered_reason)
 
     samples = [
         ListenerSample(draft.now, key.room_id, key.language, n)
-        for key, n in new_counts.items() if old_counts.get(key) != n
+        for key, n in new_counts.items()
+        if old_counts.get(key) != n
     ] + [
         ListenerSample(draft.now, key.room_id, key.language, 0)
-        for key, n in old_counts.items() if key not in new_counts and n
+        for key, n in old_counts.items()
+        if key not in new_counts and n
     ]
     if samples:
         new_state = replace(new_state, samples=_add_samples(new_state.samples, samples))
 
-    events = [*before, *updated, *fallbacks, *draft.cancelled, *after, *uncovered]
+    routed: list[Event] = []
+    for event in updated:
+        assert isinstance(event, ChannelUpdated)
+        if not event.removed:
+            announced = uncovered.pop(ChannelKey(event.room_id, event.channel.language), None)
+            if announced is not None:
+                routed.append(announced)
+        routed.append(event)
+
+    events = [
+        *before,
+        *routed,
+        *fallbacks,
+        *draft.cancelled,
+        *after,
+        *uncovered.values(),
+    ]
     return Outcome(new_state, events)
 
 

@@ -17,7 +17,8 @@ def on_air_segments(state: SessionInterpretation, now: datetime) -> list[OnAirSe
     """Closed segments, plus the running ones cut at ``now``."""
     running = [
         OnAirSegment(ch.live.person_id, ch.room_id, ch.language, ch.live.since, now)
-        for ch in state.channels.values() if ch.live is not None and now > ch.live.since
+        for ch in state.channels.values()
+        if ch.live is not None and now > ch.live.since
     ]
     return [*state.segments, *running]
 
@@ -50,10 +51,16 @@ def turn_due(state: SessionInterpretation, now: datetime, turn_s: float | None =
             continue
         draft.channels[key] = replace(ch, live=replace(ch.live, turns_due=turns))
         partner = choose_partner(state, key, exclude=ch.live.person_id, online_only=False)
-        after.append(TurnDue(
-            key.room_id, key.language, ch.live.person_id, partner, int(elapsed),
-            persons(ch.live.person_id, partner),
-        ))
+        after.append(
+            TurnDue(
+                key.room_id,
+                key.language,
+                ch.live.person_id,
+                partner,
+                int(elapsed),
+                persons(ch.live.person_id, partner),
+            )
+        )
     if not after:
         return Outcome(state, [])
     return finish(draft, uncovered_reason="turn", after=after)
@@ -74,8 +81,11 @@ def report(state: SessionInterpretation, now: datetime) -> dict[str, Any]:
     ]
     history = [
         {
-            "person_id": seg.person_id, "room_id": seg.room_id, "language": seg.language,
-            "start": seg.start, "end": seg.end,
+            "person_id": seg.person_id,
+            "room_id": seg.room_id,
+            "language": seg.language,
+            "start": seg.start,
+            "end": seg.end,
             "minutes": round((seg.end - seg.start).total_seconds() / 60, 2),
         }
         for seg in sorted(on_air_segments(state, now), key=lambda s: (s.start, s.person_id))

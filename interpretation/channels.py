@@ -34,8 +34,11 @@ def new_session(
     floor = require_language(floor_language, "floor language")
     langs = _interpretation_languages(floor, languages)
     state = SessionInterpretation(
-        plenary_id=plenary_id, floor_language=floor, languages=langs,
-        rooms={plenary_id: Room(plenary_id, "plenary", floor)}, channels={},
+        plenary_id=plenary_id,
+        floor_language=floor,
+        languages=langs,
+        rooms={plenary_id: Room(plenary_id, "plenary", floor)},
+        channels={},
         settings=settings or Settings(),
     )
     return finish(Draft(state, now), uncovered_reason="created").state
@@ -46,9 +49,7 @@ def configure(state: SessionInterpretation, settings: Settings) -> SessionInterp
     return replace(state, settings=settings)
 
 
-def set_languages(
-    state: SessionInterpretation, languages: Iterable[str], now: datetime
-) -> Outcome:
+def set_languages(state: SessionInterpretation, languages: Iterable[str], now: datetime) -> Outcome:
     """``PATCH`` the event's interpretation languages: those gone are dropped (their
     listeners fall back to the floor language, told why; a live interpreter
     goes off air), new ones get channels in the plenary and in the breakout
@@ -60,7 +61,9 @@ def set_languages(
     draft.languages = wanted
     floors = _reset_floors(draft, set(state.languages) - set(wanted))
     return finish(
-        draft, uncovered_reason="language_changed", fallback_reason="language_dropped",
+        draft,
+        uncovered_reason="language_changed",
+        fallback_reason="language_dropped",
         after=floors,
     )
 
@@ -86,34 +89,54 @@ def open_room(
 ) -> Outcome:
     """A breakout room opens with the floor language channel and one per language it
     carries (each must be a language of the event)."""
-    if room_id in state.rooms:
-        raise conflict(f"room {room_id} is already open.")
-    carries = []
-    for lang in languages:
-        require_language(lang)
-        if lang not in state.event_languages:
-            raise invalid(
-                f"room {room_id} cannot carry {lang!r}: the event's languages are "
-                f"{', '.join(state.event_languages)}; add the language to the event first."
-            )
-        if lang != state.floor_language and lang not in carries:
-            carries.append(lang)
+    return open_rooms(state, [(room_id, languages)], now)
+
+
+def open_rooms(
+    state: SessionInterpretation,
+    rooms: Iterable[tuple[str, Iterable[str]]],
+    now: datetime,
+) -> Outcome:
+    """A round's rooms open together: one settle for all of them (a settle walks
+    every member, so a hundred rooms opened one by one walked them a hundred times)."""
     draft = Draft(state, now)
-    draft.rooms[room_id] = Room(room_id, "breakout", state.floor_language, tuple(carries))
+    for room_id, languages in rooms:
+        if room_id in draft.rooms:
+            raise conflict(f"room {room_id} is already open.")
+        carries = []
+        for lang in languages:
+            require_language(lang)
+            if lang not in state.event_languages:
+                raise invalid(
+                    f"room {room_id} cannot carry {lang!r}: the event's languages are "
+                    f"{', '.join(state.event_languages)}; add the language to the event first."
+                )
+            if lang != state.floor_language and lang not in carries:
+                carries.append(lang)
+        draft.rooms[room_id] = Room(room_id, "breakout", state.floor_language, tuple(carries))
     return finish(draft, uncovered_reason="room_opened")
 
 
 def close_room(state: SessionInterpretation, room_id: str, now: datetime) -> Outcome:
     """A breakout room closes: whoever is still in it returns to the plenary (live
     interpreters go off air), and its channels go away."""
-    _lookup.room_exists(state, room_id)
-    if room_id == state.plenary_id:
-        raise invalid("the plenary cannot be closed.")
+    return close_rooms(state, [room_id], now)
+
+
+def close_rooms(state: SessionInterpretation, room_ids: Iterable[str], now: datetime) -> Outcome:
+    """A round's rooms close together, in one settle (see ``open_rooms``)."""
+    closing = set()
+    for room_id in room_ids:
+        _lookup.room_exists(state, room_id)
+        if room_id == state.plenary_id:
+            raise invalid("the plenary cannot be closed.")
+        closing.add(room_id)
     draft = Draft(state, now)
     for pid, member in state.members.items():
-        if member.room_id == room_id:
+        if member.room_id in closing:
             draft.members[pid] = replace(member, room_id=state.plenary_id)
-    del draft.rooms[room_id]
+    for room_id in closing:
+        del draft.rooms[room_id]
     return finish(draft, uncovered_reason="room_closed", fallback_reason="room_closed")
 
 
@@ -135,4 +158,3 @@ def _reset_floors(draft: Draft, dropped: set[str]) -> list[Event]:
             draft.rooms[room_id] = replace(room, floor_language=draft.floor_language)
             events.append(FloorLanguage(room_id, draft.floor_language, room.floor_language))
     return events
-

@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from .accounting import turn_due
-from .channels import add_language, close_room, drop_language, open_room, set_languages
+from .channels import (
+    add_language,
+    close_room,
+    close_rooms,
+    drop_language,
+    open_room,
+    open_rooms,
+    set_languages,
+)
 from .floor import set_floor
 from .handover import accept_handover, expire_handover, request_handover
 from .listening import set_listening
@@ -135,6 +143,18 @@ class CloseRoom:
 
 
 @dataclass(frozen=True)
+class OpenRooms:
+    """A round's rooms at once: ``((room_id, languages), ...)``."""
+
+    rooms: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class CloseRooms:
+    room_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TurnCheck:
     """Timer: send ``turn.due`` to live interpreters past their turn."""
 
@@ -159,6 +179,8 @@ Command = (
     | DropLanguage
     | OpenRoom
     | CloseRoom
+    | OpenRooms
+    | CloseRooms
     | TurnCheck
 )
 
@@ -186,6 +208,8 @@ TRANSITIONS: dict[type, _Handler] = {
     DropLanguage: lambda s, c, now: drop_language(s, c.language, now),
     OpenRoom: lambda s, c, now: open_room(s, c.room_id, c.languages, now),
     CloseRoom: lambda s, c, now: close_room(s, c.room_id, now),
+    OpenRooms: lambda s, c, now: open_rooms(s, c.rooms, now),
+    CloseRooms: lambda s, c, now: close_rooms(s, c.room_ids, now),
     TurnCheck: lambda s, c, now: turn_due(s, now, c.turn_s),
 }
 

@@ -37,6 +37,19 @@ def persons(*person_ids: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(person(pid) for pid in person_ids if pid is not None))
 
 
+def channel_audience(state, room_id: str) -> tuple[str, ...]:
+    """Who hears of a change to a room's channels. The plenary's channels concern
+    everyone. A breakout room's concern its members and the moderators (observers,
+    media servers) only: a participant holds the plenary's channels and their own
+    room's, so opening a round of 100 rooms is not 100 channel frames per client.
+    A room that did not exist before this step has no members yet: they learn its
+    channels with their own ``room.moved`` into it (the server attaches them)."""
+    rooms = state.rooms
+    if room_id in rooms and rooms[room_id].kind == "plenary":
+        return (SESSION,)
+    return (MODERATORS, room(room_id))
+
+
 class Event:
     """Base of the domain events (see the module docstring)."""
 
@@ -89,8 +102,12 @@ class HandoverRequested(Event):
 
     def data(self) -> dict[str, Any]:
         return {
-            "request_id": self.request_id, "room_id": self.room_id, "language": self.language,
-            "from": self.from_id, "to": self.to_id, "expires_at": self.expires_at,
+            "request_id": self.request_id,
+            "room_id": self.room_id,
+            "language": self.language,
+            "from": self.from_id,
+            "to": self.to_id,
+            "expires_at": self.expires_at,
             "reason": self.reason,
         }
 
@@ -107,8 +124,11 @@ class HandoverCompleted(Event):
 
     def data(self) -> dict[str, Any]:
         return {
-            "request_id": self.request_id, "room_id": self.room_id, "language": self.language,
-            "from": self.from_id, "to": self.to_id,
+            "request_id": self.request_id,
+            "room_id": self.room_id,
+            "language": self.language,
+            "from": self.from_id,
+            "to": self.to_id,
         }
 
 
@@ -126,8 +146,11 @@ class HandoverExpired(Event):
 
     def data(self) -> dict[str, Any]:
         return {
-            "request_id": self.request_id, "room_id": self.room_id, "language": self.language,
-            "from": self.from_id, "to": self.to_id,
+            "request_id": self.request_id,
+            "room_id": self.room_id,
+            "language": self.language,
+            "from": self.from_id,
+            "to": self.to_id,
         }
 
 
@@ -146,8 +169,12 @@ class HandoverCancelled(Event):
 
     def data(self) -> dict[str, Any]:
         return {
-            "request_id": self.request_id, "room_id": self.room_id, "language": self.language,
-            "from": self.from_id, "to": self.to_id, "reason": self.reason,
+            "request_id": self.request_id,
+            "room_id": self.room_id,
+            "language": self.language,
+            "from": self.from_id,
+            "to": self.to_id,
+            "reason": self.reason,
         }
 
 
@@ -164,14 +191,21 @@ class ChannelUncovered(Event):
 
     def data(self) -> dict[str, Any]:
         return {
-            "room_id": self.room_id, "language": self.language, "listeners": self.listeners,
+            "room_id": self.room_id,
+            "language": self.language,
+            "listeners": self.listeners,
             "reason": self.reason,
         }
 
 
+RESTORED = "channel_available"
+
+
 @dataclass(frozen=True)
 class ListeningChanged(Event):
-    """The channel a person hears; ``fallback_reason`` when it is not what they chose."""
+    """The channel a person hears; ``fallback_reason`` (and the ``requested`` choice)
+    when it is not what they chose, ``reason`` ``channel_available`` when a move
+    gives them back their choice (their language kept while it had no channel)."""
 
     type: ClassVar[str] = "listening.changed"
     person_id: str
@@ -180,14 +214,19 @@ class ListeningChanged(Event):
     fallback_reason: str | None
     requested: str | None
     audience: tuple[str, ...]
+    reason: str | None = None
 
     def data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "person_id": self.person_id, "room_id": self.room_id, "language": self.language,
+            "person_id": self.person_id,
+            "room_id": self.room_id,
+            "language": self.language,
         }
         if self.fallback_reason is not None:
             data["fallback_reason"] = self.fallback_reason
             data["requested"] = self.requested
+        elif self.reason is not None:
+            data["reason"] = self.reason
         return data
 
 
@@ -218,16 +257,27 @@ class TurnDue(Event):
 
     def data(self) -> dict[str, Any]:
         return {
-            "room_id": self.room_id, "language": self.language, "person_id": self.person_id,
-            "partner_id": self.partner_id, "on_air_s": self.on_air_s,
+            "room_id": self.room_id,
+            "language": self.language,
+            "person_id": self.person_id,
+            "partner_id": self.partner_id,
+            "on_air_s": self.on_air_s,
         }
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
-        ChannelUpdated, FloorLanguage, HandoverRequested, HandoverCompleted, HandoverExpired,
-        HandoverCancelled, ChannelUncovered, ListeningChanged, ListenersChanged, TurnDue,
+        ChannelUpdated,
+        FloorLanguage,
+        HandoverRequested,
+        HandoverCompleted,
+        HandoverExpired,
+        HandoverCancelled,
+        ChannelUncovered,
+        ListeningChanged,
+        ListenersChanged,
+        TurnDue,
     )
 }
 

@@ -27,8 +27,10 @@ def move_off_floor(draft: Draft, room_id: str, language: str) -> None:
     interpreter = draft.interpreters[channel.live.person_id]
     langs = draft.room_languages(room_id)
     targets = [
-        lang for lang in langs
-        if lang != language and interpreter.can(language, lang)
+        lang
+        for lang in langs
+        if lang != language
+        and interpreter.can(language, lang)
         and draft.channels[ChannelKey(room_id, lang)].live is None
     ]
     targets.sort(key=lambda lang: (lang != draft.floor_language, langs.index(lang)))
@@ -60,8 +62,9 @@ def set_floor(
     move_off_floor(draft, room_id, language)
     draft.rooms[room_id] = replace(draft.rooms[room_id], floor_language=language)
     outcome = finish(
-        draft, uncovered_reason="floor_changed", announce_all_uncovered=True,
+        draft,
+        uncovered_reason="floor_changed",
+        announce_all_uncovered=True,
         after=[FloorLanguage(room_id, language, previous)],
     )
     return FloorOutcome(outcome.state, outcome.events, uncovered_channels(outcome.state, room_id))
-

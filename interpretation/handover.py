@@ -41,7 +41,12 @@ def request_handover(
     if pending is not None:
         draft.cancel(pending, "superseded")
     request = HandoverRequest(
-        draft.new_request_id(), room_id, language, person_id, to_id, now,
+        draft.new_request_id(),
+        room_id,
+        language,
+        person_id,
+        to_id,
+        now,
         now + timedelta(seconds=timeout),
     )
     draft.handovers[ch.key] = request
@@ -53,8 +58,14 @@ def requested_event(request: HandoverRequest) -> HandoverRequested:
     if request.reason == "dropout":
         audience = (*audience, MODERATORS)
     return HandoverRequested(
-        request.request_id, request.room_id, request.language, request.from_id,
-        request.to_id, request.expires_at, request.reason, audience,
+        request.request_id,
+        request.room_id,
+        request.language,
+        request.from_id,
+        request.to_id,
+        request.expires_at,
+        request.reason,
+        audience,
     )
 
 
@@ -79,7 +90,8 @@ def accept_handover(
         )
     if now >= request.expires_at:
         then = (
-            "the channel is free: go on air instead" if request.reason == "dropout"
+            "the channel is free: go on air instead"
+            if request.reason == "dropout"
             else f"{request.from_id} stays live: ask them to request it again"
         )
         raise conflict(f"this handover expired at {request.expires_at.isoformat()}; {then}.")
@@ -90,7 +102,11 @@ def accept_handover(
     draft.go_live(ch.key, person_id)
     draft.resolve(request, "accepted")
     completed = HandoverCompleted(
-        request.request_id, room_id, language, request.from_id, person_id,
+        request.request_id,
+        room_id,
+        language,
+        request.from_id,
+        person_id,
         (channel(room_id, language), MODERATORS),
     )
     return finish(draft, uncovered_reason="handover", after=[completed])
@@ -166,8 +182,10 @@ def _sources_lost_by_switch(
     draft.recompute_sources()
     counts = all_listener_counts(state)
     return [
-        k.language for k, ch in state.channels.items()
-        if k.room_id == key.room_id and counts[k] > 0 and ch.source is not None
+        k.language
+        for k, ch in state.channels.items()
+        if k.room_id == key.room_id
+        and counts[k] > 0
+        and ch.source is not None
         and draft.channels[k].source is None
     ]
-

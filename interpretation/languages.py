@@ -14,7 +14,10 @@ from .errors import invalid
 
 def is_language_code(code: object) -> bool:
     return (
-        isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha()
+        isinstance(code, str)
+        and len(code) == 2
+        and code.isascii()
+        and code.isalpha()
         and code.islower()
     )
 

@@ -21,7 +21,8 @@ def set_listening(
 
     A language the event does not have is 422. An event language that the
     person's room has no channel for falls back to the event's floor language
-    (the original), and ``listening.changed`` says why.
+    (the original), and ``listening.changed`` says why; the choice is kept, so
+    they hear it in the next room that has that channel.
     """
     member = _lookup.member(state, person_id)
     require_language(language)
@@ -33,12 +34,16 @@ def set_listening(
     chosen, reason = language, None
     if member.room_id is not None and ChannelKey(member.room_id, language) not in state.channels:
         chosen, reason = state.floor_language, "no_channel_in_room"
-    if chosen == member.listening and reason is None:
+    if chosen == member.listening and language == member.chosen and reason is None:
         return Outcome(state, [])
     draft = Draft(state, now)
-    draft.members[person_id] = replace(member, listening=chosen)
+    draft.members[person_id] = replace(member, listening=chosen, chosen=language)
     told = ListeningChanged(
-        person_id, member.room_id, chosen, reason, language if reason else None,
+        person_id,
+        member.room_id,
+        chosen,
+        reason,
+        language if reason else None,
         (person(person_id),),
     )
     return finish(draft, uncovered_reason="listener_joined", before=[told])

@@ -37,8 +37,7 @@ def plan_booths(
     room_list = [(room_id, list(dict.fromkeys(langs))) for room_id, langs in rooms]
     pool = {i.person_id: i for i in sorted(interpreters, key=lambda i: i.person_id)}
     demands = [
-        (room_id, lang) for room_id, langs in room_list for lang in langs
-        if lang != floor_language
+        (room_id, lang) for room_id, langs in room_list for lang in langs if lang != floor_language
     ]
 
     def preference(pid: str, lang: str) -> tuple[bool, int, str]:
@@ -87,8 +86,10 @@ def plan_booths(
             if not spare:
                 continue
             profile = pool[crew[0]].directions
-            pick = min(spare, key=lambda pid: (pool[pid].directions != profile,
-                                               candidates[demand].index(pid)))
+            pick = min(
+                spare,
+                key=lambda pid: (pool[pid].directions != profile, candidates[demand].index(pid)),
+            )
             holder[pick] = demand
             crew.append(pick)
 
@@ -100,7 +101,7 @@ def plan_booths(
             key=lambda pid: (pool[pid].directions, pid),
         )
         for i, demand in enumerate(full):
-            crews[demand] = members[i * per_channel:(i + 1) * per_channel]
+            crews[demand] = members[i * per_channel : (i + 1) * per_channel]
 
     assignments: dict[str, list[str]] = {room_id: [] for room_id, _ in room_list}
     for (room_id, _lang), crew in crews.items():

@@ -43,16 +43,25 @@ def to_dict(state: SessionInterpretation) -> dict[str, Any]:
         "floor_language": state.floor_language,
         "languages": list(state.languages),
         "rooms": [
-            {"room_id": r.room_id, "kind": r.kind, "floor_language": r.floor_language,
-             "carries": list(r.carries)}
+            {
+                "room_id": r.room_id,
+                "kind": r.kind,
+                "floor_language": r.floor_language,
+                "carries": list(r.carries),
+            }
             for r in state.rooms.values()
         ],
         "channels": [
             {
-                "room_id": c.room_id, "language": c.language,
-                "live": None if c.live is None else {
-                    "person_id": c.live.person_id, "since": _t(c.live.since),
-                    "turn_since": _t(c.live.turn_since), "turns_due": c.live.turns_due,
+                "room_id": c.room_id,
+                "language": c.language,
+                "live": None
+                if c.live is None
+                else {
+                    "person_id": c.live.person_id,
+                    "since": _t(c.live.since),
+                    "turn_since": _t(c.live.turn_since),
+                    "turns_due": c.live.turns_due,
                 },
                 "source": c.source.as_dict() if c.source else None,
             }
@@ -63,34 +72,60 @@ def to_dict(state: SessionInterpretation) -> dict[str, Any]:
             for i in state.interpreters.values()
         ],
         "members": [
-            {"person_id": m.person_id, "room_id": m.room_id, "online": m.online,
-             "listening": m.listening}
+            {
+                "person_id": m.person_id,
+                "room_id": m.room_id,
+                "online": m.online,
+                "listening": m.listening,
+                "chosen": m.chosen,
+            }
             for m in state.members.values()
         ],
         "handovers": [
-            {"request_id": h.request_id, "room_id": h.room_id, "language": h.language,
-             "from": h.from_id, "to": h.to_id, "requested_at": _t(h.requested_at),
-             "expires_at": _t(h.expires_at), "reason": h.reason}
+            {
+                "request_id": h.request_id,
+                "room_id": h.room_id,
+                "language": h.language,
+                "from": h.from_id,
+                "to": h.to_id,
+                "requested_at": _t(h.requested_at),
+                "expires_at": _t(h.expires_at),
+                "reason": h.reason,
+            }
             for h in state.handovers.values()
         ],
         "resolved": [
-            {"room_id": k.room_id, "language": k.language, "request_id": r.request_id,
-             "to": r.to_id, "outcome": r.outcome, "at": _t(r.at)}
+            {
+                "room_id": k.room_id,
+                "language": k.language,
+                "request_id": r.request_id,
+                "to": r.to_id,
+                "outcome": r.outcome,
+                "at": _t(r.at),
+            }
             for k, r in state.resolved.items()
         ],
         "dropouts": [
-            {"person_id": d.person_id, "room_id": d.room_id, "language": d.language,
-             "due": _t(d.due)}
+            {
+                "person_id": d.person_id,
+                "room_id": d.room_id,
+                "language": d.language,
+                "due": _t(d.due),
+            }
             for d in state.dropouts.values()
         ],
         "segments": [
-            {"person_id": s.person_id, "room_id": s.room_id, "language": s.language,
-             "start": _t(s.start), "end": _t(s.end)}
+            {
+                "person_id": s.person_id,
+                "room_id": s.room_id,
+                "language": s.language,
+                "start": _t(s.start),
+                "end": _t(s.end),
+            }
             for s in state.segments
         ],
         "samples": [
-            {"at": _t(s.at), "room_id": s.room_id, "language": s.language,
-             "listeners": s.listeners}
+            {"at": _t(s.at), "room_id": s.room_id, "language": s.language, "listeners": s.listeners}
             for s in state.samples
         ],
         "handover_count": state.handover_count,
@@ -107,8 +142,11 @@ def from_dict(data: dict[str, Any]) -> SessionInterpretation:
         live = c["live"]
         source = c["source"]
         return Channel(
-            c["room_id"], c["language"],
-            None if live is None else Live(
+            c["room_id"],
+            c["language"],
+            None
+            if live is None
+            else Live(
                 live["person_id"], _p(live["since"]), _p(live["turn_since"]), live["turns_due"]
             ),
             None if source is None else Source(source["kind"], source["language"]),
@@ -116,8 +154,16 @@ def from_dict(data: dict[str, Any]) -> SessionInterpretation:
 
     channels = [channel(c) for c in data["channels"]]
     handovers = [
-        HandoverRequest(h["request_id"], h["room_id"], h["language"], h["from"], h["to"],
-                        _p(h["requested_at"]), _p(h["expires_at"]), h["reason"])
+        HandoverRequest(
+            h["request_id"],
+            h["room_id"],
+            h["language"],
+            h["from"],
+            h["to"],
+            _p(h["requested_at"]),
+            _p(h["expires_at"]),
+            h["reason"],
+        )
         for h in data["handovers"]
     ]
     return SessionInterpretation(
@@ -136,7 +182,14 @@ def from_dict(data: dict[str, Any]) -> SessionInterpretation:
             for i in data["interpreters"]
         },
         members={
-            m["person_id"]: Member(m["person_id"], m["room_id"], m["online"], m["listening"])
+            m["person_id"]: Member(
+                m["person_id"],
+                m["room_id"],
+                m["online"],
+                m["listening"],
+                # states stored before ``chosen`` existed: what they heard was their choice
+                m.get("chosen", m["listening"]),
+            )
             for m in data["members"]
         },
         handovers={h.key: h for h in handovers},
@@ -147,13 +200,13 @@ def from_dict(data: dict[str, Any]) -> SessionInterpretation:
             for r in data["resolved"]
         },
         dropouts={
-            d["person_id"]: PendingDropout(d["person_id"], d["room_id"], d["language"],
-                                           _p(d["due"]))
+            d["person_id"]: PendingDropout(
+                d["person_id"], d["room_id"], d["language"], _p(d["due"])
+            )
             for d in data["dropouts"]
         },
         segments=tuple(
-            OnAirSegment(s["person_id"], s["room_id"], s["language"], _p(s["start"]),
-                         _p(s["end"]))
+            OnAirSegment(s["person_id"], s["room_id"], s["language"], _p(s["start"]), _p(s["end"]))
             for s in data["segments"]
         ),
         samples=tuple(

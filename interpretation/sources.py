@@ -1,8 +1,10 @@
 """Where each channel's audio comes from: the one routing rule of a room.
 
 A media server follows these sources. ``compute_sources`` is the only place the
-rule lives; every transition stores its result, and the tests check that the
-stored sources always equal a fresh computation.
+rule lives; every transition stores its result. The property tests check the
+stored sources against the rule's properties (the floor channel is the floor, an
+interpreter hears the floor, a relay hears a sourced channel, no cycles, nothing
+uncovered that could be covered), not against this function.
 """
 
 from __future__ import annotations
@@ -66,8 +68,7 @@ def compute_sources(
             if sources[language] is not None or interpreter is None:
                 continue
             heard = [
-                other for other in hops
-                if other != language and interpreter.can(other, language)
+                other for other in hops if other != language and interpreter.can(other, language)
             ]
             if heard:
                 best = min(heard, key=lambda other: (other != pivot, hops[other], other))

@@ -73,14 +73,17 @@ class Member:
     """A person of the event as interpretation sees them.
 
     ``room_id`` is where they belong (kept while offline); ``listening`` is the
-    channel language they hear, ``None`` for people who listen to nothing
-    (observers, interpreters until they choose).
+    channel language they hear now, ``None`` for people who listen to nothing
+    (observers, interpreters until they choose); ``chosen`` is the language they
+    chose, kept when they move: ``listening`` is ``chosen`` wherever their room
+    has that channel, else the event floor language.
     """
 
     person_id: str
     room_id: str | None = None
     online: bool = False
     listening: str | None = None
+    chosen: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ class Timer:
 def pending_timers(state: SessionInterpretation) -> list[Timer]:
     timers = [
         Timer(
-            "handover_expiry", f"handover:{req.room_id}:{req.language}", req.expires_at,
+            "handover_expiry",
+            f"handover:{req.room_id}:{req.language}",
+            req.expires_at,
             ExpireHandover(req.room_id, req.language, req.request_id),
         )
         for req in state.handovers.values()
@@ -43,7 +45,5 @@ def pending_timers(state: SessionInterpretation) -> list[Timer]:
         for ch in state.channels.values():
             if ch.live is not None:
                 due = ch.live.turn_since + timedelta(seconds=turn_s * (ch.live.turns_due + 1))
-                timers.append(
-                    Timer("turn", f"turn:{ch.room_id}:{ch.language}", due, TurnCheck())
-                )
+                timers.append(Timer("turn", f"turn:{ch.room_id}:{ch.language}", due, TurnCheck()))
     return sorted(timers, key=lambda t: (t.due, t.job_id))

@@ -52,16 +52,19 @@ class ChannelView:
 def booth(state: SessionInterpretation, room_id: str, language: str) -> list[str]:
     """Interpreters in ``room_id`` with a direction into ``language``, by id."""
     return sorted(
-        pid for pid, interpreter in state.interpreters.items()
+        pid
+        for pid, interpreter in state.interpreters.items()
         if interpreter.works_into(language)
-        and (member := state.members.get(pid)) is not None and member.room_id == room_id
+        and (member := state.members.get(pid)) is not None
+        and member.room_id == room_id
     )
 
 
 def all_listener_counts(state: SessionInterpretation) -> dict[ChannelKey, int]:
     """Listeners per channel: the members in a room whose chosen language is a channel."""
     heard = Counter(
-        ChannelKey(m.room_id, m.listening) for m in state.members.values()
+        ChannelKey(m.room_id, m.listening)
+        for m in state.members.values()
         if m.room_id is not None and m.listening is not None
     )
     return {key: heard.get(key, 0) for key in state.channels}
@@ -108,6 +111,7 @@ def channels_view(state: SessionInterpretation) -> dict[str, Any]:
 def uncovered_channels(state: SessionInterpretation, room_id: str) -> list[str]:
     """Languages of a room's channels that have no source now."""
     return [
-        lang for lang in state.room_languages(room_id)
+        lang
+        for lang in state.room_languages(room_id)
         if state.channels[ChannelKey(room_id, lang)].source is None
     ]

@@ -82,7 +82,7 @@ CASES = [
         None,
         A1_LIVE,
         GoOffAir("A1", P, "ar"),
-        [UPDATED, UNCOVERED],
+        [UNCOVERED, UPDATED],
     ),
     (
         "off_air channel nobody listens to",
@@ -100,7 +100,7 @@ CASES = [
         None,
         ASKED,
         GoOffAir("A1", P, "ar"),
-        [UPDATED, "handover.cancelled", UNCOVERED],
+        [UNCOVERED, UPDATED, "handover.cancelled"],
     ),
     # --- handover request ---------------------------------------------------------------
     (
@@ -205,7 +205,7 @@ CASES = [
         None,
         [*A1_LIVE, GoOnAir("R1", P, "ru")],
         SetFloor(P, "ru"),
-        [UPDATED, UPDATED, UPDATED, "floor.language", UNCOVERED, UNCOVERED],
+        [UPDATED, UNCOVERED, UPDATED, UNCOVERED, UPDATED, "floor.language"],
     ),
     # --- listening ----------------------------------------------------------------------
     ("listening allowed", None, [], SetListening("tbilisi", "ar"), ["listening.changed"]),
@@ -248,7 +248,7 @@ CASES = [
         None,
         [*A1_LIVE, B1],
         MovePerson("A1", "B1"),
-        [UPDATED, UPDATED, UPDATED, UPDATED, UNCOVERED],
+        [UNCOVERED, UPDATED, UPDATED, UPDATED, UPDATED],
     ),
     ("move to an unknown room", None, [], MovePerson("amman", "B9"), "not_found"),
     ("move an unknown person", None, [], MovePerson("ghost", P), "not_found"),

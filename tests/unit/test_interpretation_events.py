@@ -50,7 +50,7 @@ SCHEMAS: dict[str, set[str]] = {
     "listeners.changed": {"room_id", "counts"},
     "turn.due": {"room_id", "language", "person_id", "partner_id", "on_air_s"},
 }
-OPTIONAL = {"listening.changed": {"fallback_reason", "requested"}}
+OPTIONAL = {"listening.changed": {"fallback_reason", "requested", "reason"}}
 AUDIENCE = re.compile(r"^(session|moderators|room:[^:]+|person:[^:]+|channel:[^:]+:[a-z]{2})$")
 
 

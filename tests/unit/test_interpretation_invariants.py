@@ -3,8 +3,11 @@
 - never two live interpreters on one channel, an interpreter never live on two
   channels (also between two events of one step);
 - a handover never leaves a listened channel without a source between two events;
-- every channel's source is what ``compute_sources`` says for the room's floor
-  language and the live interpreters' directions;
+- every channel's source is consistent with the room's floor language and the
+  live interpreters' directions (checked from the rule, not by recomputing it);
+- people hear their chosen language wherever their room has it, else the floor;
+- a listened channel that loses its source is announced (``channel.uncovered``)
+  before the ``channel.updated`` that takes the source away;
 - listener counts equal the people listening;
 - a client applying the events ends where a fresh snapshot is (``verify_action``).
 """
@@ -25,7 +28,6 @@ from interpretation import (
     add_person,
     apply,
     channels_view,
-    compute_sources,
     connection_changed,
     move_person,
     new_session,
@@ -113,7 +115,17 @@ class Interpretation(RuleBasedStateMachine):
             if isinstance(command, AcceptHandover)
             else set()
         )
+        announced = set()
         for event in outcome.events:
+            data = event.data()
+            if event.type == "channel.uncovered":
+                announced.add((data["room_id"], data["language"]))
+            elif event.type == "channel.updated" and not data["removed"]:
+                key = (data["room_id"], data["channel"]["language"])
+                had = self.client.get(key, {}).get("source")
+                if had is not None and data["channel"]["source"] is None:
+                    if data["channel"]["listeners"] > 0:
+                        assert key in announced, f"{key} went silent before the moderators knew"
             self.apply_to_client(event)
             for key in watched:
                 if key in self.client:
@@ -282,16 +294,63 @@ class Interpretation(RuleBasedStateMachine):
 
     @invariant()
     def sources_follow_the_floor_and_the_live_directions(self):
+        """Checked from the rule itself, not by recomputing with ``compute_sources``."""
         s = self.state
         for room_id, room in s.rooms.items():
-            langs = s.room_languages(room_id)
-            live = {
-                lang: s.interpreters[s.channels[(room_id, lang)].on_air]
-                for lang in langs
-                if s.channels[(room_id, lang)].on_air
-            }
-            expected = compute_sources(room.floor_language, langs, live, pivot=s.floor_language)
-            assert {lang: s.channels[(room_id, lang)].source for lang in langs} == expected
+            floor = room.floor_language
+            channels = {lang: s.channels[(room_id, lang)] for lang in s.room_languages(room_id)}
+            live = {lang: s.interpreters[ch.on_air] for lang, ch in channels.items() if ch.on_air}
+            sourced = {lang for lang, ch in channels.items() if ch.source is not None}
+            for lang, ch in channels.items():
+                source = ch.source
+                where = f"{room_id}/{lang} (floor {floor}): {source}"
+                if lang == floor:
+                    # the floor-language channel carries the floor itself, nobody else does
+                    assert source is not None and source.kind == "floor", where
+                    assert source.language == floor, where
+                    continue
+                assert source is None or source.kind != "floor", where
+                interpreter = live.get(lang)
+                if interpreter is None:
+                    # no voice, no source: nobody hears a channel that nobody speaks
+                    assert source is None, where
+                    continue
+                if interpreter.can(floor, lang):
+                    # who hears the floor interprets it directly
+                    assert source is not None and source.kind == "interpreter", where
+                if source is None:
+                    # uncovered only when the live interpreter hears nothing on offer
+                    assert not any(interpreter.can(other, lang) for other in sourced), where
+                elif source.kind == "interpreter":
+                    assert source.language == floor and interpreter.can(floor, lang), where
+                else:
+                    # a relay takes a sourced channel of this room the interpreter hears
+                    assert source.language in channels and source.language != lang, where
+                    assert source.language in sourced, where
+                    assert interpreter.can(source.language, lang), where
+            # relay chains end at the floor (no cycles)
+            for lang in sourced:
+                seen, at = set(), lang
+                while channels[at].source.kind == "relay":
+                    assert at not in seen, f"relay cycle in {room_id} through {at}"
+                    seen.add(at)
+                    at = channels[at].source.language
+                assert channels[at].source.kind in ("floor", "interpreter")
+
+    @invariant()
+    def people_hear_their_choice_where_the_room_has_it(self):
+        s = self.state
+        for member in s.members.values():
+            if member.chosen is None:
+                assert member.listening is None
+                continue
+            assert member.chosen in s.event_languages
+            if member.room_id is None:
+                assert member.listening == member.chosen
+            elif ChannelKey(member.room_id, member.chosen) in s.channels:
+                assert member.listening == member.chosen
+            else:
+                assert member.listening == s.floor_language
 
     @invariant()
     def listener_counts_equal_the_people_listening(self):

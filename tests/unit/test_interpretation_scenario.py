@@ -120,11 +120,11 @@ def test_dropout_grace_then_partner_asked_and_moderators_told():
     assert channel(state, P, "ar").on_air == "A1"  # still on air during the grace
 
     state, events = dropout_due(state, "A1", timer.due, timer.due)
-    assert types(events) == ["channel.updated", "handover.requested", "channel.uncovered"]
-    requested = events[1]
+    assert types(events) == ["channel.uncovered", "channel.updated", "handover.requested"]
+    requested = events[2]
     assert requested.data()["to"] == "A2" and requested.data()["reason"] == "dropout"
     assert "person:A2" in requested.audience
-    assert events[2].audience == ("moderators",)
+    assert events[0].audience == ("moderators",)
     assert dropout_due(state, "A1", timer.due, timer.due).events == []  # fired twice
 
     state, events = accept_handover(state, "A2", P, "ar", at(5, 20))
@@ -147,7 +147,7 @@ def test_dropout_without_a_connected_partner_tells_the_moderators():
     state = connection_changed(state, "A2", False, T0).state
     state = connection_changed(state, "A1", False, at(1)).state
     outcome = dropout_due(state, "A1", at(1, 10), at(1, 10))
-    assert types(outcome.events) == ["channel.updated", "channel.uncovered"]
+    assert types(outcome.events) == ["channel.uncovered", "channel.updated"]
     assert outcome.state.handovers == {}
 
 
