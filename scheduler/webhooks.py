@@ -9,7 +9,8 @@ import ipaddress
 import random
 from urllib.parse import urlsplit
 
-MAX_ATTEMPTS = 8
+# One attempt as a whole (resolving the host, connecting, sending, the status line)
+# may take this long; anything else is a failure.
 TIMEOUT_S = 10.0
 
 
@@ -19,8 +20,19 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify(secret: str, body: bytes, header: str) -> bool:
-    """What a receiver does (documented in docs/webhooks.md)."""
-    return hmac.compare_digest(sign(secret, body), header)
+    """What a receiver does (documented in docs/webhooks.md): the HMAC of the raw
+    body, compared in constant time."""
+    return hmac.compare_digest(sign(secret, body).encode(), header.encode())
+
+
+def describe_status(status: int) -> str | None:
+    """``None`` for a delivered attempt (2xx), else the error recorded for it. A
+    redirect is a failure: it is never followed (it could lead anywhere)."""
+    if 200 <= status < 300:
+        return None
+    if 300 <= status < 400:
+        return f"HTTP {status} (redirects are not followed)"
+    return f"HTTP {status}"
 
 
 def backoff_s(attempt: int, base_s: float, rng: random.Random | None = None) -> float:

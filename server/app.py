@@ -10,13 +10,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
 from . import errors, metrics, migrate
 from .admin_token import load_or_create
-from .broker import make_broker
+from .broker import MemoryBroker, make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune
@@ -32,21 +31,54 @@ log = logging.getLogger("convene")
 MAX_BODY = 1024 * 1024
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """413 for bodies over 1 MiB, by header or by counting what arrives."""
+class BodyLimit:
+    """413 for bodies over 1 MiB, by header or by counting what arrives. Plain ASGI:
+    Starlette's BaseHTTPMiddleware runs every request in a task group of its own,
+    which cost a broadcast call more than its database work."""
 
-    async def dispatch(self, request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return errors.problem_response(413, "the request body is over 1 MiB; send less")
-        if request.method in ("POST", "PUT", "PATCH") and not length:
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    return errors.problem_response(413, "the request body is over 1 MiB")
-            request._body = body  # starlette caches the body here for the endpoint
-        return await call_next(request)
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if length is not None:
+            if length.isdigit() and int(length) > MAX_BODY:
+                too_big = errors.problem_response(413, "the request body is over 1 MiB; send less")
+                return await too_big(scope, receive, send)
+            return await self.app(scope, receive, send)  # the server holds it to its length
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        body = bytearray()  # chunked: read it all first, counting
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay(message), send)
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                too_big = errors.problem_response(413, "the request body is over 1 MiB")
+                return await too_big(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+        first = {"type": "http.request", "body": bytes(body), "more_body": False}
+        return await self.app(scope, _replay(first, receive), send)
+
+
+def _replay(first, then=None):
+    """A ``receive`` that gives ``first``, then defers to ``then`` (disconnects)."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return first
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive
 
 
 async def _every(seconds: float, fn, name: str) -> None:
@@ -80,6 +112,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         )
         app.state.convene = state
         await broker.start(hub.on_wake)
+        if not isinstance(broker, MemoryBroker):
+            # this process's own commits wake its feeds at once, not after Redis's echo
+            cmds.after_commit.append(hub.on_wake)
         hub.start()
         from . import commands as commands_mod
         from . import timers as timer_mod
@@ -100,6 +135,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
 
         state.timers = timer_mod.TimerService(state)
+        state.presence = presence.Gate(cmds, settings.instance_id, settings.presence_ttl_s)
         metrics.install(state)
         from .services import webhooks as webhook_service
 

@@ -100,14 +100,33 @@ async def caller_for_token(tx: AsyncSession, token: str | None, admin_token: str
     return Caller(person)
 
 
+# What a caller without the right is told, where the generic sentence would mislead.
+_REFUSALS: dict[Perm, str] = {
+    Perm.event_create: "only the operator (admin token) creates events",
+}
+
+
+def require(caller: Caller, perm: Perm, refusal: str | None = None) -> None:
+    """The one permission check: 403 unless the caller's role grants ``perm``."""
+    if not caller.can(perm):
+        raise errors.Forbidden(
+            refusal
+            or _REFUSALS.get(perm)
+            or f"a {caller.role} may not do this ({perm.value}); ask a moderator or the operator"
+        )
+
+
+def require_self_or(caller: Caller, person_id: str, perm: Perm, refusal: str | None = None) -> None:
+    """A person acting on themselves, or a caller whose role grants ``perm``."""
+    if caller.person_id != person_id:
+        require(caller, perm, refusal)
+
+
 def check_event(caller: Caller, event_id: str, perm: Perm) -> None:
     """404 for another event's ids, 403 for a missing right."""
     if caller.person is not None and caller.person.event_id != event_id:
         raise errors.NotFound(f"event {event_id} does not exist")
-    if not caller.can(perm):
-        raise errors.Forbidden(
-            f"a {caller.role} may not do this ({perm.value}); ask a moderator or the operator"
-        )
+    require(caller, perm)
 
 
 async def load_event(tx: AsyncSession, caller: Caller, event_id: str, perm: Perm) -> Event:

@@ -54,6 +54,6 @@ class Commands:
         return result
 
     async def published(self, session_id: str, seq: int) -> None:
-        await self.broker.publish(session_id, seq)
-        for hook in self.after_commit:
+        for hook in self.after_commit:  # this process first (metrics, its own feeds)
             hook(session_id, seq)
+        await self.broker.publish(session_id, seq)

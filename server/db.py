@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -68,8 +69,16 @@ def sync_url(url: str) -> str:
     raise ValueError(f"unsupported database URL scheme: {backend}")
 
 
-def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+def _json_dumps(value) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# JSON columns (event data, audiences, channel views) are decoded on every log read
+JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
+def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -81,9 +90,11 @@ def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn):
-        conn.exec_driver_sql(begin)
+    if begin is not None:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql(begin)
 
     return engine
 
@@ -98,14 +109,23 @@ class Database:
         if self.is_sqlite:
             self.writer = _sqlite_engine(aurl, begin="BEGIN IMMEDIATE")
             self.reader = _sqlite_engine(aurl, begin="BEGIN")
+            self.autocommit = _sqlite_engine(aurl, begin=None)
         else:
+            # A pool large enough that a reconnect storm reuses connections instead of
+            # opening (and PostgreSQL forking a backend for) an overflow one per request.
+            # No pre-ping: it costs a round trip per transaction; after a database
+            # restart the first failing use invalidates the whole pool instead.
             self.writer = create_async_engine(
-                aurl, pool_size=10, max_overflow=20, pool_pre_ping=True
+                aurl, pool_size=20, max_overflow=10, pool_recycle=1800, **JSON_CODEC
             )
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
+            self.autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._wmaker = async_sessionmaker(self.writer, class_=AsyncSession, expire_on_commit=False)
         self._rmaker = async_sessionmaker(self.reader, class_=AsyncSession, expire_on_commit=False)
+        self._qmaker = async_sessionmaker(
+            self.autocommit, class_=AsyncSession, expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -131,6 +151,14 @@ class Database:
             async with s.begin():
                 yield s
 
+    @asynccontextmanager
+    async def quick(self) -> AsyncIterator[AsyncSession]:
+        """Reads that need no common snapshot (each statement sees its own), without a
+        transaction around them: a WebSocket handshake's token check then costs its
+        statements and no BEGIN and COMMIT round trips."""
+        async with self._qmaker() as s:
+            yield s
+
     async def ping(self) -> None:
         from sqlalchemy import text
 
@@ -141,3 +169,4 @@ class Database:
         await self.writer.dispose()
         if self.is_sqlite:
             await self.reader.dispose()
+            await self.autocommit.dispose()

@@ -20,7 +20,7 @@ def bearer(request: Request) -> str | None:
 
 async def current_caller(request: Request) -> Caller:
     state = get_state(request)
-    async with state.db.read() as tx:
+    async with state.db.quick() as tx:
         return await caller_for_token(tx, bearer(request), state.admin_token)
 
 

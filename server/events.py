@@ -5,9 +5,9 @@ is made and validated there. Domain packages emit dataclass events with the same
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 class EventData(BaseModel):
@@ -15,10 +15,25 @@ class EventData(BaseModel):
     type: ClassVar[str]
 
 
+# The statuses of the session status machine (``scheduler.status.TRANSITIONS``; a
+# test keeps the two equal).
+Status = Literal["scheduled", "lobby", "live", "ended", "cancelled"]
+
+
+def _iso_with_offset(value: str) -> str:
+    """Kept as the text it was made as (the zone's own offset, e.g. ``+04:00``)."""
+    if dt.datetime.fromisoformat(value).utcoffset() is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    return value
+
+
+LocalInstant = Annotated[str, AfterValidator(_iso_with_offset)]
+
+
 class SessionStatus(EventData):
     type: ClassVar[str] = "session.status"
-    status: str
-    previous: str
+    status: Status
+    previous: Status
     late_s: float | None = None
 
 
@@ -34,14 +49,24 @@ class SessionRescheduled(EventData):
 class SessionOvertime(EventData):
     type: ClassVar[str] = "session.overtime"
     end: dt.datetime
-    status: str
+    status: Status
+
+
+class ReminderPerson(BaseModel):
+    """One person of a ``session.reminder``: the start in their own zone."""
+
+    model_config = ConfigDict(extra="forbid")
+    person_id: str
+    timezone: str
+    local_start: LocalInstant
+    abbr: str
 
 
 class SessionReminder(EventData):
     type: ClassVar[str] = "session.reminder"
     start: dt.datetime
     before_s: int
-    people: list[dict[str, Any]]
+    people: list[ReminderPerson]
     late_s: float | None = None
 
 
@@ -67,6 +92,27 @@ class PresenceChanged(EventData):
     online: int
 
 
+class SourceObject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["floor", "interpreter", "relay"]
+    language: str
+
+
+class BoothSeat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: str
+    live: bool
+
+
+class ChannelObject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    language: str
+    on_air: str | None
+    source: SourceObject | None
+    listeners: int
+    booth: list[BoothSeat]
+
+
 class RoomMoved(EventData):
     """``round_id`` marks a move of a round opening or closing: the round's event
     carries the rooms' counts and members, so clients do not count these moves."""
@@ -76,6 +122,9 @@ class RoomMoved(EventData):
     from_room: str | None
     to_room: str | None
     round_id: str | None = None
+    # into a breakout room: that room's channels (a participant holds the plenary's
+    # and their own room's; the room's channel.updated go to its members only)
+    channels: list[ChannelObject] | None = None
 
 
 class BroadcastMessage(EventData):

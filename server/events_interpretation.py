@@ -6,30 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from .events import EventData, register
-
-
-class SourceObject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["floor", "interpreter", "relay"]
-    language: str
-
-
-class BoothSeat(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person_id: str
-    live: bool
-
-
-class ChannelObject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    language: str
-    on_air: str | None
-    source: SourceObject | None
-    listeners: int
-    booth: list[BoothSeat]
+from .events import ChannelObject, EventData, register
 
 
 class ChannelUpdated(EventData):
@@ -90,6 +69,7 @@ class ListeningChanged(EventData):
     previous: str | None = None
     fallback_reason: str | None = None
     requested: str | None = None
+    reason: str | None = None  # e.g. "channel_available": their chosen channel is back
 
 
 class ListenersChanged(EventData):

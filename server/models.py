@@ -149,6 +149,21 @@ class PresenceLease(SQLModel, table=True):
     expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
+class PresenceNews(SQLModel, table=True):
+    """An arrival or departure in a room of more than 100 people, waiting for the
+    room's next coalesced ``presence.changed`` (at most one a second per room); the
+    latest change per person wins."""
+
+    __tablename__ = "presence_news"
+
+    session_id: str = Field(
+        foreign_key="sessions.id", primary_key=True, max_length=36, ondelete="CASCADE"
+    )
+    room_id: str = Field(primary_key=True, max_length=36)
+    person_id: str = Field(primary_key=True, max_length=36)
+    change: str = Field(max_length=8)
+
+
 class EventRecord(SQLModel, table=True):
     """The event log: the source of truth for live delivery and replay."""
 

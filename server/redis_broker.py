@@ -28,13 +28,14 @@ RETRY_MAX_S = 2.0
 PUBLISH_PAUSE_S = 1.0
 
 
-def redis_client(url: str) -> aioredis.Redis:
+def redis_client(url: str, name: str | None = None) -> aioredis.Redis:
     return aioredis.from_url(
         url,
         socket_connect_timeout=1,
         socket_timeout=5,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=0,
+        client_name=name,  # CLIENT LIST shows which process and prefix a connection is
     )
 
 
@@ -44,7 +45,7 @@ class RedisBroker(Broker):
         self.prefix = prefix
         self.channel = f"{prefix}:wake"
         self.client = redis_client(url)
-        self._sub_client = redis_client(url)
+        self._sub_client = redis_client(url, name=f"{prefix}-wake-subscriber")
         self._task: asyncio.Task | None = None
         self._handler: Handler | None = None
         self._subscribed = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -46,7 +47,35 @@ def _direction(value: str) -> str:
     return value
 
 
+@cache
+def min_turn_s() -> int:
+    """The shortest ``turn_s`` an event may set: 60 seconds, unless the service is
+    configured otherwise (``CONVENE_MIN_TURN_S``; tests use it to see turns end)."""
+    from .settings import Settings
+
+    return Settings().min_turn_s
+
+
+def _turn_s(value: int) -> int:
+    least = min_turn_s()
+    if value < least:
+        raise ValueError(
+            f"turn_s must be at least {least} seconds (a turn in the booth before the "
+            "partner is reminded)"
+        )
+    return value
+
+
 Zone = Annotated[str, AfterValidator(_zone)]
+TurnSeconds = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=14400,
+        description="seconds on air before the partner is reminded (turn.due); at least 60",
+    ),
+    AfterValidator(_turn_s),
+]
 Lang = Annotated[str, AfterValidator(_lang)]
 DirectionStr = Annotated[str, AfterValidator(_direction)]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
@@ -94,7 +123,7 @@ class EventCreate(Strict):
     )
     handover_timeout_s: int = Field(30, ge=5, le=600)
     dropout_grace_s: int = Field(10, ge=0, le=600)
-    turn_s: int = Field(1800, ge=60, le=14400)
+    turn_s: TurnSeconds = 1800
     working_hours: list[str] = Field(default_factory=lambda: ["08:00", "21:00"])
 
     @model_validator(mode="after")
@@ -119,7 +148,7 @@ class EventUpdate(Strict):
     interpretation_languages: list[Lang] | None = Field(None, max_length=40)
     handover_timeout_s: int | None = Field(None, ge=5, le=600)
     dropout_grace_s: int | None = Field(None, ge=0, le=600)
-    turn_s: int | None = Field(None, ge=60, le=14400)
+    turn_s: TurnSeconds | None = None
     working_hours: list[str] | None = None
 
     @field_validator("working_hours")

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     allowed_origins: str | None = None
     webhook_allow_private: bool = False
     webhook_backoff_s: float = Field(5.0, gt=0)  # first retry after 5-6.25 s; tests: short
+    webhook_max_attempts: int = Field(8, ge=1, le=30)  # then the webhook is marked failing
+    min_turn_s: int = Field(60, ge=1, le=14_400)  # shortest turn_s an event may set; tests: 1
     data_dir: Path = Path(".convene")
     public_url: str = "http://127.0.0.1:8000"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
@@ -11,6 +12,9 @@ from .commands import Commands
 from .db import Database
 from .gateway.hub import Hub
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .services.presence import Gate
 
 
 @dataclass
@@ -23,6 +27,7 @@ class AppState:
     admin_token: str
     extra: dict = field(default_factory=dict)
     timers: object | None = None
+    presence: Gate | None = None  # this process's arrivals and departures, in batches
 
     def wake_timers(self) -> None:
         """After a commit that set timers: the leader re-reads them now."""

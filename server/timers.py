@@ -73,6 +73,15 @@ async def pending_for(tx: AsyncSession, session_id: str) -> list[Timer]:
     return list((await tx.exec(q)).all())
 
 
+async def _term_holds(tx: AsyncSession, term: int) -> bool:
+    """Whether ``term`` is still the leader's, checked (and the term row locked, so no
+    takeover commits in between) in the transaction that is about to change a timer."""
+    lead = (
+        await tx.exec(select(LeaderTerm).where(LeaderTerm.name == NAME).with_for_update())
+    ).first()
+    return lead is not None and lead.term == term
+
+
 class TimerService:
     """Runs on the leader: keeps the alarm clock equal to the pending rows."""
 
@@ -145,11 +154,17 @@ class TimerService:
                 "timer %s (%s %s) failed; marking it done", spec.id, spec.kind, spec.target
             )
             async with self.state.db.write() as tx:
-                row = await tx.get(Timer, spec.id)
-                if row is not None and row.done_at is None and row.due_at == spec.due_at:
-                    row.done_at = utcnow()
-                    row.fired_term = term
-                    tx.add(row)
+                row = (
+                    await tx.exec(select(Timer).where(Timer.id == spec.id).with_for_update())
+                ).first()
+                if row is None or row.done_at is not None or row.due_at != spec.due_at:
+                    return
+                if not await _term_holds(tx, term):  # fenced like a normal firing
+                    log.warning("timer %s not marked done: term %s was superseded", spec.id, term)
+                    return
+                row.done_at = utcnow()
+                row.fired_term = term
+                tx.add(row)
 
     async def _fire(self, spec: TimerSpec, term: int) -> None:
         handler = HANDLERS.get(spec.kind)
@@ -166,10 +181,7 @@ class TimerService:
             ).first()
             if current is None or current.done_at is not None or current.due_at != spec.due_at:
                 return
-            lead = (
-                await tx.exec(select(LeaderTerm).where(LeaderTerm.name == NAME).with_for_update())
-            ).first()
-            if lead is None or lead.term != term:
+            if not await _term_holds(tx, term):
                 log.warning("timer %s not fired: term %s was superseded", spec.id, term)
                 return
             now = utcnow()

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketState
 
 from ..auth import Caller
-from ..models import EventRecord
+from .frames import LogEvent
 
 log = logging.getLogger("convene.gateway")
 
@@ -79,7 +79,7 @@ class Connection:
         self._task: asyncio.Task | None = None
 
     # ---- audience, judged as of each event (replay; live fan-out uses the feed's buckets)
-    def sees(self, ev: EventRecord) -> bool:
+    def sees(self, ev: LogEvent) -> bool:
         for target in ev.audience:
             if target == "session":
                 return True
@@ -99,7 +99,7 @@ class Connection:
                     return True
         return False
 
-    def observe(self, ev: EventRecord) -> None:
+    def observe(self, ev: LogEvent) -> None:
         """Follow the client's own state changes that decide what it sees next."""
         if self.person_id is None or ev.data.get("person_id") != self.person_id:
             return
@@ -117,9 +117,6 @@ class Connection:
         if self._stalled is None and self._task is None:
             return 0
         return 1 + (len(self._backlog) if self._backlog else 0)
-
-    def start(self) -> None:
-        """Kept for callers: sending needs no task of its own."""
 
     def push(self, frame: str) -> bool:
         """Send ``frame`` now, or queue it behind a stalled send; False if the client is

@@ -1,6 +1,7 @@
 """Hooks through which features (breakouts, interpretation, help) add their part of
 the snapshot without the gateway knowing them: ``async (tx, session, event, caller,
-data) -> None``."""
+data, memo) -> None``. ``memo`` is shared by the participants' snapshots of one seq
+(see ``snapshot.SharedParts``): a part keeps there what does not depend on the caller."""
 
 from __future__ import annotations
 

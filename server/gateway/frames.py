@@ -10,6 +10,30 @@ import orjson
 from ..models import EventRecord
 
 
+class LogEvent:
+    """One stored event as the fan-out holds it: plain attributes, read once from the
+    log. (Attribute access on an ORM instance is instrumented; the fan-out reads an
+    event's fields once per connection.)"""
+
+    __slots__ = ("seq", "type", "session_id", "at", "by", "data", "audience", "room_of")
+
+    def __init__(self, seq, type, session_id, at, by, data, audience):  # noqa: A002
+        self.seq, self.type, self.session_id, self.at = seq, type, session_id, at
+        self.by, self.data, self.audience = by, data, audience
+        self.room_of: dict[str, str] | None = None
+
+
+LOG_COLUMNS = (
+    EventRecord.seq,
+    EventRecord.type,
+    EventRecord.session_id,
+    EventRecord.at,
+    EventRecord.by,
+    EventRecord.data,
+    EventRecord.audience,
+)
+
+
 def iso_ms(t: dt.datetime) -> str:
     t = t.astimezone(dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
@@ -20,7 +44,7 @@ STAFF = "*staff"
 
 
 def variant_of(
-    ev: EventRecord, listening: str | None, person_id: str | None = None, staff: bool = False
+    ev: LogEvent, listening: str | None, person_id: str | None = None, staff: bool = False
 ) -> str | None:
     """The part of a frame that differs between recipients: the language of a
     broadcast; for a round opening or closing, the room whose members the client
@@ -36,16 +60,16 @@ def variant_of(
     return None
 
 
-def _room_of(ev: EventRecord) -> dict[str, str]:
+def _room_of(ev: LogEvent) -> dict[str, str]:
     """person -> room of the event's member lists, built once per event."""
-    cached = ev.__dict__.get("_room_of")
+    cached = ev.room_of
     if cached is None:
         cached = {pid: rid for rid, pids in ev.data["members"].items() for pid in pids}
-        ev.__dict__["_room_of"] = cached
+        ev.room_of = cached
     return cached
 
 
-def encode_event(ev: EventRecord, variant: str | None = None) -> str:
+def encode_event(ev: LogEvent, variant: str | None = None) -> str:
     data: dict[str, Any] = ev.data
     if ev.type == "broadcast.message":
         data = dict(data)

@@ -9,15 +9,26 @@ import collections
 import contextlib
 import logging
 
+from sqlalchemy import select
+
 from ..db import Database
-from ..eventlog import read_after
 from ..models import EventRecord, utcnow
-from .connection import Connection
-from .frames import encode_event, variant_of
+from .connection import OBSERVED, Connection
+from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of
+from .snapshot import SharedParts
 
 log = logging.getLogger("convene.gateway")
 
 RECENT = 4096
+
+
+async def read_events(tx, session_id: str, after: int, upto: int | None = None, limit: int = 5000):
+    """The log after ``after`` (up to ``upto``) as plain ``LogEvent`` rows."""
+    q = select(*LOG_COLUMNS).where(EventRecord.session_id == session_id, EventRecord.seq > after)
+    if upto is not None:
+        q = q.where(EventRecord.seq <= upto)
+    rows = await tx.execute(q.order_by(EventRecord.seq).limit(limit))
+    return [LogEvent(*row) for row in rows.all()]
 
 
 class SessionFeed:
@@ -25,8 +36,14 @@ class SessionFeed:
         self.db = db
         self.session_id = session_id
         self.head = head
+        self.asked = head  # the newest seq a wake-up announced
         self.conns: set[Connection] = set()
-        self.recent: collections.deque[EventRecord] = collections.deque(maxlen=RECENT)
+        # who is where, so that an event costs only its recipients (a moderators' event
+        # in a plenary of 5,000 touches the few staff connections, not 5,000)
+        self.staff: set[Connection] = set()
+        self.by_room: dict[str | None, set[Connection]] = {}
+        self.by_person: dict[str | None, set[Connection]] = {}
+        self.recent: collections.deque[LogEvent] = collections.deque(maxlen=RECENT)
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
@@ -43,15 +60,44 @@ class SessionFeed:
                     self._deliver(conn, ev, {})
             conn.cursor = max(cursor, self.head)
             self.conns.add(conn)
+            if conn.is_staff:
+                self.staff.add(conn)
+            self.by_room.setdefault(conn.room_id, set()).add(conn)
+            self.by_person.setdefault(conn.person_id, set()).add(conn)
 
     def detach(self, conn: Connection) -> None:
+        if conn not in self.conns:
+            return
         self.conns.discard(conn)
+        self.staff.discard(conn)
+        _drop(self.by_room, conn.room_id, conn)
+        _drop(self.by_person, conn.person_id, conn)
 
-    async def _range(self, after: int, upto: int) -> list[EventRecord]:
+    def recipients(self, ev: LogEvent) -> set[Connection]:
+        """The connections that see ``ev`` (``Connection.sees`` of each, by bucket)."""
+        out: set[Connection] = set()
+        for target in ev.audience:
+            if target == "session":
+                return set(self.conns)
+            kind, _, rest = target.partition(":")
+            if kind == "moderators":
+                out |= self.staff
+            elif kind == "room":
+                out |= self.staff
+                out |= self.by_room.get(rest, set())
+            elif kind == "person":
+                out |= self.by_person.get(rest, set())
+            elif kind == "channel":
+                room, _, lang = rest.partition(":")
+                out |= self.staff
+                out.update(c for c in self.by_room.get(room, ()) if lang in c.booths)
+        return out
+
+    async def _range(self, after: int, upto: int) -> list[LogEvent]:
         if self.recent and self.recent[0].seq <= after + 1:
-            return [ev for ev in self.recent if after < ev.seq <= upto]
+            return _newest(self.recent, after, upto)
         async with self.db.read() as tx:
-            return list(await read_after(tx, self.session_id, after, upto, limit=upto - after))
+            return await read_events(tx, self.session_id, after, upto, limit=upto - after)
 
     # ---- pulling new events -------------------------------------------------------------------
     def wake(self) -> None:
@@ -70,33 +116,67 @@ class SessionFeed:
 
     async def pull(self) -> None:
         async with self.lock:
-            async with self.db.read() as tx:
-                events = await read_after(tx, self.session_id, self.head)
+            async with self.db.quick() as tx:  # one statement: no transaction around it
+                events = await read_events(tx, self.session_id, self.head)
             for ev in events:
                 self.recent.append(ev)
                 self._dispatch(ev)
                 self.head = ev.seq
 
-    def _dispatch(self, ev: EventRecord) -> None:
+    def _dispatch(self, ev: LogEvent) -> None:
         cache: dict[str | None, str] = {}
-        for conn in list(self.conns):
-            self._deliver(conn, ev, cache)
+        told = self.recipients(ev)
+        for conn in told:
+            self._deliver(conn, ev, cache, seen=True)
+        if ev.type in OBSERVED:  # the person's own change, even where it is not sent
+            for conn in list(self.by_person.get(ev.data.get("person_id"), ())):
+                if conn not in told:
+                    self._deliver(conn, ev, cache)
         hub = self.hub
         if hub is not None and hub.on_fanout is not None:
             hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
 
-    def _deliver(self, conn: Connection, ev: EventRecord, cache: dict[str | None, str]) -> None:
+    def _deliver(
+        self, conn: Connection, ev: LogEvent, cache: dict[str | None, str], seen: bool = False
+    ) -> None:
+        """Send ``ev`` to ``conn`` if it sees it (``seen``: known already) and follow its
+        own changes (a move re-files it under its new room)."""
         if ev.seq <= conn.cursor or conn.closing:
             return
-        if conn.sees(ev):
+        if seen or conn.sees(ev):
             variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
             frame = cache.get(variant)
             if frame is None:
                 frame = cache[variant] = encode_event(ev, variant)
             if conn.push(frame):
                 self.delivered += 1
+        room = conn.room_id
         conn.observe(ev)
         conn.cursor = ev.seq
+        if conn.room_id != room and conn in self.conns:
+            _drop(self.by_room, room, conn)
+            self.by_room.setdefault(conn.room_id, set()).add(conn)
+
+
+def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[LogEvent]:
+    """The events of (after, upto] among the newest ones, read from the right: their
+    cost is theirs, not the whole memory's."""
+    out = []
+    for ev in reversed(recent):
+        if ev.seq <= after:
+            break
+        if ev.seq <= upto:
+            out.append(ev)
+    out.reverse()
+    return out
+
+
+def _drop(buckets: dict, key, conn: Connection) -> None:
+    bucket = buckets.get(key)
+    if bucket is not None:
+        bucket.discard(conn)
+        if not bucket:
+            del buckets[key]
 
 
 class Hub:
@@ -108,6 +188,7 @@ class Hub:
         self.slow_closes = 0
         self._delivered_gone = 0
         self.on_fanout = None  # metrics: called with seconds from an event's ``at``
+        self.shared = SharedParts()  # participants' snapshots of one seq share these reads
 
     @property
     def connections(self) -> int:
@@ -138,7 +219,8 @@ class Hub:
                 f.wake()
             return
         f = self.feeds.get(session_id)
-        if f is not None and seq > f.head:
+        if f is not None and seq > max(f.head, f.asked):
+            f.asked = seq  # the same seq told twice (here, then by Redis) pulls once
             f.wake()
 
     def start(self) -> None:

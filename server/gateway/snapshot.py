@@ -8,7 +8,10 @@ and observers (few) get everyone."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import func
@@ -118,17 +121,155 @@ def room_view(room: Room, count: int, online: int, members: list[str] | None) ->
     return view
 
 
-async def build(
-    tx: AsyncSession, session_id: str, caller: Caller, large_room: int, ws_base: str = ""
-) -> dict:
-    now = utcnow()
-    s = await tx.get(Session, session_id)
+class SharedParts:
+    """What every participant's snapshot at one seq has in common (the session, the
+    event, the rooms with their counts, the round, the channels), read once per seq
+    and process instead of once per connection: a reconnect storm of 5,000
+    participants is then a few hundred reads of the shared part, not 5,000 scans of
+    the whole session. ``max_age_s`` bounds what a change that stores no event (an
+    event's title, a lease that lapsed unswept) can leave stale."""
+
+    def __init__(self, max_age_s: float = 1.0):
+        self.max_age_s = max_age_s
+        self._by_session: dict[str, tuple[int, float, dict]] = {}
+
+    def memo(self, session_id: str, seq: int) -> dict:
+        now = time.monotonic()
+        hit = self._by_session.get(session_id)
+        if hit is not None and hit[0] == seq and now - hit[1] <= self.max_age_s:
+            return hit[2]
+        memo: dict = {}
+        self._by_session[session_id] = (seq, now, memo)
+        return memo
+
+    def peek(self, session_id: str, seq: int) -> ReadOnly | None:
+        """The memo of exactly ``seq`` if one is kept and fresh, read-only (see
+        ``for_caller``)."""
+        hit = self._by_session.get(session_id)
+        if hit is None or hit[0] != seq or time.monotonic() - hit[1] > self.max_age_s:
+            return None
+        return ReadOnly(hit[2])
+
+
+class Miss(Exception):
+    """A read-only memo lacks a part: build the snapshot the full way."""
+
+
+class ReadOnly:
+    """A memo whose parts are only taken, never computed (there is no transaction)."""
+
+    def __init__(self, memo: dict):
+        self.memo = memo
+
+    def take(self, key: Any) -> Any:
+        fut = self.memo.get(key)
+        if fut is None or not fut.done() or fut.cancelled() or fut.exception() is not None:
+            raise Miss(key)
+        return fut.result()
+
+
+async def shared_read(
+    memo: dict | ReadOnly, key: Any, compute: Callable[[], Awaitable[Any]]
+) -> Any:
+    """``compute()`` once per memo and key: concurrent snapshots of the same seq wait
+    for the first one's read instead of each making it."""
+    if isinstance(memo, ReadOnly):
+        return memo.take(key)
+    fut = memo.get(key)
+    if fut is None:
+        fut = memo[key] = asyncio.get_running_loop().create_future()
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # never unretrieved
+        try:
+            fut.set_result(await compute())
+        except BaseException as exc:
+            memo.pop(key, None)
+            fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+            raise
+    return await asyncio.shield(fut)
+
+
+async def _session_view(s: Session, ws_base: str) -> dict:
+    return dump(
+        SessionPublic.model_validate(s).model_copy(
+            update={"ws_url": f"{ws_base}/ws/sessions/{s.id}" if ws_base else None}
+        )
+    )
+
+
+async def _base(tx: AsyncSession, s: Session, now: dt.datetime) -> dict:
     event = await tx.get(Event, s.event_id)
     rooms = await active_rooms(tx, s)
-    counts, online_counts = await _counts(tx, s, now)
-    mine = await tx.get(Attendance, (s.id, caller.person_id)) if caller.person_id else None
-    my_room = mine.room_id if mine else None
+    counts, online = await _counts(tx, s, now)
+    return {"event": event, "rooms": rooms, "counts": counts, "online": online}
+
+
+async def for_caller(
+    db, session_id: str, caller: Caller, large_room: int, ws_base: str, shared: SharedParts
+) -> dict:
+    """The caller's snapshot. A participant costs one statement (the session row and
+    their own attendance, read together, so both are of one seq) when this process
+    holds the shared parts of that seq: in a reconnect storm everyone arriving between
+    two presence batches. Anyone else, or on a miss, one consistent read transaction."""
+    if not caller.is_staff and caller.person_id is not None:
+        async with db.quick() as q:
+            row = (
+                await q.execute(
+                    select(Session, Attendance.room_id, Attendance.listening)
+                    .outerjoin(
+                        Attendance,
+                        (Attendance.session_id == Session.id)
+                        & (Attendance.person_id == caller.person_id),
+                    )
+                    .where(Session.id == session_id)
+                )
+            ).first()
+        memo = shared.peek(session_id, row[0].seq) if row is not None else None
+        if memo is not None:
+            try:
+                return await build(
+                    None,
+                    session_id,
+                    caller,
+                    large_room,
+                    ws_base,
+                    memo=memo,
+                    s=row[0],
+                    mine=(row[1], row[2]),
+                )
+            except Miss:
+                pass
+    async with db.read() as tx:
+        return await build(tx, session_id, caller, large_room, ws_base, shared)
+
+
+async def build(
+    tx: AsyncSession | None,
+    session_id: str,
+    caller: Caller,
+    large_room: int,
+    ws_base: str = "",
+    shared: SharedParts | None = None,
+    *,
+    memo: ReadOnly | None = None,
+    s: Session | None = None,
+    mine: tuple[str | None, str | None] | None = None,
+) -> dict:
+    """Everything ``caller`` may see as of the session's seq, read through ``tx``; or,
+    given a read-only ``memo`` with the session row ``s`` and the caller's ``mine``
+    (room, listening) of that seq, without reading at all."""
+    now = utcnow()
+    if s is None:
+        s = await tx.get(Session, session_id)
     staff = caller.is_staff
+    if memo is None:  # staff see everyone and are few: always read fresh
+        memo = shared.memo(s.id, s.seq) if shared is not None and not staff else {}
+    base = await shared_read(memo, "base", lambda: _base(tx, s, now))
+    event, rooms = base["event"], base["rooms"]
+    counts, online_counts = base["counts"], base["online"]
+    if mine is None and caller.person_id:
+        att = await tx.get(Attendance, (s.id, caller.person_id))
+        mine = (att.room_id, att.listening) if att else None
+    my_room = mine[0] if mine else None
     by_room: dict[str, list[str]] = {}
     atts: dict[str, Attendance] = {}
     if staff:
@@ -143,16 +284,15 @@ async def build(
         count = counts.get(r.id, 0)
         members = None
         if count <= large_room and (staff or r.id == my_room):
-            members = (
-                sorted(by_room.get(r.id, [])) if staff else await _members_of(tx, s, r.id, count)
-            )
+            if staff:
+                members = sorted(by_room.get(r.id, []))
+            else:
+                members = await shared_read(
+                    memo, ("members", r.id), lambda r=r, c=count: _members_of(tx, s, r.id, c)
+                )
         views.append(room_view(r, count, online_counts.get(r.id, 0), members))
     data: dict[str, Any] = {
-        "session": dump(
-            SessionPublic.model_validate(s).model_copy(
-                update={"ws_url": f"{ws_base}/ws/sessions/{s.id}" if ws_base else None}
-            )
-        ),
+        "session": await shared_read(memo, "session", lambda: _session_view(s, ws_base)),
         "event": {
             "id": event.id,
             "title": event.title,
@@ -165,8 +305,7 @@ async def build(
             "person_id": caller.person_id,
             "role": caller.role,
             "room_id": my_room,
-            "listening": (mine.listening if mine else None)
-            or default_listening(caller.person, event),
+            "listening": (mine[1] if mine else None) or default_listening(caller.person, event),
         },
         "rooms": views,
     }
@@ -184,6 +323,6 @@ async def build(
     data["room"] = next((v for v in data["rooms"] if v["id"] == my_room), None)
     data["channel"] = data["you"]["listening"]
     for extend in extensions.SNAPSHOT:
-        await extend(tx, s, event, caller, data)
+        await extend(tx, s, event, caller, data, memo)
     data["seq"] = s.seq
     return data

@@ -6,14 +6,30 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from ..models import BreakoutRound, HelpRequest, Room
+from ..models import BreakoutRound, Room
 from ..services import breakouts as bsvc
 from ..services import help as help_svc
 from .extensions import snapshot_part
+from .snapshot import shared_read
+
+
+async def _active_round(tx, s):
+    row = (
+        await tx.exec(
+            select(BreakoutRound).where(
+                BreakoutRound.session_id == s.id,
+                BreakoutRound.status.in_(["open", "closing"]),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    rooms = (await tx.exec(select(Room).where(Room.round_id == row.id))).all()
+    return bsvc.to_domain(row, rooms)
 
 
 @snapshot_part
-async def breakout_part(tx, s, event, caller, data) -> None:
+async def breakout_part(tx, s, event, caller, data, memo) -> None:
     if caller.is_staff:
         st = await bsvc.load(tx, s)
         active = st.active
@@ -23,27 +39,11 @@ async def breakout_part(tx, s, event, caller, data) -> None:
         ]
         requests = await help_svc.open_requests(tx, s.id)
     else:
-        row = (
-            await tx.exec(
-                select(BreakoutRound).where(
-                    BreakoutRound.session_id == s.id,
-                    BreakoutRound.status.in_(["open", "closing"]),
-                )
-            )
-        ).first()
-        data["round"] = None
-        if row is not None:
-            rooms = (await tx.exec(select(Room).where(Room.round_id == row.id))).all()
-            data["round"] = bsvc.participant_view(
-                bsvc.to_domain(row, rooms), data["you"]["room_id"]
-            )
-        requests = (
-            await tx.exec(
-                select(HelpRequest).where(
-                    HelpRequest.session_id == s.id,
-                    HelpRequest.person_id == caller.person_id,
-                    HelpRequest.resolved_at.is_(None),
-                )
-            )
-        ).all()
+        active = await shared_read(memo, "round", lambda: _active_round(tx, s))
+        data["round"] = (
+            bsvc.participant_view(active, data["you"]["room_id"]) if active is not None else None
+        )
+        # every change to a request stores an event, so one read per seq serves all
+        open_ = await shared_read(memo, "help", lambda: help_svc.open_requests(tx, s.id))
+        requests = [h for h in open_ if h.person_id == caller.person_id]
     data["help"] = [help_svc.public(h) for h in requests]

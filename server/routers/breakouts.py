@@ -97,8 +97,8 @@ async def extend_round(
 
 @router.post(BASE + "/{round_id}/recreate", status_code=201)
 async def recreate_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
-    await _authorize(state, caller, session_id, Perm.session_moderate)
-    return await svc.run(state, caller, session_id, svc.recreate(round_id))
+    _, event = await _authorize(state, caller, session_id, Perm.session_moderate)
+    return await svc.run(state, caller, session_id, svc.recreate(round_id, event))
 
 
 @router.post(BASE + "/{round_id}/plan/move")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..auth import Perm, load_event
+from ..auth import Perm, load_event, require
 from ..deps import CallerDep, StateDep
-from ..errors import Forbidden
 from ..models import Event
 from ..schemas import EventCreate, EventPublic, EventUpdate
 from ..services import event_changes
@@ -16,8 +15,7 @@ router = APIRouter(prefix="/api/events", tags=["events"])
 
 @router.post("", status_code=201, response_model=EventPublic)
 async def create_event(body: EventCreate, caller: CallerDep, state: StateDep):
-    if not caller.is_admin:
-        raise Forbidden("only the operator (admin token) creates events")
+    require(caller, Perm.event_create)
     event = Event(**body.model_dump())
     async with state.db.write() as tx:
         tx.add(event)

@@ -3,7 +3,6 @@ join presence, send a snapshot or replay from ``resume_from``, then live events.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -14,12 +13,10 @@ from sqlmodel import select
 
 from .. import errors, metrics
 from ..auth import Caller, Perm, caller_for_token
-from ..eventlog import read_after
 from ..gateway import snapshot
 from ..gateway.connection import Connection
 from ..gateway.frames import encode, iso_ms
 from ..models import Attendance, EventRecord, Person, Session, utcnow
-from ..services import presence
 from ..state import AppState, get_state
 
 router = APIRouter()
@@ -59,7 +56,7 @@ async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
     allowed = state.settings.origins
     if origin and allowed is not None and origin.rstrip("/") not in allowed:
         return None, None, (FORBIDDEN, "origin not allowed")
-    async with state.db.read() as tx:
+    async with state.db.quick() as tx:
         try:
             caller = await caller_for_token(tx, _ws_token(ws), state.admin_token)
         except errors.Problem:
@@ -107,7 +104,7 @@ def _booths(person: Person | None) -> frozenset[str]:
 
 
 async def _can_resume(state: AppState, session_id: str, k: int) -> bool:
-    async with state.db.read() as tx:
+    async with state.db.quick() as tx:
         s = await tx.get(Session, session_id)
     return s is not None and s.log_floor <= k <= s.seq
 
@@ -117,63 +114,19 @@ async def session_socket(ws: WebSocket, session_id: str):
     state = get_state(ws)
     await ws.accept()
     caller, session, refusal = await _authenticate(state, ws, session_id)
+    del session
     if refusal:
         await ws.close(*refusal)
         return
-    resume_raw = ws.query_params.get("resume_from")
-    resume_from = int(resume_raw) if resume_raw and resume_raw.isdigit() else None
     conn_id = str(uuid.uuid4())
-    person = caller.person
-    if person is not None:
-        await presence.join(
-            state.commands,
-            session_id,
-            person,
-            conn_id,
-            state.settings.instance_id,
-            state.settings.presence_ttl_s,
-        )
+    person_id = caller.person_id
+    if caller.person is not None:
+        await state.presence.join(session_id, caller.person, conn_id)
     feed = None
     conn = None
     try:
-        replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
-        if resume_from is not None:
-            metrics.count_resume(state, replay)
-        if replay:
-            room, listening = (None, None)
-            if person is not None:
-                room, listening = await _room_as_of(state, session_id, person.id, resume_from)
-            cursor = resume_from
-            first = None
-        else:
-            async with state.db.read() as tx:
-                snap = await snapshot.build(
-                    tx,
-                    session_id,
-                    caller,
-                    state.settings.large_room,
-                    state.settings.public_url.replace("http", "ws", 1).rstrip("/"),
-                )
-            cursor = snap.pop("seq")
-            room, listening = snap["you"]["room_id"], snap["you"]["listening"]
-            first = encode(
-                {"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap}
-            )
-        conn = Connection(
-            ws,
-            caller,
-            conn_id,
-            room_id=room,
-            listening=listening,
-            booths=_booths(person),
-            queue_max=state.settings.ws_queue_max,
-        )
-        if first is not None:
-            conn.push(first)
-        conn.start()
-        feed = state.hub.feed(session_id, cursor)
-        await feed.attach(conn, cursor)
-        feed.wake()  # events stored before this feed existed (e.g. our own join) go out now
+        conn, feed = await _start(state, ws, session_id, caller, conn_id)
+        del caller  # this frame lives as long as the connection: keep it small
         await _receive(state, ws, conn)
     except WebSocketDisconnect:
         pass
@@ -182,11 +135,55 @@ async def session_socket(ws: WebSocket, session_id: str):
             await conn.stop()
             if feed is not None:
                 state.hub.release(feed, conn)
-        if person is not None:
+        if person_id is not None:
             try:
-                await presence.leave(state.commands, session_id, person.id, conn_id)
+                await state.presence.leave(session_id, person_id, conn_id)
             except Exception:
                 log.exception("presence leave failed")
+
+
+async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller, conn_id: str):
+    """Snapshot (or replay from ``resume_from``), then join the session's feed. What is
+    read here (the snapshot, the caller's rows) is dropped when it returns."""
+    resume_raw = ws.query_params.get("resume_from")
+    resume_from = int(resume_raw) if resume_raw and resume_raw.isdigit() else None
+    person = caller.person
+    replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
+    if resume_from is not None:
+        metrics.count_resume(state, replay)
+    first = None
+    if replay:
+        room, listening = (None, None)
+        if person is not None:
+            room, listening = await _room_as_of(state, session_id, person.id, resume_from)
+        cursor = resume_from
+    else:
+        snap = await snapshot.for_caller(
+            state.db,
+            session_id,
+            caller,
+            state.settings.large_room,
+            state.settings.public_url.replace("http", "ws", 1).rstrip("/"),
+            state.hub.shared,
+        )
+        cursor = snap.pop("seq")
+        room, listening = snap["you"]["room_id"], snap["you"]["listening"]
+        first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
+    conn = Connection(
+        ws,
+        caller,
+        conn_id,
+        room_id=room,
+        listening=listening,
+        booths=_booths(person),
+        queue_max=state.settings.ws_queue_max,
+    )
+    if first is not None:
+        conn.push(first)
+    feed = state.hub.feed(session_id, cursor)
+    await feed.attach(conn, cursor)
+    feed.wake()  # events stored before this feed existed (e.g. our own join) go out now
+    return conn, feed
 
 
 async def _receive(state: AppState, ws: WebSocket, conn: Connection) -> None:
@@ -219,6 +216,3 @@ async def _receive(state: AppState, ws: WebSocket, conn: Connection) -> None:
 
 def _error(code: str, detail: str) -> str:
     return encode({"type": "error", "error": code, "detail": detail})
-
-
-__all__ = ["router", "Caller", "asyncio", "read_after"]

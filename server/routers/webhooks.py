@@ -93,7 +93,9 @@ async def delete_webhook(event_id: str, webhook_id: str, caller: CallerDep, stat
 async def rotate_secret(
     event_id: str, webhook_id: str, body: SecretRotate, caller: CallerDep, state: StateDep
 ):
-    """New deliveries are signed with the new secret (queued ones keep their bytes)."""
+    """From now on every attempt is signed with the new secret, also the retries and
+    redeliveries of deliveries queued before (their bytes do not change); see
+    docs/webhooks.md."""
     async with state.db.write() as tx:
         w = await _hook(tx, caller, event_id, webhook_id)
         w.secret = body.secret
@@ -169,13 +171,26 @@ async def deliveries(event_id: str, webhook_id: str, caller: CallerDep, state: S
 async def redeliver(
     event_id: str, webhook_id: str, delivery_id: str, caller: CallerDep, state: StateDep
 ):
-    """Send a delivery again (the same id and bytes), e.g. after a failed one."""
+    """Send a delivery again (the same id and bytes) now, e.g. after a failed one. A
+    delivery that had used up its attempts is failed again if this one fails. 409 while
+    an attempt of it is in flight (a claim lasts at most 30 s)."""
     async with state.db.write() as tx:
         await _hook(tx, caller, event_id, webhook_id)
-        d = await tx.get(WebhookDelivery, delivery_id)
+        d = (
+            await tx.exec(
+                select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
+            )
+        ).first()
         if d is None or d.webhook_id != webhook_id:
             raise errors.NotFound(f"delivery {delivery_id} does not exist for this webhook")
-        d.state, d.next_attempt_at, d.claimed_until = "pending", utcnow(), None
+        now = utcnow()
+        if d.state == "pending" and d.claimed_until is not None and d.claimed_until > now:
+            # a worker is sending it right now: sending it again would send it twice
+            raise errors.Conflict(
+                f"delivery {delivery_id} is being sent right now; "
+                "redeliver it once its attempt shows in the deliveries list"
+            )
+        d.state, d.next_attempt_at, d.claimed_until = "pending", now, None
         tx.add(d)
     svc.WAKE.set()
     return {"delivery_id": d.id, "state": "pending"}

@@ -9,7 +9,15 @@ from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scheduler.automation import END, LIVE, LOBBY, REMINDER, SESSION_KINDS, session_alarms
+from scheduler.automation import (
+    END,
+    LIVE,
+    LOBBY,
+    REMINDER,
+    SESSION_KINDS,
+    replan,
+    session_instants,
+)
 from scheduler.status import TRANSITIONS
 from scheduler.views import person_local_start
 
@@ -21,8 +29,12 @@ from ..timers import on_timer, set_timer
 
 
 async def plan(tx: AsyncSession, s: Session) -> None:
-    """Make the session's pending automation timers exactly what its state asks for."""
-    wanted = session_alarms(
+    """Make the session's pending automation timers what its state asks for.
+
+    New and moved instants are set only when still ahead; a pending timer whose
+    instant is unchanged stays even when overdue, so that the lobby firing late at
+    start-up does not drop the missed live and end timers behind it."""
+    instants = session_instants(
         session_id=s.id,
         status=s.status,
         start=s.start,
@@ -30,7 +42,6 @@ async def plan(tx: AsyncSession, s: Session) -> None:
         lobby_lead_s=s.lobby_lead_s,
         auto_live=s.auto_live,
         reminders_s=s.reminders_s,
-        now=utcnow(),
     )
     existing = (
         await tx.exec(
@@ -41,13 +52,12 @@ async def plan(tx: AsyncSession, s: Session) -> None:
             )
         )
     ).all()
-    for t in existing:
-        if (t.kind, t.target) not in wanted:
-            await tx.exec(delete(Timer).where(Timer.id == t.id))
-    have = {(t.kind, t.target): t.due_at for t in existing}
-    for (kind, target), due in wanted.items():
-        if have.get((kind, target)) != due:
-            await set_timer(tx, kind, target, due, session_id=s.id)
+    by_key = {(t.kind, t.target): t for t in existing}
+    to_delete, to_set = replan({key: t.due_at for key, t in by_key.items()}, instants, utcnow())
+    for key in to_delete:
+        await tx.exec(delete(Timer).where(Timer.id == by_key[key].id))
+    for (kind, target), due in to_set.items():
+        await set_timer(tx, kind, target, due, session_id=s.id)
 
 
 async def _to(s: Session, log: EventLog, target: str, late_s: float) -> None:

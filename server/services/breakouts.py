@@ -338,13 +338,16 @@ def with_gaps(st: BreakoutState, r: bo.Round, floor_language: str) -> dict:
     return v
 
 
-def recreate(round_id: str) -> Callable:
+def recreate(round_id: str, event) -> Callable:
+    """The same rooms and plan as a finished round; like creating, the answer says
+    which language rooms no interpreter can cover."""
+
     async def fn(tx, st: BreakoutState, log: EventLog):
         _require_not_final(st.session, "planning a breakout round")
         new, events = bo.recreate_round(st.round(round_id), str(uuid.uuid4()), now=utcnow())
         await save_round(tx, st, new)
         emit(log, events)
-        return view(st, new, staff=True)
+        return with_gaps(st, new, new.floor_language or event.floor_language)
 
     return fn
 
@@ -488,14 +491,16 @@ async def place_latecomer(tx, s: Session, person: Person, att: Attendance, log: 
     )
     if not first:
         return
-    open_round = (
-        await tx.exec(
-            select(BreakoutRound.id).where(
-                BreakoutRound.session_id == s.id, BreakoutRound.status == "open"
+    key = ("open_round", s.id)  # once per transaction: arrivals come in batches
+    if key not in tx.info:
+        tx.info[key] = (
+            await tx.exec(
+                select(BreakoutRound.id).where(
+                    BreakoutRound.session_id == s.id, BreakoutRound.status == "open"
+                )
             )
-        )
-    ).first()
-    if open_round is None:  # the common case, and the cheap one: no full load per join
+        ).first()
+    if tx.info[key] is None:  # the common case, and the cheap one: no full load per join
         return
     st = await load(tx, s)
     active = st.active

@@ -28,8 +28,10 @@ from ..state import AppState
 from .sessions import time_problem
 
 CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
-# Who counts as "living" somewhere for local times: everyone but the media bridges.
-_AUDIENCE_ROLES = ("moderator", "interpreter", "participant")
+# Who counts as "living" somewhere for local times: the participants, as the slot
+# planner counts them. Moderators and interpreters work at whatever hour the session
+# is set for; counting them would tilt the table toward the organisers' zone.
+_AUDIENCE_ROLES = ("participant",)
 _MAX_TOKEN = 200
 # "from=2020-11-17T13:00:00+01:00" typed into a URL arrives with a space for the "+".
 _PLUS_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
@@ -90,9 +92,21 @@ async def session_local_times(state: AppState, caller: Caller, session_id: str) 
 # ---------------------------------------------------------------- calendars
 
 
-def _ics(state: AppState, event: Event, sessions: list[Session]) -> bytes:
+def join_urls(state: AppState, session_id: str) -> tuple[str, str]:
+    """``(resource, websocket)``: the session's REST resource (the calendar's URL,
+    stable for the session's life) and the WebSocket clients join it on; both take
+    the person's Convene token."""
     base = state.settings.public_url.rstrip("/")
-    items = [CalendarSession.from_session(s, url=f"{base}/sessions/{s.id}") for s in sessions]
+    ws_base = base.replace("http", "ws", 1)
+    return f"{base}/api/sessions/{session_id}", f"{ws_base}/ws/sessions/{session_id}"
+
+
+def _ics(state: AppState, event: Event, sessions: list[Session]) -> bytes:
+    items = []
+    for s in sessions:
+        resource, ws = join_urls(state, s.id)
+        description = f"Live connection (WebSocket, with your Convene token): {ws}"
+        items.append(CalendarSession.from_session(s, url=resource, description=description))
     return build_calendar(items, calendar_name=event.title)
 
 

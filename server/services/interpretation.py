@@ -174,16 +174,19 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
             )
         ).all()
     )
-    state = lo.state
+    newcomers = []
     for p in missing:
         att = atts.get(p.id)
-        listening = (att.listening if att and att.listening else None) or _listens(p, lo.event)
-        state = ip.add_person(state, p.id, now, interprets=p.interprets, listening=listening).state
-        if att and att.room_id and att.room_id in state.rooms:
-            state = ip.move_person(state, p.id, att.room_id, now).state
-        if p.id in online:
-            state = ip.connection_changed(state, p.id, True, now).state
-    lo.state = state
+        newcomers.append(
+            ip.Newcomer(
+                p.id,
+                tuple(p.interprets),
+                (att.listening if att and att.listening else None) or _listens(p, lo.event),
+                att.room_id if att else None,
+                p.id in online,
+            )
+        )
+    lo.state = ip.add_people(lo.state, newcomers, now).state
 
 
 async def save(tx: AsyncSession, lo: Loaded) -> None:
@@ -194,25 +197,38 @@ async def save(tx: AsyncSession, lo: Loaded) -> None:
     await _sync_timers(tx, lo)
 
 
-def emit(tx: AsyncSession, lo: Loaded, log: EventLog, before, events: Iterable) -> None:
-    """Store domain events; ``listening.changed`` also updates where the gateway and
-    the breakout rules read a person's language."""
+def emit(tx: AsyncSession, lo: Loaded, log: EventLog, before, events: Iterable, now=None) -> None:
+    """Store domain events, stamped with the instant the domain decided at (so the
+    report's on-air history and the events' ``at`` agree); ``listening.changed``
+    also says what the person heard before (``previous``)."""
     for ev in events:
         data = ev.data()
         if ev.type == "listening.changed":
             old = before.members.get(data["person_id"])
             data["previous"] = old.listening if old else None
-        log.emit(coerce(ev.type, data), ev.audience)
+        log.emit(coerce(ev.type, data), ev.audience, at=now)
 
 
-async def _update_attendance(tx: AsyncSession, session_id: str, events: Iterable) -> None:
+async def _update_attendance(tx: AsyncSession, lo: Loaded, events: Iterable) -> None:
+    """Rooms keep their floor language; attendance keeps the language the person
+    chose (what the breakout rules read), not the floor language they hear while
+    their room has no channel for it; the snapshot derives what they hear from their
+    room's channels."""
     for ev in events:
+        if ev.type == "floor.language":  # the room row says what its floor speaks now
+            data = ev.data()
+            room = await tx.get(Room, data["room_id"])
+            if room is not None and room.session_id == lo.session.id:
+                room.floor_language = data["language"]
+                tx.add(room)
+            continue
         if ev.type != "listening.changed":
             continue
-        d = ev.data()
-        att = await tx.get(Attendance, (session_id, d["person_id"]))
-        if att is not None:
-            att.listening = d["language"]
+        pid = ev.data()["person_id"]
+        member = lo.state.members.get(pid)
+        att = await tx.get(Attendance, (lo.session.id, pid))
+        if att is not None and member is not None and member.chosen is not None:
+            att.listening = member.chosen
             tx.add(att)
 
 
@@ -228,8 +244,8 @@ async def apply(
     except ip.InterpretationError as exc:
         raise domain_error(exc) from None
     lo.state = outcome.state
-    emit(tx, lo, log, before, outcome.events)
-    await _update_attendance(tx, lo.session.id, outcome.events)
+    emit(tx, lo, log, before, outcome.events, now)
+    await _update_attendance(tx, lo, outcome.events)
     if counts:
         await _listeners(tx, lo, log, before, now)
     return outcome
@@ -345,7 +361,10 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
     relevant, deferred = await _split_arrivals(tx, relevant)
     if deferred:
         await set_timer(tx, RECONCILE_KIND, s.id, utcnow() + LISTENER_GAP, session_id=s.id)
-        if await tx.get(InterpretationState, s.id) is None:
+        stored = select(InterpretationState.session_id).where(
+            InterpretationState.session_id == s.id
+        )
+        if (await tx.exec(stored)).first() is None:
             await save(tx, await load(tx, s, arrivals=False))  # snapshots read its view
     if not relevant:
         return
@@ -372,11 +391,32 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
         for command in await _commands_for(tx, rec, lo):
             try:
                 await apply(tx, lo, log, command, counts=False)
-            except errors.Problem:
-                continue  # e.g. someone the state does not hold yet
+            except errors.Problem:  # e.g. someone the state does not hold yet
+                for single in _one_by_one(command):  # the rest of a round still opens
+                    try:
+                        await apply(tx, lo, log, single, counts=False)
+                    except errors.Problem:
+                        continue
     await flush()
     await _listeners(tx, lo, log, before, utcnow())
     await save(tx, lo)
+    _attach_channels(relevant, lo)
+
+
+def _attach_channels(records: list, lo: Loaded) -> None:
+    """Each ``room.moved`` into a breakout room carries that room's channels as this
+    transaction leaves them: the mover holds only the plenary's and their own room's,
+    and a room opened in this transaction announced its channels to moderators only
+    (``interpretation.events.channel_audience``). Later ``channel.updated`` of the same
+    transaction replace what it carries, so a client ends where a snapshot would."""
+    rooms = None
+    for rec in records:
+        to = rec.data.get("to_room") if rec.type == "room.moved" else None
+        if to is None or to == lo.state.plenary_id or to not in lo.state.rooms:
+            continue
+        if rooms is None:
+            rooms = {r["room_id"]: r["channels"] for r in lo.row.view["rooms"]}
+        rec.data = {**rec.data, "channels": rooms.get(to, [])}
 
 
 RECONCILE_KIND = "interpretation.reconcile"
@@ -401,7 +441,9 @@ async def _split_arrivals(tx: AsyncSession, records: list) -> tuple[list, bool]:
             await tx.exec(select(Person.id).where(Person.id.in_(ids), Person.role == "interpreter"))
         ).all()
     )
-    keep = [r for r in records if r not in arrivals or r.data["person_id"] in interpreters]
+    # by identity: records compare field by field, which made this quadratic
+    arriving = {id(r) for r in arrivals}
+    keep = [r for r in records if id(r) not in arriving or r.data["person_id"] in interpreters]
     return keep, len(keep) < len(records)
 
 
@@ -447,16 +489,24 @@ async def _commands_for(tx: AsyncSession, rec, lo: Loaded) -> list:
     if rec.type == "presence.left" and d["person_id"] in state.members:
         return [cmd.ConnectionChanged(d["person_id"], False)]
     if rec.type == "breakout.opened":
-        return [
-            cmd.OpenRoom(r["id"], tuple(r["languages"]))
-            for r in d["rooms"]
-            if r["id"] not in state.rooms
-        ]
+        rooms = tuple(
+            (r["id"], tuple(r["languages"])) for r in d["rooms"] if r["id"] not in state.rooms
+        )
+        return [cmd.OpenRooms(rooms)] if rooms else []
     if rec.type == "breakout.closed":
         rooms = await round_rooms(tx, lo.session, d["round_id"])
-        return [cmd.CloseRoom(rid) for rid in rooms if rid in state.rooms]
+        gone = tuple(rid for rid in rooms if rid in state.rooms)
+        return [cmd.CloseRooms(gone)] if gone else []
     if rec.type == "event.updated" and "interpretation_languages" in d["changes"]:
         return [cmd.SetLanguages(tuple(d["changes"]["interpretation_languages"]))]
+    return []
+
+
+def _one_by_one(command) -> list:
+    if isinstance(command, cmd.OpenRooms):
+        return [cmd.OpenRoom(rid, langs) for rid, langs in command.rooms]
+    if isinstance(command, cmd.CloseRooms):
+        return [cmd.CloseRoom(rid) for rid in command.room_ids]
     return []
 
 

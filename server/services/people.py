@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import errors
 from .. import eventlog as el
-from ..auth import Caller, Perm, hash_token, load_event, new_token
+from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
 from ..events import PersonRemoved, PersonTokenReissued
 from ..models import Attendance, Person, PresenceLease, Session, utcnow
 from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
@@ -73,9 +73,16 @@ async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
 
 async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: str):
     await _person(tx, event_id, person_id)
-    if not caller.is_staff and caller.person_id != person_id:
-        raise errors.Forbidden("participants and interpreters may only look up themselves")
+    require_self_or(
+        caller,
+        person_id,
+        Perm.people_read,
+        "participants and interpreters may only look up themselves",
+    )
     return (await with_places(tx, event_id, only=person_id))[0]
+
+
+NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has these
 
 
 async def update(
@@ -85,6 +92,12 @@ async def update(
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
         changes = body.model_dump(exclude_unset=True)
+        nulls = [k for k in NOT_NULL if k in changes and changes[k] is None]
+        if nulls:
+            raise errors.Invalid(
+                f"{', '.join(nulls)} cannot be null: leave a field out to keep its value"
+                " (an empty list clears 'interprets' or 'groups')"
+            )
         if changes.get("interprets") and person.role != "interpreter":
             raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
         for key, value in changes.items():

@@ -13,48 +13,84 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
-from ..events import PresenceJoined, PresenceLeft, RoomMoved
-from ..models import Attendance, Person, PresenceLease, Room, Session, utcnow
-
-
-async def live_leases(tx: AsyncSession, session_id: str, person_id: str, now: dt.datetime) -> int:
-    q = (
-        select(func.count())
-        .select_from(PresenceLease)
-        .where(
-            PresenceLease.session_id == session_id,
-            PresenceLease.person_id == person_id,
-            PresenceLease.expires_at > now,
-        )
-    )
-    return int((await tx.exec(q)).one())
-
+from ..events import PresenceChanged, PresenceJoined, PresenceLeft, RoomMoved
+from ..models import Attendance, Person, PresenceLease, PresenceNews, Room, Session, Timer, utcnow
+from ..timers import on_timer, set_timer
+from .batches import Batcher
 
 LARGE_ROOM = 100  # the contract's threshold: larger rooms get counts, not each arrival
+NEWS_KIND = "presence.changed"
+NEWS_GAP = dt.timedelta(seconds=1)  # at most one presence.changed a second per room
 
 
 async def room_size(tx: AsyncSession, session_id: str, room_id: str) -> int:
-    q = select(func.count()).select_from(Attendance).where(
-        Attendance.session_id == session_id, Attendance.room_id == room_id
+    q = (
+        select(func.count())
+        .select_from(Attendance)
+        .where(Attendance.session_id == session_id, Attendance.room_id == room_id)
     )
     return int((await tx.exec(q)).one())
 
 
+class Memo:
+    """What one presence transaction has read already (room sizes, pending news per
+    room, rooms whose ``presence.changed`` is due), so that a batch of arrivals costs
+    a few queries in all rather than a few per person."""
+
+    def __init__(self, tx: AsyncSession, session_id: str):
+        self.tx, self.session_id = tx, session_id
+        self.sizes: dict[str, int] = {}
+        self.news: dict[str, dict[str, PresenceNews]] = {}
+        self.due: set[str] = set()
+
+    async def size(self, room_id: str) -> int:
+        if room_id not in self.sizes:
+            self.sizes[room_id] = await room_size(self.tx, self.session_id, room_id)
+        return self.sizes[room_id]
+
+    def moved(self, from_room: str | None, to_room: str | None) -> None:
+        for rid, step in ((from_room, -1), (to_room, 1)):
+            if rid in self.sizes:
+                self.sizes[rid] += step
+
+    async def news_of(self, room_id: str) -> dict[str, PresenceNews]:
+        if room_id not in self.news:
+            rows = await self.tx.exec(
+                select(PresenceNews).where(
+                    PresenceNews.session_id == self.session_id, PresenceNews.room_id == room_id
+                )
+            )
+            self.news[room_id] = {r.person_id: r for r in rows.all()}
+        return self.news[room_id]
+
+
 async def ensure_placed(
-    tx: AsyncSession, s: Session, person: Person, log: el.EventLog
+    tx: AsyncSession,
+    s: Session,
+    person: Person,
+    log: el.EventLog,
+    memo: Memo | None = None,
+    att: Attendance | None = None,
+    *,
+    looked_up: bool = False,
 ) -> Attendance:
-    """Everyone but observers belongs in a room; a newcomer starts in the plenary."""
-    att = await tx.get(Attendance, (s.id, person.id))
+    """Everyone but observers belongs in a room; a newcomer starts in the plenary.
+    With ``looked_up`` the caller has read the person's attendance already: ``att``
+    (None: they have none yet)."""
+    memo = memo or Memo(tx, s.id)
+    if att is None and not looked_up:
+        att = await tx.get(Attendance, (s.id, person.id))
     if att is None:
         att = Attendance(session_id=s.id, person_id=person.id)
     if person.role != Role.observer:
         room = await tx.get(Room, att.room_id) if att.room_id else None
         if room is None or room.session_id != s.id:
+            audience = [el.person(person.id), el.MODERATORS]
+            if await memo.size(s.plenary_room_id) < LARGE_ROOM:
+                audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
             att.room_id = s.plenary_room_id
             att.updated_at = utcnow()
-            audience = [el.person(person.id), el.MODERATORS]
-            if await room_size(tx, s.id, s.plenary_room_id) < LARGE_ROOM:
-                audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
+            memo.moved(None, s.plenary_room_id)
             log.emit(
                 RoomMoved(person_id=person.id, from_room=None, to_room=s.plenary_room_id),
                 audience,
@@ -72,47 +108,241 @@ def presence_audience(room_id: str | None) -> list[str]:
     return [el.MODERATORS] + ([el.room(room_id)] if room_id else [])
 
 
+async def _announce(
+    memo: Memo,
+    s: Session,
+    log: el.EventLog,
+    person_id: str,
+    room_id: str | None,
+    change: str,
+    by: str | None,
+) -> None:
+    """Moderators hear of every arrival and departure; a room hears of each one while
+    it has at most 100 people, and of a room of more than 100 once a second at most,
+    as one stored ``presence.changed`` (so 5,000 arrivals are not 5,000 x 5,000 frames)."""
+    kind = PresenceJoined if change == "joined" else PresenceLeft
+    event = kind(person_id=person_id, room_id=room_id)
+    if room_id is None or await memo.size(room_id) <= LARGE_ROOM:
+        log.emit(event, presence_audience(room_id), by=by)
+        return
+    log.emit(event, [el.MODERATORS], by=by)
+    news = await memo.news_of(room_id)
+    if person_id in news:
+        news[person_id].change = change
+    else:
+        news[person_id] = PresenceNews(
+            session_id=s.id, room_id=room_id, person_id=person_id, change=change
+        )
+    memo.tx.add(news[person_id])
+    if room_id in memo.due:
+        return
+    memo.due.add(room_id)
+    target = f"{s.id}:{room_id}"
+    timer = (
+        await memo.tx.exec(select(Timer).where(Timer.kind == NEWS_KIND, Timer.target == target))
+    ).first()
+    if timer is not None and timer.done_at is None:
+        return  # the room's next presence.changed is already due
+    now = utcnow()
+    due = max(now, timer.done_at + NEWS_GAP) if timer is not None else now
+    await set_timer(memo.tx, NEWS_KIND, target, due, session_id=s.id)
+
+
+async def online_among(
+    tx: AsyncSession, session_id: str, person_ids: list[str], now: dt.datetime
+) -> set[str]:
+    """Which of these people hold a live lease (a connection somewhere) now."""
+    rows = await tx.exec(
+        select(PresenceLease.person_id).where(
+            PresenceLease.session_id == session_id,
+            PresenceLease.person_id.in_(person_ids),
+            PresenceLease.expires_at > now,
+        )
+    )
+    return set(rows.all())
+
+
+async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.datetime) -> int:
+    q = (
+        select(func.count(func.distinct(PresenceLease.person_id)))
+        .select_from(PresenceLease)
+        .join(
+            Attendance,
+            (Attendance.session_id == PresenceLease.session_id)
+            & (Attendance.person_id == PresenceLease.person_id),
+        )
+        .where(
+            PresenceLease.session_id == session_id,
+            Attendance.room_id == room_id,
+            PresenceLease.expires_at > now,
+        )
+    )
+    return int((await tx.exec(q)).one())
+
+
+@on_timer(NEWS_KIND)
+async def _tell_room(tx: AsyncSession, s: Session, log: el.EventLog, timer: Timer, late_s) -> None:
+    room_id = timer.target.split(":", 1)[1]
+    rows = list(
+        (
+            await tx.exec(
+                select(PresenceNews).where(
+                    PresenceNews.session_id == s.id, PresenceNews.room_id == room_id
+                )
+            )
+        ).all()
+    )
+    if not rows:
+        return
+    await tx.exec(
+        delete(PresenceNews).where(PresenceNews.session_id == s.id, PresenceNews.room_id == room_id)
+    )
+    log.emit(
+        PresenceChanged(
+            room_id=room_id,
+            joined=sorted(r.person_id for r in rows if r.change == "joined"),
+            left=sorted(r.person_id for r in rows if r.change == "left"),
+            online=await online_in(tx, s.id, room_id, utcnow()),
+        ),
+        [el.room(room_id)],
+    )
+
+
+Arrival = tuple[Person, str]  # the person, the connection's lease id
+
+
+async def join_many(
+    cmds: Commands, session_id: str, arrivals: list[Arrival], instance_id: str, ttl_s: float
+) -> None:
+    """Leases for these connections, each person placed and announced once (a second
+    connection of someone online is not news); one transaction for all of them."""
+    one = {p.id for p, _ in arrivals}
+    by = next(iter(one)) if len(one) == 1 else None
+
+    async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
+        now = utcnow()
+        ids = sorted(one)
+        online = await online_among(tx, s.id, ids, now)
+        known = {
+            a.person_id: a
+            for a in (
+                await tx.exec(
+                    select(Attendance).where(
+                        Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                    )
+                )
+            ).all()
+        }
+        memo = Memo(tx, s.id)
+        placed: set[str] = set()
+        for person, conn_id in arrivals:
+            tx.add(
+                PresenceLease(
+                    id=conn_id,
+                    session_id=s.id,
+                    person_id=person.id,
+                    instance_id=instance_id,
+                    expires_at=now + dt.timedelta(seconds=ttl_s),
+                )
+            )
+            if person.id in placed:
+                continue
+            placed.add(person.id)
+            log.by = person.id  # each arrival's events are the arriving person's
+            att = await ensure_placed(
+                tx, s, person, log, memo, known.get(person.id), looked_up=True
+            )
+            room_before = att.room_id
+            for hook in JOIN_HOOKS:
+                await hook(tx, s, person, att, log)
+            if att.room_id != room_before:  # a hook placed them elsewhere
+                memo.moved(room_before, att.room_id)
+            if person.id not in online:
+                await _announce(memo, s, log, person.id, att.room_id, "joined", person.id)
+        log.by = by
+
+    await cmds.run(session_id, work, by=by)
+
+
 async def join(
     cmds: Commands, session_id: str, person: Person, conn_id: str, instance_id: str, ttl_s: float
 ) -> None:
+    await join_many(cmds, session_id, [(person, conn_id)], instance_id, ttl_s)
+
+
+Departure = tuple[str, str]  # the person's id, the connection's lease id
+
+
+async def _gone(
+    tx: AsyncSession,
+    s: Session,
+    log: el.EventLog,
+    person_ids: set[str],
+    now: dt.datetime,
+    *,
+    swept: bool = False,
+) -> None:
+    """``presence.left`` for those of ``person_ids`` with no live lease left (caused by
+    the person, or by nobody when their lease lapsed)."""
+    if not person_ids:
+        return
+    ids = sorted(person_ids)
+    still = await online_among(tx, s.id, ids, now)
+    rooms = dict(
+        (
+            await tx.exec(
+                select(Attendance.person_id, Attendance.room_id).where(
+                    Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                )
+            )
+        ).all()
+    )
+    memo = Memo(tx, s.id)
+    for pid in ids:
+        if pid not in still:
+            await _announce(memo, s, log, pid, rooms.get(pid), "left", None if swept else pid)
+
+
+async def leave_many(cmds: Commands, session_id: str, departures: list[Departure]) -> None:
+    """These connections are closed: their leases end; who has none left is gone."""
+    one = {pid for pid, _ in departures}
+    by = next(iter(one)) if len(one) == 1 else None
+
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
-        now = utcnow()
-        already = await live_leases(tx, s.id, person.id, now)
-        tx.add(
-            PresenceLease(
-                id=conn_id,
-                session_id=s.id,
-                person_id=person.id,
-                instance_id=instance_id,
-                expires_at=now + dt.timedelta(seconds=ttl_s),
-            )
+        lease_ids = [lid for _, lid in departures]
+        ended = set(
+            (
+                await tx.exec(
+                    select(PresenceLease.person_id).where(PresenceLease.id.in_(lease_ids))
+                )
+            ).all()
         )
-        att = await ensure_placed(tx, s, person, log)
-        for hook in JOIN_HOOKS:
-            await hook(tx, s, person, att, log)
-        if already == 0:
-            log.emit(
-                PresenceJoined(person_id=person.id, room_id=att.room_id),
-                presence_audience(att.room_id),
-            )
+        await tx.exec(delete(PresenceLease).where(PresenceLease.id.in_(lease_ids)))
+        await _gone(tx, s, log, ended, utcnow())
 
-    await cmds.run(session_id, work, by=person.id)
-
-
-async def _left(tx: AsyncSession, s: Session, person_id: str, log: el.EventLog, now) -> None:
-    if await live_leases(tx, s.id, person_id, now) == 0:
-        att = await tx.get(Attendance, (s.id, person_id))
-        room_id = att.room_id if att else None
-        log.emit(PresenceLeft(person_id=person_id, room_id=room_id), presence_audience(room_id))
+    await cmds.run(session_id, work, by=by)
 
 
 async def leave(cmds: Commands, session_id: str, person_id: str, conn_id: str) -> None:
-    async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
-        res = await tx.exec(delete(PresenceLease).where(PresenceLease.id == conn_id))
-        if res.rowcount:
-            await _left(tx, s, person_id, log, utcnow())
+    await leave_many(cmds, session_id, [(person_id, conn_id)])
 
-    await cmds.run(session_id, work, by=person_id)
+
+class Gate:
+    """This process's arrivals and departures, stored in batches per session."""
+
+    def __init__(self, cmds: Commands, instance_id: str, ttl_s: float):
+        self.arrivals: Batcher[Arrival] = Batcher(
+            lambda sid, items: join_many(cmds, sid, items, instance_id, ttl_s)
+        )
+        self.departures: Batcher[Departure] = Batcher(
+            lambda sid, items: leave_many(cmds, sid, items)
+        )
+
+    async def join(self, session_id: str, person: Person, conn_id: str) -> None:
+        await self.arrivals.submit(session_id, (person, conn_id))
+
+    async def leave(self, session_id: str, person_id: str, conn_id: str) -> None:
+        await self.departures.submit(session_id, (person_id, conn_id))
 
 
 async def renew(cmds: Commands, instance_id: str, ttl_s: float) -> None:
@@ -141,14 +371,20 @@ async def sweep(cmds: Commands) -> int:
     for sid, items in by_session.items():
 
         async def work(tx, s, log, items=items):
-            for pid, lid in items:
-                res = await tx.exec(
-                    delete(PresenceLease).where(
-                        PresenceLease.id == lid, PresenceLease.expires_at <= now
+            lease_ids = [lid for _, lid in items]
+            expired = (
+                await tx.exec(
+                    select(PresenceLease.person_id).where(
+                        PresenceLease.id.in_(lease_ids), PresenceLease.expires_at <= now
                     )
                 )
-                if res.rowcount:
-                    await _left(tx, s, pid, log, now)
+            ).all()
+            await tx.exec(
+                delete(PresenceLease).where(
+                    PresenceLease.id.in_(lease_ids), PresenceLease.expires_at <= now
+                )
+            )
+            await _gone(tx, s, log, set(expired), now, swept=True)
 
         await cmds.run(sid, work, by=None)
     return len(rows)

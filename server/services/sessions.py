@@ -140,6 +140,9 @@ async def change_status(
         except StatusConflict as exc:
             raise errors.Conflict(str(exc), current=s.status) from None
         previous, s.status = s.status, target
+        if target == "cancelled":
+            # calendar programs apply a CANCEL only with a higher SEQUENCE (RFC 5546)
+            s.ics_sequence += 1
         tx.add(s)
         log.emit(SessionStatus(status=target, previous=previous, late_s=late_s), [el.SESSION])
         await automation.plan(tx, s)

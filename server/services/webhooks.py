@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import logging
 import socket
@@ -17,11 +18,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduler.webhooks import (
-    MAX_ATTEMPTS,
     TIMEOUT_S,
     BadTarget,
     backoff_s,
     check_url,
+    describe_status,
     non_global,
     sign,
 )
@@ -41,7 +42,11 @@ from ..models import (
 
 log = logging.getLogger("convene.webhooks")
 
-LEASE = dt.timedelta(seconds=TIMEOUT_S + 20)
+# A claimed row is left alone by other processes for LEASE; one attempt (resolution,
+# connect, request and response together) is cut off after TIMEOUT_S, well inside it,
+# so a lease never lapses while its attempt is still running.
+LEASE = dt.timedelta(seconds=3 * TIMEOUT_S)
+assert LEASE.total_seconds() >= 2 * TIMEOUT_S
 BATCH = 20
 # the contract's event types, also those stored under other names' modules
 CONTRACT_TYPES = frozenset(
@@ -79,26 +84,96 @@ def known_types() -> frozenset[str]:
 
 
 async def resolve(host: str, port: int) -> list[str]:
+    """The addresses of ``host``, in the resolver's order, each once."""
     infos = await asyncio.to_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
-    return sorted({info[4][0] for info in infos})
+    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-async def check_target(url: str, allow_private: bool) -> None:
-    """Raise ``BadTarget`` for a URL that is not http(s) or reaches non-global addresses."""
+async def checked_addresses(url: str, allow_private: bool) -> list[str]:
+    """The addresses ``url`` may be sent to: its host resolved once, every address
+    global unless private targets are allowed; otherwise ``BadTarget``."""
     host, port = check_url(url)
-    if allow_private:
-        return
     try:
         addresses = await resolve(host, port)
     except OSError:
         raise BadTarget(f"url {url!r}: the host {host!r} does not resolve") from None
-    bad = non_global(addresses)
+    if not addresses:
+        raise BadTarget(f"url {url!r}: the host {host!r} does not resolve")
+    bad = [] if allow_private else non_global(addresses)
     if bad:
         raise BadTarget(
             f"url {url!r} resolves to {', '.join(bad)}, a private or local address; "
             "webhooks go to public addresses (set CONVENE_WEBHOOK_ALLOW_PRIVATE=1 for a "
             "closed network)"
         )
+    return addresses
+
+
+async def check_target(url: str, allow_private: bool) -> None:
+    """Raise ``BadTarget`` for a URL that is not http(s) or reaches non-global addresses
+    (at registration; :func:`send` checks again, and pins, at send time)."""
+    if allow_private:
+        check_url(url)
+        return
+    await checked_addresses(url, allow_private)
+
+
+def new_client() -> httpx.AsyncClient:
+    """The worker's client: no redirects, no proxies from the environment (a proxy
+    would resolve the name again), no kept-alive connections (each attempt connects
+    to the address it has just checked, and a TLS connection verified for one name
+    is never reused for another name on the same address)."""
+    return httpx.AsyncClient(
+        timeout=TIMEOUT_S,
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )
+
+
+def pinned_request(
+    client: httpx.AsyncClient, url: str, address: str, body: bytes, headers: dict[str, str]
+) -> httpx.Request:
+    """A POST of ``body`` to ``address`` (an IP) that otherwise is the request to
+    ``url``: its ``Host`` header and its TLS server name (SNI, and the name the
+    certificate is checked against) are the URL's host."""
+    original = httpx.URL(url)
+    host = original.raw_host.decode("ascii")
+    return client.build_request(
+        "POST",
+        original.copy_with(host=address.split("%", 1)[0]),
+        content=body,
+        headers={**headers, "Host": original.netloc.decode("ascii")},
+        extensions={"sni_hostname": host},
+    )
+
+
+async def send(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    allow_private: bool,
+    timeout_s: float = TIMEOUT_S,
+) -> int:
+    """One attempt: resolve the host once, check every address, connect to a checked
+    one (the next on a refused connection), POST, read the status line. The whole
+    attempt, resolution included, is cut off after ``timeout_s`` (``TimeoutError``).
+    No redirect is followed; the status code is returned, the body is not read."""
+    async with asyncio.timeout(timeout_s):
+        addresses = await checked_addresses(url, allow_private)
+        last: httpx.ConnectError | None = None
+        for address in addresses:
+            request = pinned_request(client, url, address, body, headers)
+            try:
+                response = await client.send(request, stream=True, follow_redirects=False)
+            except httpx.ConnectError as exc:
+                last = exc
+                continue
+            await response.aclose()
+            return response.status_code
+        assert last is not None
+        raise last
 
 
 def public(w: Webhook) -> dict:
@@ -123,8 +198,27 @@ def body_of(delivery_id: str, type_: str, event_id: str, session_id, at, data) -
 
 # ---- the outbox: rows in the event's own transaction -----------------------------------
 
+# Set while a notice that has already been queued for webhooks is stored in further
+# sessions (moderators of every session are told; integrators once).
+_NO_OUTBOX: contextvars.ContextVar[bool] = contextvars.ContextVar("no_outbox", default=False)
+
+
+def wanted(w: Webhook, rec) -> bool:
+    """Whether event ``rec`` goes to webhook ``w``. Notices about webhooks
+    (``webhook.*``) never go to the webhook they are about, nor to a webhook that is
+    failing itself: its failure would make another notice, and so on forever."""
+    if w.events is not None and rec.type not in w.events:
+        return False
+    if rec.type.startswith("webhook."):
+        about = (rec.data or {}).get("webhook_id")
+        if w.failing or about == w.id:
+            return False
+    return True
+
 
 async def enqueue(tx: AsyncSession, session: Session, records: list) -> None:
+    if _NO_OUTBOX.get():
+        return
     hooks = (
         await tx.exec(select(Webhook).where(Webhook.event_id == session.event_id, Webhook.active))
     ).all()
@@ -132,7 +226,7 @@ async def enqueue(tx: AsyncSession, session: Session, records: list) -> None:
         return
     for rec in records:
         for w in hooks:
-            if w.events is not None and rec.type not in w.events:
+            if not wanted(w, rec):
                 continue
             d = WebhookDelivery(
                 webhook_id=w.id, event_type=rec.type, session_id=session.id, body=""
@@ -181,26 +275,28 @@ async def deliver(state, client: httpx.AsyncClient, delivery_id: str) -> None:
     if d is None or w is None or d.state != "pending":
         return
     body = d.body.encode()
+    # The stored bytes are signed with the webhook's secret of the moment: the same
+    # header on every attempt until an operator rotates the secret (docs/webhooks.md).
+    headers = {
+        "Content-Type": "application/json",
+        "X-Convene-Signature": sign(w.secret, body),
+        "X-Convene-Delivery": d.id,
+    }
     started, t0 = utcnow(), time.perf_counter()
     status, error = None, None
     try:
-        await check_target(w.url, state.settings.webhook_allow_private)
-        r = await client.post(
-            w.url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Convene-Signature": sign(w.secret, body),
-                "X-Convene-Delivery": d.id,
-            },
-        )
-        status = r.status_code
-        if not 200 <= status < 300:
-            error = f"HTTP {status}"
+        status = await send(client, w.url, body, headers, state.settings.webhook_allow_private)
+        error = describe_status(status)
     except BadTarget as exc:
         error = f"refused: {exc}"
+    except TimeoutError:
+        error = f"no answer within {TIMEOUT_S:g} s"
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
+        error = f"{type(exc).__name__}: {exc}"
+    except OSError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    if error is not None:
+        error = error[:500]
     await _record(state, d.id, started, (time.perf_counter() - t0) * 1000, status, error)
 
 
@@ -224,13 +320,18 @@ async def _record(state, delivery_id, started, duration_ms, status, error) -> No
         d.claimed_until = None
         if error is None:
             d.state, d.delivered_at = "delivered", utcnow()
-        elif d.attempts >= MAX_ATTEMPTS:
+            w = await tx.get(Webhook, d.webhook_id)
+            if w is not None and w.failing:  # the receiver is back
+                w.failing = False
+                tx.add(w)
+        elif d.attempts >= state.settings.webhook_max_attempts:
             d.state = "failed"
             w = await tx.get(Webhook, d.webhook_id)
             if w is not None:
+                if not w.failing:  # moderators are told when it becomes failing
+                    failed_now = (w, d.id, d.event_type, d.attempts, error, d.session_id)
                 w.failing = True
                 tx.add(w)
-                failed_now = (w, d.id, d.event_type, d.attempts, error, d.session_id)
         else:
             wait = backoff_s(d.attempts, state.settings.webhook_backoff_s)
             d.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
@@ -240,15 +341,30 @@ async def _record(state, delivery_id, started, duration_ms, status, error) -> No
 
 
 async def _tell_moderators(state, w: Webhook, delivery_id, event_type, attempts, error, sid):
+    """``webhook.failing`` to the moderators of every session of the event that has not
+    ended or been cancelled (and of the delivery's own session), so it is seen whether
+    or not a session is running; queued for the event's other webhooks once."""
     async with state.db.read() as tx:
         sessions = (
             await tx.exec(
-                select(Session.id).where(
-                    Session.event_id == w.event_id, Session.status.in_(["lobby", "live"])
+                select(Session.id)
+                .where(
+                    Session.event_id == w.event_id,
+                    Session.status.not_in(["ended", "cancelled"]),
                 )
+                .order_by(Session.start)
             )
         ).all()
-    targets = set(sessions) | ({sid} if sid else set())
+    targets = list(dict.fromkeys([*([sid] if sid else []), *sessions]))
+    if not targets:
+        log.warning(
+            "webhook %s of event %s is failing (%s); the event has no session to tell "
+            "its moderators in: the webhook list shows it as failing",
+            w.id,
+            w.event_id,
+            error,
+        )
+    queued = False
     for session_id in targets:
 
         async def work(tx, s, log):
@@ -264,13 +380,19 @@ async def _tell_moderators(state, w: Webhook, delivery_id, event_type, attempts,
                 [el.MODERATORS],
             )
 
-        with contextlib.suppress(errors.Problem):
+        token = _NO_OUTBOX.set(queued)
+        try:
             await state.commands.run(session_id, work, by=None)
+            queued = True
+        except errors.Problem:
+            pass
+        finally:
+            _NO_OUTBOX.reset(token)
 
 
 async def worker(state) -> None:
     """Runs in every process; rows are claimed, so two workers never send one twice."""
-    async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as client:
+    async with new_client() as client:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(WAKE.wait(), 0.5)
