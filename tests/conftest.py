@@ -39,6 +39,19 @@ def pg_url():
         c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def fresh_pg(pg_url):
+    """A database of its own for one test (several processes start from nothing)."""
+    import psycopg
+
+    name = f"convene_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url(), autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(pg_admin_url(), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     if not redis_reachable():

@@ -164,3 +164,117 @@ async def test_a_moment_missed_while_down_fires_once_at_start_up(tmp_path):
         assert len(rows) == 1
     finally:
         srv2.stop()
+
+
+async def _until_past(instant: dt.datetime, margin_s: float = 0.5) -> None:
+    """Let wall-clock time pass ``instant`` while the service is down: the point of the
+    test is that nobody is running then, so there is nothing to wait on but the clock."""
+    delay = (instant - dt.datetime.now(dt.UTC)).total_seconds() + margin_s
+    await asyncio.sleep(max(0.0, delay))
+
+
+def _status_rows(srv, session_id: str) -> list[tuple[int, str, dict]]:
+    return [r for r in log_rows(srv, session_id) if r[1] == "session.status"]
+
+
+async def _restart_and_collect(tmp_path, env, srv, w, session_id: str, n: int) -> list[dict]:
+    """Start the service again and read, from the start of the log, the session's
+    status events until it has ended; the service is stopped again afterwards."""
+    restarted_at = dt.datetime.now(dt.UTC)
+    srv2 = ServerProcess(tmp_path, env, port=srv.port, admin_token=srv.admin_token).start()
+    try:
+        c = await ws_connect(srv2, session_id, w.token("mod"), resume_from=0)
+        await c.until(
+            lambda f: f["type"] == "session.status" and f["data"]["status"] == "ended", timeout=10
+        )
+        await c.close()
+        statuses = [f for f in c.frames if f["type"] == "session.status"]
+        assert len(statuses) == n
+        # once: the log holds each change once and no automation timer is left pending
+        assert len(_status_rows(srv2, session_id)) == n
+        pending = (
+            "SELECT count(*) FROM timers WHERE session_id = {p} AND kind LIKE 'session.%'"
+            " AND done_at IS NULL"
+        )
+        assert query(srv2, pending, session_id) == [(0,)]
+        async with Api(srv2.url, w.token("mod")) as mod:
+            assert (await mod.ok("GET", f"/api/sessions/{session_id}"))["status"] == "ended"
+        return [{**f, "restarted_at": restarted_at} for f in statuses]
+    finally:
+        srv2.stop()
+
+
+async def test_lobby_live_and_end_all_missed_while_down_fire_in_order_at_start_up(tmp_path):
+    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
+    srv = ServerProcess(tmp_path, env).start()
+    try:
+        w = await make_world(srv, status=None)
+        now = dt.datetime.now(dt.UTC)
+        start, end = now + dt.timedelta(seconds=4), now + dt.timedelta(seconds=5)
+        lobby_at = start - dt.timedelta(seconds=1)
+        async with Api(srv.url, w.token("mod")) as mod:
+            s = await _session(
+                mod,
+                w.event["id"],
+                start,
+                end,
+                lobby_lead_s=1,
+                auto_live=True,
+                auto_end=True,
+                reminders_s=[],
+            )
+    finally:
+        srv.stop()
+    assert _status_rows(srv, s["id"]) == [], "the lobby opened before the service stopped"
+    await _until_past(end)
+    frames = await _restart_and_collect(tmp_path, env, srv, w, s["id"], 3)
+    assert [(f["data"]["previous"], f["data"]["status"]) for f in frames] == [
+        ("scheduled", "lobby"),
+        ("lobby", "live"),
+        ("live", "ended"),
+    ]
+    assert [f["seq"] for f in frames] == sorted(f["seq"] for f in frames)
+    for frame, due in zip(frames, (lobby_at, start, end), strict=True):
+        missed_by = (frame["restarted_at"] - due).total_seconds()
+        assert frame["data"]["late_s"] >= missed_by > 0, (frame, due)
+        assert frame["by"] is None
+        assert abs((_at(frame) - due).total_seconds() - frame["data"]["late_s"]) < 1
+
+
+async def test_restart_between_lobby_and_live_fires_live_and_end_once(tmp_path):
+    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
+    srv = ServerProcess(tmp_path, env).start()
+    try:
+        w = await make_world(srv, status=None)
+        now = dt.datetime.now(dt.UTC)
+        lobby_at = now + dt.timedelta(seconds=2)
+        start, end = lobby_at + dt.timedelta(seconds=3), lobby_at + dt.timedelta(seconds=4)
+        async with Api(srv.url, w.token("mod")) as mod:
+            s = await _session(
+                mod,
+                w.event["id"],
+                start,
+                end,
+                lobby_lead_s=3,
+                auto_live=True,
+                auto_end=True,
+                reminders_s=[],
+            )
+        c = await ws_connect(srv, s["id"], w.token("mod"))
+        await c.next()
+        lobby = await c.until(lambda f: f["type"] == "session.status", timeout=6)
+        assert lobby["data"]["status"] == "lobby" and lobby["data"]["late_s"] < 2
+        await c.close()
+    finally:
+        srv.kill()  # a crash, not a drain
+    assert [r[2]["status"] for r in _status_rows(srv, s["id"])] == ["lobby"]
+    await _until_past(end)
+    frames = await _restart_and_collect(tmp_path, env, srv, w, s["id"], 3)
+    assert frames[0]["seq"] == lobby["seq"] and frames[0]["data"]["late_s"] < 2
+    assert [(f["data"]["previous"], f["data"]["status"]) for f in frames[1:]] == [
+        ("lobby", "live"),
+        ("live", "ended"),
+    ]
+    for frame, due in zip(frames[1:], (start, end), strict=True):
+        assert frame["data"]["late_s"] >= (frame["restarted_at"] - due).total_seconds() > 0
+        assert frame["by"] is None

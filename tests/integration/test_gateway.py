@@ -234,6 +234,8 @@ async def test_metrics_count_connections_events_and_resumes(server):
         await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "m"}, 201)
     await c.until(lambda f: f["type"] == "broadcast.message")
     r2 = await ws_connect(server, sid, w.token("p2"), resume_from=snap["seq"])
+    # the replayed broadcast is sent just before the connection joins the live feed
+    await r2.until(lambda f: f["type"] == "broadcast.message")
     async with Api(server.url, None) as anon:
         r = await anon.call("GET", "/metrics")
     text = r.text

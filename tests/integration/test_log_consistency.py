@@ -1,14 +1,20 @@
-"""The event log on both backends: gapless, duplicate-free, every event valid."""
+"""The event log on both backends and with two processes: gapless, duplicate-free,
+every stored event valid against its schema (timer events included)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import typing
+import uuid
 
 import pytest
 
-from server.events import coerce
+from scheduler.status import TRANSITIONS
+from server.events import SessionReminder, SessionStatus, Status, coerce
 from tests.support.client import Api, make_world, ws_connect
 from tests.support.db import log_rows
+from tests.support.server import process_pair
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -71,3 +77,126 @@ async def test_every_stored_event_matches_its_schema(any_server):
     } <= types
     for _, t, data in rows:
         coerce(t, data)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+async def test_timer_events_match_their_schemas(any_server):
+    """Reminder, lobby, live (with ``late_s``) and overtime, fired by the service's own
+    timers a few seconds ahead, are stored valid against their registered schemas."""
+    server = any_server
+    w = await make_world(server, status=None)
+    now = dt.datetime.now(dt.UTC)
+    start, end = now + dt.timedelta(seconds=4), now + dt.timedelta(seconds=6)
+    async with Api(server.url, w.token("mod")) as mod:
+        s = await mod.ok(
+            "POST",
+            f"/api/events/{w.event['id']}/sessions",
+            {
+                "title": "Timed",
+                "start": _iso(start),
+                "end": _iso(end),
+                "lobby_lead_s": 2,
+                "auto_live": True,
+                "reminders_s": [3],
+            },
+            201,
+        )
+    sid = s["id"]
+    c = await ws_connect(server, sid, w.token("mod"))
+    await c.next()
+    await c.until(lambda f: f["type"] == "session.overtime", timeout=15)
+    await c.close()
+    rows = log_rows(server, sid)
+    by_type: dict[str, list[dict]] = {}
+    for _, t, data in rows:
+        coerce(t, data)  # raises on any payload that does not match its schema
+        by_type.setdefault(t, []).append(data)
+    assert {"session.reminder", "session.status", "session.overtime"} <= set(by_type)
+    statuses = [SessionStatus.model_validate(d) for d in by_type["session.status"]]
+    assert [(x.previous, x.status) for x in statuses] == [("scheduled", "lobby"), ("lobby", "live")]
+    assert all(x.late_s is not None and 0 <= x.late_s < 2 for x in statuses)
+    (reminder,) = [SessionReminder.model_validate(d) for d in by_type["session.reminder"]]
+    assert reminder.before_s == 3
+    tbilisi = next(p for p in reminder.people if p.person_id == w.id("p1"))
+    assert tbilisi.timezone == "Asia/Tbilisi" and tbilisi.abbr == "+04"
+    assert tbilisi.local_start.endswith("+04:00")
+    assert {p.person_id for p in reminder.people} == {p["id"] for p in w.people.values()}
+    (overtime,) = by_type["session.overtime"]
+    assert overtime["status"] == "live"
+    assert dt.datetime.fromisoformat(overtime["end"]) == dt.datetime.fromisoformat(s["end"])
+
+
+async def test_event_schema_statuses_are_the_status_machine():
+    assert set(typing.get_args(Status)) == set(TRANSITIONS)
+
+
+async def test_schemas_refuse_what_the_contract_does_not_allow():
+    with pytest.raises(ValueError):
+        coerce("session.status", {"status": "paused", "previous": "live"})
+    person = {"person_id": "p", "timezone": "Asia/Tbilisi", "abbr": "+04"}
+    base = {"start": "2021-08-31T12:00:00Z", "before_s": 900}
+    coerce(
+        "session.reminder",
+        base | {"people": [person | {"local_start": "2021-08-31T16:00:00+04:00"}]},
+    )
+    for bad in (
+        [person | {"local_start": "2021-08-31T16:00:00"}],  # no offset
+        [person | {"local_start": "tomorrow"}],
+        [person],  # local_start missing
+        [person | {"local_start": "2021-08-31T16:00:00+04:00", "email": "x@example.org"}],
+    ):
+        with pytest.raises(ValueError):
+            coerce("session.reminder", base | {"people": bad})
+
+
+# ---- two processes on one PostgreSQL -------------------------------------------------
+
+
+def _broadcast_seqs(ws) -> dict[str, int]:
+    return {f["data"]["text"]: f["seq"] for f in ws.frames if f.get("type") == "broadcast.message"}
+
+
+@pytest.mark.services
+async def test_two_processes_in_parallel_leave_a_gapless_log(tmp_path, fresh_pg, redis_url):
+    a, b = process_pair(tmp_path, fresh_pg, redis_url, f"lc-{uuid.uuid4().hex[:8]}")
+    with a, b:
+        w = await make_world(a, status="live")
+        sid = w.session["id"]
+        clients = {}
+        for proc, key in ((a, "mod"), (a, "p1"), (b, "obs"), (b, "p2")):
+            c = await ws_connect(proc, sid, w.token(key))
+            assert (await c.next())["type"] == "snapshot"
+            clients[(proc.port, key)] = c
+        texts = [f"m{i}" for i in range(50)]
+        async with Api(a.url, w.token("mod")) as on_a, Api(b.url, w.token("mod")) as on_b:
+            results = await asyncio.gather(
+                *(
+                    (on_a if i % 2 else on_b).call(
+                        "POST", f"/api/sessions/{sid}/broadcast", {"text": t}
+                    )
+                    for i, t in enumerate(texts)
+                )
+            )
+        assert [r.status_code for r in results] == [201] * 50, [r.text for r in results]
+        rows = log_rows(a, sid)
+        seqs = [seq for seq, _, _ in rows]
+        assert seqs == list(range(1, len(rows) + 1))  # no gap, no duplicate
+        stored = {d["text"]: seq for seq, t, d in rows if t == "broadcast.message"}
+        assert sorted(stored) == sorted(texts)
+        assert sum(t == "broadcast.message" for _, t, _ in rows) == 50  # each stored once
+        for c in clients.values():
+            await c.until(lambda f, c=c: len(_broadcast_seqs(c)) == 50, timeout=20)
+            assert _broadcast_seqs(c) == stored  # every client, on either process
+            got = [f["seq"] for f in c.frames if f["type"] != "snapshot"]
+            assert got == sorted(set(got))  # in order, each once
+        # staff see every event: exactly the log from their snapshot up to what they read
+        logged = [seq for seq, _, _ in log_rows(a, sid)]
+        for proc, key in ((a, "mod"), (b, "obs")):
+            c = clients[(proc.port, key)]
+            got = [f["seq"] for f in c.frames[1:]]
+            assert got == [s for s in logged if c.frames[0]["seq"] < s <= got[-1]]
+        for c in clients.values():
+            await c.close()

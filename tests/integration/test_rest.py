@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+import orjson
 import pytest
 
 from tests.support.client import Api, make_world
+from tests.support.db import log_rows, query
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -43,33 +46,49 @@ async def test_session_times_are_utc_with_z_and_keep_their_zone(server):
 
 
 @pytest.mark.parametrize(
-    "start,candidates",
+    "start,end,candidates,end_utc",
     [
-        ("2022-03-27T02:30", ["2022-03-27T00:30:00Z", "2022-03-27T01:30:00Z"]),
-        ("2022-10-30T02:30", ["2022-10-30T00:30:00Z", "2022-10-30T01:30:00Z"]),
+        (
+            "2022-03-27T02:30",
+            "2022-03-27T12:00",
+            ["2022-03-27T00:30:00Z", "2022-03-27T01:30:00Z"],
+            "2022-03-27T10:00:00Z",
+        ),
+        (
+            "2022-10-30T02:30",
+            "2022-10-30T12:00",
+            ["2022-10-30T00:30:00Z", "2022-10-30T01:30:00Z"],
+            "2022-10-30T11:00:00Z",
+        ),
     ],
 )
-async def test_gap_and_repeated_wall_times_are_refused_with_candidates(server, start, candidates):
+async def test_gap_and_repeated_wall_times_are_refused_with_candidates(
+    server, start, end, candidates, end_utc
+):
     w = await make_world(server)
     async with Api(server.url, w.token("mod")) as mod:
         r = await mod.call(
             "POST",
             f"/api/events/{w.event['id']}/sessions",
-            {"title": "x", "start": start, "end": "2022-10-30T12:00"},
+            {"title": "x", "start": start, "end": end},
         )
         assert r.status_code == 422
         assert r.headers["content-type"] == "application/problem+json"
         body = r.json()
         assert body["candidates"] == candidates
         assert all(c in body["detail"] for c in candidates)
-        ok = await mod.call(
+        assert len(await mod.ok("GET", f"/api/events/{w.event['id']}/sessions")) == 1
+        # the same wall time with an explicit offset names one instant: accepted as such
+        made = await mod.ok(
             "POST",
             f"/api/events/{w.event['id']}/sessions",
-            {"title": "x", "start": start + "+02:00", "end": "2022-10-30T12:00"},
+            {"title": "x", "start": start + "+02:00", "end": end},
+            201,
         )
-        assert ok.status_code in (201, 422)  # explicit offset is accepted as such
+        assert (made["start"], made["end"]) == (candidates[0], end_utc)
+        assert made["timezone"] == "Europe/Berlin"
         sessions = await mod.ok("GET", f"/api/events/{w.event['id']}/sessions")
-        assert len(sessions) == 1 + (ok.status_code == 201)
+        assert len(sessions) == 2 and made in sessions
 
 
 @pytest.mark.parametrize(
@@ -131,6 +150,75 @@ async def test_session_validation(server):
         assert len(await mod.ok("GET", path)) == 1
 
 
+def _names(problem: dict, field: str, value: str) -> bool:
+    """The problem names the field (its own ``field`` or one of its ``errors``) and
+    the value in its detail."""
+    fields = {problem.get("field")} | {e["field"] for e in problem.get("errors", [])}
+    return field in fields and value in problem["detail"]
+
+
+# 2030-06-04 14:00-16:00 Berlin (CEST) is 12:00-14:00 UTC; 2030-03-31 02:30 is in the gap.
+FUTURE = {"start": "2030-06-04T14:00", "end": "2030-06-04T16:00"}
+BAD_SESSION_INPUT = [
+    ({"reminders_s": [900, -1]}, "reminders_s", "-1"),
+    ({"reminders_s": [30 * 86400 + 1]}, "reminders_s", "2592001"),
+    ({"timezone": "Mars/Olympus"}, "timezone", '"Mars/Olympus"'),
+    ({"timezone": ""}, "timezone", '""'),
+    ({"timezone": "../x"}, "timezone", '"../x"'),
+    ({"end": "2030-06-04T13:00"}, "end", "2030-06-04T11:00:00Z"),  # before the start
+    ({"end": "2030-06-04T14:00"}, "end", "2030-06-04T12:00:00Z"),  # zero length
+    ({"end": "2030-06-05T14:30"}, "end", "2030-06-05T12:30:00Z"),  # 24 h 30 min
+    ({"start": "2030-03-31T02:30", "end": "2030-03-31T04:00"}, "start", "2030-03-31T02:30"),
+]
+_IDS = [
+    "reminder<0",
+    "reminder>30d",
+    "zone",
+    "zone-empty",
+    "zone-path",
+    "end<start",
+    "empty",
+    ">24h",
+    "gap",
+]
+
+
+@pytest.mark.parametrize("changes,field,value", BAD_SESSION_INPUT, ids=_IDS)
+async def test_bad_session_input_is_422_naming_field_and_value_and_creates_nothing(
+    server, changes, field, value
+):
+    w = await make_world(server, status=None)
+    path = f"/api/events/{w.event['id']}/sessions"
+    async with Api(server.url, w.token("mod")) as mod:
+        before = await mod.ok("GET", path)
+        r = await mod.call("POST", path, {"title": "x", **FUTURE, **changes})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert _names(r.json(), field, value), r.json()
+        assert await mod.ok("GET", path) == before
+
+
+@pytest.mark.parametrize("changes,field,value", BAD_SESSION_INPUT, ids=_IDS)
+async def test_bad_reschedule_is_422_naming_field_and_value_and_changes_nothing(
+    server, changes, field, value
+):
+    w = await make_world(server, status=None)
+    pending = "SELECT kind, target, due_at FROM timers WHERE session_id = {p} ORDER BY kind, target"
+    async with Api(server.url, w.token("mod")) as mod:
+        s = await mod.ok(
+            "POST", f"/api/events/{w.event['id']}/sessions", {"title": "x", **FUTURE}, 201
+        )
+        before = await mod.ok("GET", f"/api/sessions/{s['id']}")
+        timers = query(server, pending, s["id"])
+        assert {k for k, _, _ in timers} >= {"session.lobby", "session.reminder", "session.end"}
+        r = await mod.call("PATCH", f"/api/sessions/{s['id']}", {"title": "Renamed", **changes})
+        assert r.status_code == 422, r.text
+        assert _names(r.json(), field, value), r.json()
+        assert await mod.ok("GET", f"/api/sessions/{s['id']}") == before
+        assert query(server, pending, s["id"]) == timers
+        assert not [row for row in log_rows(server, s["id"]) if row[1] == "session.rescheduled"]
+
+
 async def test_status_machine_409_names_the_current_status(server):
     w = await make_world(server, status=None)
     sid = w.session["id"]
@@ -165,10 +253,47 @@ async def test_bodies_over_one_mib_are_413(server):
         assert r.headers["content-type"] == "application/problem+json"
 
 
+async def test_chunked_bodies_are_counted_too(server):
+    """A body sent without Content-Length (chunked) is counted as it arrives: over
+    1 MiB is 413; under it, the request goes through whole."""
+
+    def chunks(body: bytes, size: int = 64 * 1024):
+        async def gen():
+            for i in range(0, len(body), size):
+                yield body[i : i + size]
+
+        return gen()
+
+    headers = {"Authorization": f"Bearer {server.admin_token}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=20) as http:
+        big = orjson.dumps({"title": "x" * (1024 * 1024 + 10)})
+        r = await http.post("/api/events", content=chunks(big))
+        assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+        assert "content-length" not in r.request.headers  # it really went chunked
+        small = orjson.dumps({"title": "Chunked kick-off"})
+        r = await http.post("/api/events", content=chunks(small, 5))
+        assert r.status_code == 201, r.text
+        assert r.json()["title"] == "Chunked kick-off"
+
+
 async def test_healthz_reports_database_and_tzdata(server):
     async with Api(server.url, None) as anon:
         body = await anon.ok("GET", "/healthz")
     assert body["database"] == "ok" and body["tzdata"].startswith("20")
+
+
+async def test_a_person_patched_with_null_is_422_and_unchanged(server):
+    w = await make_world(server, status=None)
+    path = f"/api/events/{w.event['id']}/people/{w.id('p1')}"
+    async with Api(server.url, w.token("mod")) as mod:
+        before = await mod.ok("GET", path)
+        for field in ("name", "timezone", "interprets", "groups"):
+            r = await mod.call("PATCH", path, {field: None})
+            assert r.status_code == 422, (field, r.text)
+            assert field in r.json()["detail"]
+        assert await mod.ok("GET", path) == before
+        r = await mod.call("PATCH", path, {"groups": []})  # an empty list clears
+        assert r.status_code == 200 and r.json()["groups"] == []
 
 
 async def test_remove_person_ends_their_token(server):

@@ -5,13 +5,14 @@ times, the slot planner and the per-person calendar feed."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from icalendar import Calendar
 
-from tests.support.client import Api
+from tests.support.client import Api, ws_connect
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -187,7 +188,9 @@ async def test_local_times_flag_zones_outside_working_hours(server, series):
     zones = {z["tz"]: z for z in table["zones"]}
     assert set(zones) == {"America/Bogota", "Europe/Berlin", "Asia/Amman", "Asia/Tbilisi"}
     assert [z["tz"] for z in table["zones"]][0] == "America/Bogota"  # by offset
-    assert zones["Asia/Amman"]["people"] == 2 and zones["Europe/Berlin"]["people"] == 2
+    # participants only: the interpreter in Amman and the moderator in Berlin are staff
+    assert zones["Asia/Amman"]["people"] == 1 and zones["Europe/Berlin"]["people"] == 1
+    assert sum(z["people"] for z in table["zones"]) == 4
     assert zones["America/Bogota"]["local_start"] == "2020-10-07T06:00:00-05:00"
     assert zones["America/Bogota"]["outside_hours"] is True
     assert (
@@ -196,6 +199,32 @@ async def test_local_times_flag_zones_outside_working_hours(server, series):
     assert not any(
         zones[z]["outside_hours"] for z in ("Europe/Berlin", "Asia/Amman", "Asia/Tbilisi")
     )
+
+
+async def test_local_times_count_the_zones_participants_live_in_not_the_staffs(server):
+    staff_elsewhere = {
+        "mod": {"name": "M", "role": "moderator", "timezone": "Asia/Taipei"},
+        "interp": {
+            "name": "I",
+            "role": "interpreter",
+            "interprets": ["en>ar", "ar>en"],
+            "timezone": "Africa/Cairo",
+        },
+        "obs": {"name": "Bridge", "role": "observer"},
+        "nairobi": {"name": "Wanjiru", "role": "participant", "timezone": "Africa/Nairobi"},
+    }
+    async with Api(server.url, server.admin_token) as admin:
+        event, people = await _event(admin, "Staff elsewhere", staff_elsewhere)
+    async with Api(server.url, people["mod"]["token"]) as mod:
+        s = await mod.ok(
+            "POST",
+            f"/api/events/{event['id']}/sessions",
+            {"title": "Exchange", "start": "17.11.2020 13:00", "end": "17.11.2020 15:00"},
+            201,
+        )
+        table = await mod.ok("GET", f"/api/sessions/{s['id']}/local-times")
+    assert [(z["tz"], z["people"]) for z in table["zones"]] == [("Africa/Nairobi", 1)]
+    assert table["zones"][0]["local_start"] == "2020-11-17T15:00:00+03:00"
 
 
 def _events(ics: bytes) -> tuple[Calendar, list]:
@@ -233,13 +262,41 @@ async def test_calendar_resolves_through_its_own_vtimezone(server, series):
         assert _resolve(cal, ev["DTSTART"]) == _utc(session["start"])
         assert _resolve(cal, ev["DTEND"]) == _utc(session["end"])
         assert str(ev["SUMMARY"]) == session["title"]
-        assert str(ev["URL"]).endswith(f"/sessions/{session['id']}")
+        assert str(ev["URL"]) == f"{server.url}/api/sessions/{session['id']}"
         assert str(ev["STATUS"]) == "CONFIRMED" and int(ev["SEQUENCE"]) == 0
     oct7 = next(e for e in vevents if str(e["UID"]).startswith(_by_day(series, "07.10.2020")["id"]))
     assert oct7["DTSTART"].dt.replace(tzinfo=None) == dt.datetime(2020, 10, 7, 13, 0)
     assert sorted(str(e["UID"]) for e in vevents) == sorted(
         str(e["UID"]) for e in _events(second.content)[1]
     )
+
+
+async def test_calendar_join_url_is_the_session_and_names_its_websocket(server, series):
+    session = _by_day(series, "07.10.2020")
+    path = f"/api/events/{series['event']['id']}/calendar.ics"
+    token = series["people"]["bogota"]["token"]
+    async with Api(server.url, token) as me:
+        first, second = await me.call("GET", path), await me.call("GET", path)
+        ev = next(
+            e for e in _events(first.content)[1] if str(e["UID"]) == f"{session['id']}@convene"
+        )
+        again = next(
+            e for e in _events(second.content)[1] if str(e["UID"]) == f"{session['id']}@convene"
+        )
+        url, description = str(ev["URL"]), str(ev["DESCRIPTION"])
+        assert url == str(again["URL"]) == str(ev["LOCATION"])  # stable, and shown as a link
+        assert url in description
+        ws_urls = re.findall(r"wss?://\S+", description)
+        assert ws_urls == [f"{server.ws_url}/ws/sessions/{session['id']}"]
+        # the URL exists: with the person's token it is the session itself
+        r = await me.call("GET", url)
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == session["id"] and r.json()["ws_url"] == ws_urls[0]
+    async with httpx.AsyncClient(timeout=20) as bare:
+        assert (await bare.get(url)).status_code == 401  # exists, asks for a token
+    c = await ws_connect(server, session["id"], token)
+    assert (await c.next())["type"] == "snapshot"
+    await c.close()
 
 
 async def test_reschedule_grows_sequence_and_cancel_is_in_calendar_and_schedule(server):
@@ -272,6 +329,10 @@ async def test_reschedule_grows_sequence_and_cancel_is_in_calendar_and_schedule(
         assert int(m["SEQUENCE"]) > int(before[f"{moved['id']}@convene"]["SEQUENCE"])
         assert _resolve(cal, m["DTSTART"]) == dt.datetime(2020, 10, 28, 13, tzinfo=UTC)
         assert str(c["STATUS"]) == "CANCELLED" and str(m["STATUS"]) == "CONFIRMED"
+        # a CANCEL is applied by calendar programs only with a higher SEQUENCE
+        assert int(c["SEQUENCE"]) > int(before[f"{cancelled['id']}@convene"]["SEQUENCE"])
+        assert str(before[f"{cancelled['id']}@convene"]["STATUS"]) == "CONFIRMED"
+        assert str(m["URL"]) == str(before[f"{moved['id']}@convene"]["URL"])
         rows = await mod.ok("GET", f"/api/events/{event['id']}/schedule")
         assert [(row["id"], row["status"]) for row in rows] == [
             (moved["id"], "scheduled"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import reducer
+from tests.support import reducer, verify
 from tests.support.client import Api, make_world, ws_connect
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -18,7 +18,7 @@ async def test_snapshot_plus_events_equals_fresh_snapshot(server):
     views = {}
     for key in ROLES:
         c = await ws_connect(server, sid, w.token(key))
-        views[key] = [c, (await c.next())["data"]]
+        views[key] = reducer.View(c, await c.next())
     mod = Api(server.url, w.token("mod"))
     extra: list = []
 
@@ -42,26 +42,11 @@ async def test_snapshot_plus_events_equals_fresh_snapshot(server):
         leave_p2,
         lambda: mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "5 minutes"}, 201),
     ]
-    marker = 0
-    for action in actions:
-        await action()
-        fresh = {}
-        for key in ROLES:
-            probe = await ws_connect(server, sid, w.token(key))
-            fresh[key] = await probe.next()
-            await probe.close()
-        marker += 1
-        text = f"marker {marker}"
-        await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": text}, 201)
-        for key in ROLES:
-            c, state = views[key]
-            frames_before = len(c.frames)
-            await c.until(lambda f, t=text: f.get("data", {}).get("text") == t)
-            for f in c.frames[frames_before:]:
-                if f["seq"] <= fresh[key]["seq"]:
-                    state = reducer.apply(state, f)
-            assert reducer.state(state) == reducer.state(fresh[key]["data"]), (key, action)
-            views[key][1] = state
-    await mod.http.aclose()
-    for c, _ in views.values():
-        await c.close()
+    try:
+        await verify.after_each(server, w, mod, views, ROLES, actions, reducer.state)
+    finally:
+        await mod.http.aclose()
+        for view in views.values():
+            await view.ws.close()
+        for c in extra:
+            await c.close()

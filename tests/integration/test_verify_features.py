@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import reducer
+from tests.support import reducer, verify
 from tests.support.client import Api, make_world, ws_connect
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -19,7 +19,7 @@ async def test_breakouts_and_channels_reduce_to_the_fresh_snapshot(server):
     views = {}
     for key in ROLES + ("p3", "ar2"):
         c = await ws_connect(server, sid, w.token(key))
-        views[key] = [c, (await c.next())["data"]]
+        views[key] = reducer.View(c, await c.next())
     mod = Api(server.url, w.token("mod"))
     base = f"/api/sessions/{sid}"
     rnd = await mod.ok(
@@ -55,7 +55,7 @@ async def test_breakouts_and_channels_reduce_to_the_fresh_snapshot(server):
 
     async def close_round():
         await mod.ok("POST", f"{base}/breakouts/{rnd['id']}/close")
-        await views["mod"][0].until(lambda f: f["type"] == "breakout.closed", timeout=5)
+        await views["mod"].ws.until(lambda f: f["type"] == "breakout.closed", timeout=5)
 
     actions = [
         lambda: mod.ok("POST", f"{base}/breakouts/{rnd['id']}/open"),
@@ -68,25 +68,9 @@ async def test_breakouts_and_channels_reduce_to_the_fresh_snapshot(server):
         lambda: mod.ok("DELETE", f"{base}/help/{help_ids[-1]}", status=204),
         close_round,
     ]
-    for n, action in enumerate(actions, 1):
-        starts = {key: len(views[key][0].frames) for key in ROLES}
-        await action()
-        fresh = {}
-        for key in ROLES:
-            probe = await ws_connect(server, sid, w.token(key))
-            fresh[key] = await probe.next()
-            await probe.close()
-        text = f"marker {n}"
-        await mod.ok("POST", f"{base}/broadcast", {"text": text}, 201)
-        for key in ROLES:
-            c, state = views[key]
-            await c.until(lambda f, t=text: f.get("data", {}).get("text") == t)
-            for f in c.frames[starts[key] :]:
-                if f["seq"] <= fresh[key]["seq"]:
-                    state = reducer.apply(state, f)
-            mine, theirs = reducer.project(state), reducer.project(fresh[key]["data"])
-            assert mine == theirs, (n, key)
-            views[key][1] = state
-    await mod.http.aclose()
-    for c, _ in views.values():
-        await c.close()
+    try:
+        await verify.after_each(server, w, mod, views, ROLES, actions, reducer.project)
+    finally:
+        await mod.http.aclose()
+        for view in views.values():
+            await view.ws.close()

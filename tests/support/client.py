@@ -12,6 +12,19 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 
+async def eventually(probe, pred, timeout: float = 10.0, every: float = 0.05):
+    """Ask ``probe()`` until ``pred`` holds for its answer or ``timeout`` passes; the
+    last answer (the caller asserts on it). Only for state that can be observed by
+    asking (a row written just after a reply, /healthz); events are waited on."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if pred(value) or loop.time() > deadline:
+            return value
+        await asyncio.sleep(every)
+
+
 class Api:
     def __init__(self, base: str, token: str | None):
         headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -115,9 +115,9 @@ def apply(snap: dict, ev: dict) -> dict:
     elif t == "listening.changed" and d["person_id"] == me:
         s["you"]["listening"] = d["language"]
         s["channel"] = d["language"]
-    elif t == "floor.language":
-        for room in s["channels"]["rooms"]:
-            if room["room_id"] == d["room_id"]:
+    elif t == "floor.language":  # the channels' view and the room itself
+        for room in s["channels"]["rooms"] + s["rooms"]:
+            if room.get("room_id", room.get("id")) == d["room_id"]:
                 room["floor_language"] = d["language"]
     elif t == "channel.updated":
         rooms = s["channels"]["rooms"]
@@ -136,8 +136,31 @@ def apply(snap: dict, ev: dict) -> dict:
         room["channels"] = chans
         if not chans:
             rooms.remove(room)
+    if t == "room.moved" and d["person_id"] == me and "people" not in s:
+        _hold_channels_of(s, d)
     s["room"] = _room(s, s["you"]["room_id"])
     return s
+
+
+def _hold_channels_of(s: dict, d: dict) -> None:
+    """A participant holds the plenary's channels and their own room's: a move drops
+    the room they left and takes the new room's from the move itself."""
+    if "channels" not in s:
+        return
+    to = d["to_room"]
+    rooms = [r for r in s["channels"]["rooms"] if r["kind"] == "plenary" or r["room_id"] == to]
+    if d.get("channels") is not None:
+        target = _room(s, to) or {}
+        rooms = [r for r in rooms if r["room_id"] != to]
+        rooms.append(
+            {
+                "room_id": to,
+                "kind": "breakout",
+                "floor_language": target.get("floor_language", s["event"]["floor_language"]),
+                "channels": d["channels"],
+            }
+        )
+    s["channels"]["rooms"] = rooms
 
 
 def _bulk(s: dict, d: dict) -> None:
@@ -200,3 +223,25 @@ def state(snap: dict) -> dict[str, Any]:
     if out["people"] is not None:
         out["people"] = sorted(out["people"], key=lambda p: p["id"])
     return out
+
+
+class View:
+    """One client's state as it builds it: its snapshot plus every frame it received,
+    applied in order up to a seq. Frames past that seq stay pending for the next
+    ``catch_up`` (an event stored after a fresh probe's snapshot, e.g. a departure the
+    server handles after the client closed, must not be lost between two checks)."""
+
+    def __init__(self, ws, snapshot: dict):
+        self.ws, self.state = ws, snapshot["data"]
+        self.seq = snapshot["seq"]
+        self._read = len(ws.frames)  # frames up to here are applied (or were the snapshot)
+
+    def catch_up(self, upto: int) -> dict:
+        frames = self.ws.frames
+        while self._read < len(frames) and frames[self._read]["seq"] <= upto:
+            frame = frames[self._read]
+            if frame["seq"] > self.seq:
+                self.state = apply(self.state, frame)
+                self.seq = frame["seq"]
+            self._read += 1
+        return self.state

@@ -43,6 +43,7 @@ class ServerProcess:
             "CONVENE_POLL_INTERVAL_S": "0.5",
             "CONVENE_WEBHOOK_ALLOW_PRIVATE": "1",
             "CONVENE_WEBHOOK_BACKOFF_S": "0.2",
+            "CONVENE_WEBHOOK_MAX_ATTEMPTS": "4",
             **env,
         }
         self.log_path = self.workdir / f"server-{self.port}.log"
@@ -99,3 +100,27 @@ class ServerProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def process_pair(workdir: Path, db_url: str, redis_url: str, prefix: str, **env: str):
+    """Two ``convene serve`` (instances "a" and "b") on one database and one Redis,
+    sharing an admin token: the production layout without the load balancer."""
+    token = secrets.token_urlsafe(24)
+    procs = []
+    for name in ("a", "b"):
+        d = Path(workdir) / name
+        d.mkdir()
+        procs.append(
+            ServerProcess(
+                d,
+                {
+                    "CONVENE_DATABASE_URL": db_url,
+                    "CONVENE_REDIS_URL": redis_url,
+                    "CONVENE_REDIS_PREFIX": prefix,
+                    "CONVENE_INSTANCE_ID": name,
+                    **env,
+                },
+                admin_token=token,
+            )
+        )
+    return procs
