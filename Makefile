@@ -22,10 +22,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check server breakouts interpretation scheduler tests bench || true
+	$(BIN)/ruff format --check server breakouts interpretation scheduler tests bench
 
+# figures go to docs/performance.md; the PostgreSQL rows need the local PostgreSQL and Redis
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.breakouts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
