@@ -70,9 +70,11 @@ def all_listener_counts(state: SessionInterpretation) -> dict[ChannelKey, int]:
     return {key: heard.get(key, 0) for key in state.channels}
 
 
-def listener_counts(state: SessionInterpretation, room_id: str) -> dict[str, int]:
+def listener_counts(
+    state: SessionInterpretation, room_id: str, counts: dict[ChannelKey, int] | None = None
+) -> dict[str, int]:
     """``{language: listeners}`` of one room, in channel order (``listeners.changed``)."""
-    counts = all_listener_counts(state)
+    counts = all_listener_counts(state) if counts is None else counts
     return {lang: counts[ChannelKey(room_id, lang)] for lang in state.room_languages(room_id)}
 
 
@@ -87,10 +89,14 @@ def channel_view(
     return ChannelView(key.language, channel.on_air, channel.source, counts.get(key, 0), seats)
 
 
-def room_view(state: SessionInterpretation, room_id: str) -> dict[str, Any]:
-    """``{room_id, kind, floor_language, channels}``; the server adds the room name."""
+def room_view(
+    state: SessionInterpretation, room_id: str, counts: dict[ChannelKey, int] | None = None
+) -> dict[str, Any]:
+    """``{room_id, kind, floor_language, channels}``; the server adds the room name.
+    ``counts``: all rooms' listener counts, when the caller views several rooms (one
+    pass over the members instead of one per room)."""
     room = state.rooms[room_id]
-    counts = all_listener_counts(state)
+    counts = all_listener_counts(state) if counts is None else counts
     return {
         "room_id": room_id,
         "kind": room.kind,
@@ -105,7 +111,8 @@ def room_view(state: SessionInterpretation, room_id: str) -> dict[str, Any]:
 def channels_view(state: SessionInterpretation) -> dict[str, Any]:
     """The body of ``GET /api/sessions/{id}/channels`` (plenary first)."""
     order = [state.plenary_id, *(rid for rid in state.rooms if rid != state.plenary_id)]
-    return {"rooms": [room_view(state, rid) for rid in order]}
+    counts = all_listener_counts(state)
+    return {"rooms": [room_view(state, rid, counts) for rid in order]}
 
 
 def uncovered_channels(state: SessionInterpretation, room_id: str) -> list[str]:
