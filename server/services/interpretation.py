@@ -9,7 +9,8 @@ channels, listeners and on-air in the same transaction that stored it."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import delete, func
 from sqlmodel import select
@@ -74,6 +75,7 @@ class Loaded:
         self.event = event
         self.row = row
         self.state: ip.SessionInterpretation = state
+        self.listeners_due: dt.datetime | None = None  # a room's counts wait until then
 
 
 async def _bootstrap(tx: AsyncSession, s: Session, event: Event) -> ip.SessionInterpretation:
@@ -195,6 +197,7 @@ async def save(tx: AsyncSession, lo: Loaded) -> None:
     lo.row.listeners_sent = dict(lo.row.listeners_sent)
     tx.add(lo.row)
     await _sync_timers(tx, lo)
+    await _defer_listeners(tx, lo)
 
 
 def emit(tx: AsyncSession, lo: Loaded, log: EventLog, before, events: Iterable, now=None) -> None:
@@ -254,10 +257,6 @@ async def apply(
 # ---- listener counts: at most one stored listeners.changed per room per second ------
 
 
-def _counts(state, room_id: str) -> dict[str, int]:
-    return _all_counts(state).get(room_id, {})
-
-
 def _all_counts(state) -> dict[str, dict[str, int]]:
     """Listeners per channel of every room, in one pass over the members."""
     flat = all_listener_counts(state)
@@ -277,17 +276,16 @@ async def _listeners(tx, lo: Loaded, log: EventLog, before, now: dt.datetime) ->
     old, new = _all_counts(before), _all_counts(lo.state)
     for room_id in set(old) | set(new):
         if old.get(room_id) != new.get(room_id):
-            await _offer(tx, lo, log, room_id, now, new.get(room_id, {}))
+            _offer(lo, log, room_id, now, new.get(room_id, {}))
 
 
-async def _offer(
-    tx, lo: Loaded, log: EventLog, room_id: str, now: dt.datetime, counts=None
-) -> None:
+def _offer(lo: Loaded, log: EventLog, room_id: str, now: dt.datetime, counts: dict) -> None:
+    """Store ``listeners.changed`` for a room now, or, within a second of the last one,
+    note when it may go (``save`` sets one timer for the whole session)."""
     sent = lo.row.listeners_sent.get(room_id)
-    last = dt.datetime.fromisoformat(sent["at"]) if sent else None
-    counts = _counts(lo.state, room_id) if counts is None else counts
     if sent and sent.get("counts") == counts:
         return
+    last = dt.datetime.fromisoformat(sent["at"]) if sent else None
     if last is None or now - last >= LISTENER_GAP:
         log.emit(
             coerce("listeners.changed", {"room_id": room_id, "counts": counts}),
@@ -298,20 +296,39 @@ async def _offer(
             room_id: {"at": now.isoformat(), "counts": counts},
         }
     else:
-        await set_timer(
-            tx,
-            LISTENERS_KIND,
-            f"{lo.session.id}:{room_id}",
-            last + LISTENER_GAP,
-            session_id=lo.session.id,
+        due = last + LISTENER_GAP
+        lo.listeners_due = due if lo.listeners_due is None else min(lo.listeners_due, due)
+
+
+def _offer_all(lo: Loaded, log: EventLog, now: dt.datetime) -> None:
+    counts = _all_counts(lo.state)
+    for room_id in lo.state.rooms:
+        _offer(lo, log, room_id, now, counts[room_id])
+
+
+async def _defer_listeners(tx: AsyncSession, lo: Loaded) -> None:
+    """One pending flush per session, at the earliest instant a room may be told
+    again: a round opening changes a hundred rooms' counts within a second, and one
+    timer per room meant a hundred loads and saves of the whole state."""
+    due = lo.listeners_due
+    if due is None:
+        return
+    row = (
+        await tx.exec(
+            select(Timer).where(Timer.kind == LISTENERS_KIND, Timer.target == lo.session.id)
         )
+    ).first()
+    if row is not None and row.done_at is None and row.due_at <= due:
+        return
+    await set_timer(tx, LISTENERS_KIND, lo.session.id, due, session_id=lo.session.id)
 
 
 @on_timer(LISTENERS_KIND)
 async def _flush_listeners(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
+    """Every room whose counts changed since it was last told (rows of older versions
+    named one room in ``target``; flushing all rooms covers them too)."""
     lo = await load(tx, s)
-    room_id = timer.target.split(":", 1)[1]
-    await _offer(tx, lo, log, room_id, utcnow())
+    _offer_all(lo, log, utcnow())
     await save(tx, lo)
 
 
@@ -461,9 +478,7 @@ async def _reconcile(tx, s: Session, log: EventLog, timer: Timer, late_s: float)
     )
     if moves:
         await apply(tx, lo, log, cmd.MovePeople(moves), counts=False)
-    now = utcnow()
-    for room_id in lo.state.rooms:  # counts that changed silently go out now
-        await _offer(tx, lo, log, room_id, now)
+    _offer_all(lo, log, utcnow())  # counts that changed silently go out now
     await save(tx, lo)
 
 
@@ -520,7 +535,8 @@ async def round_rooms(tx: AsyncSession, s: Session, round_id: str) -> list[str]:
 # ---- interpreters follow into breakouts -------------------------------------------
 
 
-def _interpreters(people: dict[str, Person]) -> list[ip.Interpreter]:
+def _interpreters(people: Mapping[str, Any]) -> list[ip.Interpreter]:
+    """``people``: anything with ``role`` and ``interprets`` (ORM objects or rows)."""
     return [
         ip.Interpreter.of(pid, p.interprets)
         for pid, p in people.items()
@@ -528,7 +544,7 @@ def _interpreters(people: dict[str, Person]) -> list[ip.Interpreter]:
     ]
 
 
-def booth_plan(people: dict[str, Person], rooms, floor_language: str):
+def booth_plan(people: Mapping[str, Any], rooms, floor_language: str):
     """Which interpreters go to which language room; which rooms nobody covers."""
     return ip.plan_booths(
         [(r.id, r.languages) for r in rooms if r.languages],
@@ -537,7 +553,7 @@ def booth_plan(people: dict[str, Person], rooms, floor_language: str):
     )
 
 
-def gaps(people: dict[str, Person], rooms, floor_language: str) -> list[dict]:
+def gaps(people: Mapping[str, Any], rooms, floor_language: str) -> list[dict]:
     names = {r.id: r.name for r in rooms}
     plan = booth_plan(people, rooms, floor_language)
     return [
