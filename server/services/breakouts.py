@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import Row, bindparam, insert, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,8 +55,8 @@ class BreakoutState:
     rounds: dict[str, bo.Round]
     placement: bo.Placement
     members: dict[str, bo.Member]
-    people: dict[str, Person]
-    atts: dict[str, Attendance]
+    people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
+    attending: set[str]  # who has an attendance row in this session
     rooms: dict[str, Room] = field(default_factory=dict)
 
     @property
@@ -97,11 +98,25 @@ def to_domain(row: BreakoutRound, rooms: Iterable[Room]) -> bo.Round:
     )
 
 
-def member_of(p: Person, att: Attendance | None, online: bool) -> bo.Member:
+# What the breakout rules (and the hooks that read ``BreakoutState.people``) need of a
+# person: read as plain rows, since a round opening loads everyone of a large event and
+# ORM instances (identity map, instrumentation) cost several times a row.
+PEOPLE_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.role,
+    Person.email,
+    Person.language,
+    Person.groups,
+    Person.interprets,
+)
+
+
+def member_of(p: Row, listening: str | None, online: bool) -> bo.Member:
     return bo.Member(
         person_id=p.id,
         role=p.role,
-        language=(att.listening if att and att.listening else None) or p.language,
+        language=listening or p.language,
         groups=tuple(p.groups),
         online=online,
         email=p.email,
@@ -127,10 +142,15 @@ async def load(tx: AsyncSession, s: Session) -> BreakoutState:
             by_round.setdefault(room.round_id, []).append(room)
     atts = {
         a.person_id: a
-        for a in (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+        for a in await tx.execute(
+            select(Attendance.person_id, Attendance.room_id, Attendance.listening).where(
+                Attendance.session_id == s.id
+            )
+        )
     }
     people = {
-        p.id: p for p in (await tx.exec(select(Person).where(Person.event_id == s.event_id))).all()
+        p.id: p
+        for p in await tx.execute(select(*PEOPLE_COLUMNS).where(Person.event_id == s.event_id))
     }
     online = set(
         (
@@ -146,9 +166,12 @@ async def load(tx: AsyncSession, s: Session) -> BreakoutState:
         rows=rows,
         rounds={rid: to_domain(row, by_round.get(rid, [])) for rid, row in rows.items()},
         placement=bo.Placement({pid: a.room_id for pid, a in atts.items() if a.room_id}),
-        members={pid: member_of(p, atts.get(pid), pid in online) for pid, p in people.items()},
+        members={
+            pid: member_of(p, atts[pid].listening if pid in atts else None, pid in online)
+            for pid, p in people.items()
+        },
         people=people,
-        atts=atts,
+        attending=set(atts),
         rooms={r.id: r for r in rooms},
     )
 
@@ -198,21 +221,39 @@ async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:
         await set_timer(tx, pending.kind.value, r.id, pending.due, session_id=r.session_id)
 
 
+_MOVE_ATTENDANCE = (
+    update(Attendance.__table__)
+    .where(
+        Attendance.__table__.c.session_id == bindparam("b_session"),
+        Attendance.__table__.c.person_id == bindparam("b_person"),
+    )
+    .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
+)
+
+
 async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
-    changed = False
+    """Store who moved: one executemany UPDATE (and one INSERT for people without an
+    attendance row yet), not an ORM object per person."""
     now = utcnow()
-    for pid, room_id in new.items():
-        if st.placement.get(pid) == room_id:
-            continue
-        att = st.atts.get(pid)
-        if att is None:
-            att = st.atts[pid] = Attendance(session_id=st.session.id, person_id=pid)
-        att.room_id = room_id
-        att.updated_at = now
-        tx.add(att)
-        changed = True
+    sid = st.session.id
+    moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
+    updates = [
+        {"b_session": sid, "b_person": pid, "b_room": rid, "b_at": now}
+        for pid, rid in moved
+        if pid in st.attending
+    ]
+    inserts = [
+        {"session_id": sid, "person_id": pid, "room_id": rid, "updated_at": now}
+        for pid, rid in moved
+        if pid not in st.attending
+    ]
+    if updates:
+        await tx.execute(_MOVE_ATTENDANCE, updates)
+    if inserts:
+        await tx.execute(insert(Attendance.__table__), inserts)
+        st.attending.update(row["person_id"] for row in inserts)
     st.placement = new
-    return changed
+    return bool(moved)
 
 
 def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = None) -> None:

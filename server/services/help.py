@@ -15,7 +15,7 @@ from ..auth import Caller, Role
 from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
-from ..models import Attendance, HelpRequest, Person, Room, Session, utcnow
+from ..models import Attendance, HelpRequest, Room, Session, utcnow
 from . import breakouts as bsvc
 
 
@@ -123,7 +123,7 @@ def _close(h: HelpRequest, reason: str, log: EventLog) -> None:
 
 
 async def _moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
-    person: Person | None = st.people.get(person_id)
+    person = st.people.get(person_id)
     if person is None or person.role != Role.moderator:
         return
     for h in await open_requests(tx, st.session.id):
