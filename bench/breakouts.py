@@ -17,7 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 
@@ -29,14 +32,33 @@ sys.path.insert(0, str(ROOT))
 SETTLE_S = 1.5
 
 
-async def main(n: int, rounds: int) -> dict:
+def start_profiler(pid: int, out: str | None) -> subprocess.Popen | None:
+    """py-spy on the server for the measured phase only (not the connections)."""
+    if out is None:
+        return None
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy on PATH (pip install py-spy)")
+    cmd = [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw", "-o", out]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profiler(proc: subprocess.Popen | None) -> None:
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+async def main(n: int, rounds: int, profile: str | None = None) -> dict:
     raise_fd_limit(n)
     target = await Convene.create(n)
     fleet = Fleet()
     api, sid = target.http, target.sid
     bcast, opens, stored = [], [], []
+    spy = None
     try:
         connect_s = await fleet.connect(target.urls, first_message=True)
+        spy = start_profiler(target.pid, profile)
         for k in range(rounds):
             # let the last close's aftermath (coalesced counts, a second's gaps) pass, so
             # each broadcast is measured on a quiet server, as the opening is
@@ -73,6 +95,7 @@ async def main(n: int, rounds: int) -> dict:
                 lambda c, p: b'"type":"breakout.closed"' in p, lambda: call("close")
             )
     finally:
+        stop_profiler(spy)
         fleet.close()
         await target.stop()
     return {
@@ -110,8 +133,9 @@ if __name__ == "__main__":
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
+    ap.add_argument("--profile", metavar="FILE", help="py-spy raw samples of the server")
     args = ap.parse_args()
-    section = report(asyncio.run(main(args.clients, args.rounds)))
+    section = report(asyncio.run(main(args.clients, args.rounds, args.profile)))
     print(section)
     if not args.no_write:
         write_section("## Breakout round opening", section)
