@@ -94,6 +94,11 @@ class Draft:
                 return key
         return None
 
+    def live_keys(self) -> dict[str, ChannelKey]:
+        """Who is live where, for steps that move many people (one pass, not one per
+        person)."""
+        return {ch.on_air: key for key, ch in self.channels.items() if ch.on_air is not None}
+
     def go_live(self, key: ChannelKey, person_id: str, carry: Live | None = None) -> None:
         """Put ``person_id`` on air; ``carry`` keeps a moving interpreter's turn."""
         assert self.channels[key].live is None and self.live_key_of(person_id) is None

@@ -128,11 +128,12 @@ def move_people(state: SessionInterpretation, moves: Mapping[str, str], now: dat
         _lookup.member(state, person_id)
         _lookup.room_exists(state, room_id)
     draft = Draft(state, now)
+    live = draft.live_keys()
     for person_id, room_id in moves.items():
         member = draft.members[person_id]
         if member.room_id == room_id:
             continue
-        key = draft.live_key_of(person_id)
+        key = live.pop(person_id, None)
         if key is not None:
             draft.go_off(key)
         draft.members[person_id] = replace(member, room_id=room_id)
