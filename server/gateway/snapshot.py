@@ -138,7 +138,7 @@ class SharedParts:
         hit = self._by_session.get(session_id)
         if hit is not None and hit[0] == seq and now - hit[1] <= self.max_age_s:
             return hit[2]
-        memo: dict = {}
+        memo: dict = {BUILT: asyncio.get_running_loop().create_future()}
         self._by_session[session_id] = (seq, now, memo)
         return memo
 
@@ -151,6 +151,9 @@ class SharedParts:
         return ReadOnly(hit[2])
 
 
+BUILT = "built"  # a memo's future, done when its first snapshot has read every part
+
+
 class Miss(Exception):
     """A read-only memo lacks a part: build the snapshot the full way."""
 
@@ -161,9 +164,19 @@ class ReadOnly:
     def __init__(self, memo: dict):
         self.memo = memo
 
-    def take(self, key: Any) -> Any:
+    async def take(self, key: Any) -> Any:
+        """The part, waiting for it when another snapshot of the same seq is reading
+        it now (in a reconnect storm most arrivals come while the first one reads)."""
         fut = self.memo.get(key)
-        if fut is None or not fut.done() or fut.cancelled() or fut.exception() is not None:
+        built = self.memo.get(BUILT)
+        if fut is None and built is not None and not built.done():
+            await asyncio.wait([built])  # the first snapshot of this seq is still reading
+            fut = self.memo.get(key)
+        if fut is None:
+            raise Miss(key)
+        if not fut.done():
+            await asyncio.wait([fut])
+        if fut.cancelled() or fut.exception() is not None:
             raise Miss(key)
         return fut.result()
 
@@ -174,7 +187,7 @@ async def shared_read(
     """``compute()`` once per memo and key: concurrent snapshots of the same seq wait
     for the first one's read instead of each making it."""
     if isinstance(memo, ReadOnly):
-        return memo.take(key)
+        return await memo.take(key)
     fut = memo.get(key)
     if fut is None:
         fut = memo[key] = asyncio.get_running_loop().create_future()
@@ -263,6 +276,16 @@ async def build(
     staff = caller.is_staff
     if memo is None:  # staff see everyone and are few: always read fresh
         memo = shared.memo(s.id, s.seq) if shared is not None and not staff else {}
+    try:
+        return await _build(tx, s, caller, large_room, ws_base, memo, mine, now)
+    finally:
+        built = memo.get(BUILT) if isinstance(memo, dict) else None
+        if built is not None and not built.done():
+            built.set_result(None)  # waiters re-check; what is still missing is a Miss
+
+
+async def _build(tx, s: Session, caller: Caller, large_room: int, ws_base: str, memo, mine, now):
+    staff = caller.is_staff
     base = await shared_read(memo, "base", lambda: _base(tx, s, now))
     event, rooms = base["event"], base["rooms"]
     counts, online_counts = base["counts"], base["online"]
