@@ -154,18 +154,20 @@ async def change_status(
 
 
 async def broadcast(state: AppState, caller: Caller, session_id: str, body: BroadcastCreate):
-    async with state.db.read() as tx:
-        s = await load_session(tx, caller, session_id, Perm.session_moderate)
-        event = await tx.get(Event, s.event_id)
-    known = {event.floor_language, *event.interpretation_languages}
-    unknown = sorted(set(body.translations) - known)
-    if unknown:
-        raise errors.Invalid(
-            f"translations for {', '.join(unknown)}: the event's languages are "
-            f"{', '.join(sorted(known))}"
-        )
+    """Checked inside the write transaction (404/403, then 422, then 409): one
+    transaction per broadcast, not a read transaction before it (the broadcast's
+    fixed cost is what Convene adds to a fan-out; docs/performance.md)."""
 
     async def work(tx: AsyncSession, s: Session, log: el.EventLog):
+        await load_session(tx, caller, session_id, Perm.session_moderate)
+        event = await tx.get(Event, s.event_id)
+        known = {event.floor_language, *event.interpretation_languages}
+        unknown = sorted(set(body.translations) - known)
+        if unknown:
+            raise errors.Invalid(
+                f"translations for {', '.join(unknown)}: the event's languages are "
+                f"{', '.join(sorted(known))}"
+            )
         problem = require_active(s.status, "a broadcast")
         if problem:
             raise errors.Conflict(problem, current=s.status)
