@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -89,7 +90,11 @@ def _utc(v: dt.datetime) -> str:
     return v.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-UTCInstant = Annotated[dt.datetime, PlainSerializer(_utc, return_type=str)]
+UTCInstant = Annotated[
+    dt.datetime,
+    PlainSerializer(_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 class Out(BaseModel):
@@ -212,7 +217,7 @@ class PersonPublic(Out):
     id: str
     event_id: str
     name: str
-    role: str
+    role: Role
     email: str | None = None
     timezone: str
     language: str | None = None
@@ -293,7 +298,7 @@ class SessionPublic(Out):
     start: UTCInstant
     end: UTCInstant
     timezone: str
-    status: str
+    status: SessionStatusName
     lobby_lead_s: int
     auto_live: bool
     auto_end: bool
@@ -322,7 +327,7 @@ class MoveCreate(Strict):
 class RoomPublic(Out):
     id: str
     name: str
-    kind: str
+    kind: Literal["plenary", "breakout"]
     languages: list[str]
     capacity: int | None = None
     floor_language: str | None = None
