@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import os
 import re
 import shutil
@@ -46,15 +47,12 @@ def document(server) -> dict:
 @pytest.fixture(scope="module")
 def generated(document, tmp_path_factory):
     """The client package, generated once for the module and importable."""
-    import json
-
     tool = _tool()
     d = tmp_path_factory.mktemp("openapi-client")
     (d / "openapi.json").write_text(json.dumps(document))
-    (d / "config.yaml").write_text(
-        f"post_hooks: []\npackage_name_override: {PACKAGE}\n"
-        "content_type_overrides:\n  text/csv: text/plain\n"
-    )
+    # (it cannot make a text/csv body: the breakout plan's CSV form is left out, with
+    # a warning; its JSON form is generated)
+    (d / "config.yaml").write_text(f"post_hooks: []\npackage_name_override: {PACKAGE}\n")
     out = d / "src" / PACKAGE
     run = subprocess.run(
         [tool, "generate", "--path", str(d / "openapi.json"), "--output-path", str(out)]
@@ -268,7 +266,7 @@ class Driver:
         if status >= 400:
             assert isinstance(r.parsed, self.problem_model), (method, template, r.parsed)
             assert r.parsed.status == status and r.parsed.detail
-        elif status != 204 and template.endswith(".ics") is False:
+        elif status != 204 and not template.endswith(".ics"):
             _typed(r.parsed, f"{method} {template}")
         return r.parsed
 
