@@ -86,7 +86,9 @@ Title = Annotated[str, Field(min_length=1, max_length=300)]
 
 class Strict(BaseModel):
     """Request bodies: unknown fields and NUL characters (any string, at any depth)
-    are 422 naming the field."""
+    are 422 naming the field. Numbers and flags are ``StrictInt``/``StrictBool``: a
+    plain ``int`` takes ``true`` as 1 and ``"5"`` as 5 (tests walk the OpenAPI
+    document for any that slipped through)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
