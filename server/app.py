@@ -22,6 +22,7 @@ from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
 from .models import Session
+from .nul import RefuseNul
 from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
 from .services import presence
 from .settings import Settings
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     )
     app.state.starters = []
     app.add_middleware(BodyLimit)
+    app.add_middleware(RefuseNul)
     errors.install(app)
     for r in (
         events.router,
