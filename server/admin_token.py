@@ -9,6 +9,19 @@ from pathlib import Path
 from .auth import new_token
 from .settings import Settings
 
+# Example tokens from docs and compose files: anyone can read them, so none may open
+# the service (the docker/compose.yaml of v1 fell back to the first one).
+PLACEHOLDERS = ("change-me", "changeme")
+
+
+def refuse_placeholder(token: str) -> None:
+    """ValueError when ``token`` is an example token rather than a secret."""
+    if token.strip().lower().startswith(PLACEHOLDERS):
+        raise ValueError(
+            "CONVENE_ADMIN_TOKEN is a placeholder, not a secret: set a long random token, "
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
 
 def token_path(settings: Settings) -> Path:
     return settings.data_dir / "admin-token"
@@ -16,6 +29,7 @@ def token_path(settings: Settings) -> Path:
 
 def load_or_create(settings: Settings) -> tuple[str, Path | None]:
     if settings.admin_token is not None and settings.admin_token.get_secret_value():
+        refuse_placeholder(settings.admin_token.get_secret_value())
         return settings.admin_token.get_secret_value(), None
     path = token_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)

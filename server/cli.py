@@ -21,12 +21,19 @@ def serve(
 
     import uvicorn
 
+    from .admin_token import refuse_placeholder
     from .app import create_app
     from .logs import configure
     from .settings import Settings
 
     os.environ.setdefault("CONVENE_PUBLIC_URL", f"http://{host}:{port}")
     settings = Settings()
+    if settings.admin_token is not None:
+        try:
+            refuse_placeholder(settings.admin_token.get_secret_value())
+        except ValueError as exc:
+            typer.echo(f"convene: {exc}", err=True)
+            raise typer.Exit(2) from None
     configure(settings.log_format, settings.log_level)
     uvicorn.run(
         create_app(settings),
