@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import typer
 
+# Plain help pages: typer's rich ones print "<bool>" beside every flag (--help too),
+# as if it took a value.
 app = typer.Typer(
-    help="Convene: real-time orchestration backend for online events.", no_args_is_help=True
+    help="Convene: real-time orchestration backend for online events.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"convene {version('convene')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="print the version and exit",
+    ),
+) -> None:
+    """Convene: real-time orchestration backend for online events."""
 
 
 @app.command()
@@ -59,7 +84,7 @@ def db_upgrade(revision: str = typer.Argument("heads")) -> None:
     typer.echo("database is up to date")
 
 
-@app.command()
+@app.command(short_help="Create the 2021 kick-off event in a running service.")
 def demo(
     url: str = typer.Option("http://127.0.0.1:8000", help="the running service"),
     token: str = typer.Option(
