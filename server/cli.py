@@ -42,6 +42,7 @@ def serve(
     port: int = typer.Option(8000, help="port to listen on"),
 ) -> None:
     """Start the service (migrations are applied on start-up)."""
+    import logging
     import os
 
     import uvicorn
@@ -53,13 +54,13 @@ def serve(
 
     os.environ.setdefault("CONVENE_PUBLIC_URL", f"http://{host}:{port}")
     settings = Settings()
+    configure(settings.log_format, settings.log_level)
     if settings.admin_token is not None:
         try:
             refuse_placeholder(settings.admin_token.get_secret_value())
         except ValueError as exc:
-            typer.echo(f"convene: {exc}", err=True)
+            logging.getLogger("convene").error("%s", exc)  # a log line like any other
             raise typer.Exit(2) from None
-    configure(settings.log_format, settings.log_level)
     uvicorn.run(
         create_app(settings),
         host=host,

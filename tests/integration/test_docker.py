@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from tests.support.server import free_port
@@ -75,7 +76,9 @@ def test_the_service_refuses_the_placeholder_admin_token(tmp_path):
         timeout=30,
     )
     assert out.returncode != 0
-    assert "CONVENE_ADMIN_TOKEN" in out.stderr and "placeholder" in out.stderr
+    (line,) = out.stderr.splitlines()  # one log line, JSON like every other
+    assert orjson.loads(line)["level"] == "error"
+    assert "CONVENE_ADMIN_TOKEN" in line and "placeholder" in line
 
 
 def test_dockerfile_passes_hadolint():
