@@ -30,7 +30,7 @@ _AUTH_RE = re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.I)
 _USERINFO_RE = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?#@\s\"']+@", re.I)
 # a path up to its query: /api/calendar/<token>.ics, with any of it percent-encoded
 _PATH_RE = re.compile(r"/[^\s\"'?#]+")
-_FEED_RE = re.compile(r"(/api/calendar/)[^\s\"'?#]*?(\.ics)?$", re.I)
+_FEED_RE = re.compile(r"(/api/calendar/).*?(\.ics)?$", re.I | re.S)
 
 
 def _decoded(text: str, unq=unquote) -> str:

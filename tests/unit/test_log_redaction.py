@@ -25,6 +25,7 @@ SECRET = "Zk9_s3cr3t-T0ken"
         f"GET /api/calendar/{SECRET}.ics HTTP/1.1",
         f"GET /api/c%61lendar/{SECRET}.ics",
         f"GET /api%2Fcalendar%2F{SECRET}.ics",
+        f"GET /api/calendar/{SECRET}%3Fx%20y.ics",  # decodes to ? and a space
         f'HTTP Request: POST http://hookuser:{SECRET}@127.0.0.1:9/hook "HTTP/1.1 200"',
         f"url 'https://{SECRET}@hooks.example/x' resolves to 10.0.0.1",
         f"Authorization: Bearer {SECRET}",
