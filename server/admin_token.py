@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .auth import new_token
 from .settings import Settings
 
 # Example tokens from docs and compose files: anyone can read them, so none may open
@@ -37,6 +36,8 @@ def load_or_create(settings: Settings) -> tuple[str, Path | None]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text().strip(), path
+    from .auth import new_token  # imports sqlmodel: not needed to refuse a placeholder
+
     with os.fdopen(fd, "w") as f:
         f.write(new_token() + "\n")
     return path.read_text().strip(), path

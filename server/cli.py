@@ -45,10 +45,7 @@ def serve(
     import logging
     import os
 
-    import uvicorn
-
     from .admin_token import refuse_placeholder
-    from .app import create_app
     from .logs import configure
     from .settings import Settings
 
@@ -61,6 +58,11 @@ def serve(
         except ValueError as exc:
             logging.getLogger("convene").error("%s", exc)  # a log line like any other
             raise typer.Exit(2) from None
+
+    import uvicorn
+
+    from .app import create_app
+
     uvicorn.run(
         create_app(settings),
         host=host,
