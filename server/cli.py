@@ -45,12 +45,22 @@ def serve(
     import logging
     import os
 
+    from pydantic import ValidationError
+
     from .admin_token import refuse_placeholder
     from .logs import configure
     from .settings import Settings
 
     os.environ.setdefault("CONVENE_PUBLIC_URL", f"http://{host}:{port}")
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # one log line naming the variables, not their values
+        configure(os.environ.get("CONVENE_LOG_FORMAT", "json"))
+        wrong = "; ".join(
+            f"CONVENE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        logging.getLogger("convene").error("invalid settings: %s", wrong)
+        raise typer.Exit(2) from None
     configure(settings.log_format, settings.log_level)
     if settings.admin_token is not None:
         try:

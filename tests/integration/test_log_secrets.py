@@ -4,7 +4,10 @@ server, tokens sent in every form a client can send them, webhook URLs with user
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -12,9 +15,7 @@ from websockets.asyncio.client import connect
 
 from tests.support.client import WS, Api, eventually, make_world, ws_connect
 from tests.support.receiver import Receiver
-from tests.support.server import ServerProcess
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+from tests.support.server import ServerProcess, free_port
 
 
 async def _ws(srv, sid: str, query: str) -> WS:
@@ -29,6 +30,7 @@ async def _ws_lines(srv, n: int) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.asyncio(loop_scope="session")
 async def test_no_secret_reaches_the_log_and_every_line_is_json(tmp_path):
     rx = await Receiver().start()
     srv = ServerProcess(tmp_path, {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"})
@@ -96,3 +98,20 @@ async def test_no_secret_reaches_the_log_and_every_line_is_json(tmp_path):
     }
     found = {name for name, s in leaked.items() if s in text}
     assert not found, f"{found} in the log:\n{text[-3000:]}"
+
+
+def test_a_bad_setting_is_one_json_log_line_without_its_value(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVENE_")}
+    secret = secrets.token_urlsafe(16)
+    out = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(free_port())],
+        cwd=tmp_path,
+        env={**env, "CONVENE_WEBHOOK_MAX_ATTEMPTS": f"x{secret}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2
+    (line,) = out.stderr.splitlines()
+    assert orjson.loads(line)["level"] == "error"
+    assert "CONVENE_WEBHOOK_MAX_ATTEMPTS" in line and secret not in line
