@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 
 from tests.support.client import WS, Api, eventually, make_world, ws_connect
 from tests.support.receiver import Receiver
-from tests.support.server import ServerProcess, free_port
+from tests.support.server import free_port
 
 
 async def _ws(srv, sid: str, query: str) -> WS:
@@ -24,62 +24,62 @@ async def _ws(srv, sid: str, query: str) -> WS:
     return WS(await connect(url, open_timeout=10, ping_interval=None, close_timeout=3))
 
 
-async def _ws_lines(srv, n: int) -> None:
-    """Until uvicorn has logged ``n`` WebSocket request lines (accepted or not)."""
-    while srv.log().count("WebSocket /ws/sessions/") < n:
+async def _ws_lines(srv, sid: str, n: int) -> None:
+    """Until uvicorn has logged ``n`` WebSocket request lines for session ``sid``."""
+    while srv.log().count(f"WebSocket /ws/sessions/{sid}") < n:
         await asyncio.sleep(0.05)
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_no_secret_reaches_the_log_and_every_line_is_json(tmp_path):
+async def test_no_secret_reaches_the_log_and_every_line_is_json(server):
+    """On the shared service: every line it has logged so far must be JSON too."""
+    srv = server
     rx = await Receiver().start()
-    srv = ServerProcess(tmp_path, {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"})
-    with srv:
-        w = await make_world(srv)
-        eid, sid = w.event["id"], w.session["id"]
-        bad = secrets.token_urlsafe(24)
-        hook_pw = "hookpw-" + secrets.token_urlsafe(12)
-        hook_url = rx.url.replace("http://", f"http://hookuser:{hook_pw}@")
-        async with Api(srv.url, w.token("mod")) as mod:
-            feed = await mod.ok(
-                "POST", f"/api/events/{eid}/people/{w.id('p3')}/calendar-token", status=201
-            )
-            hook = await mod.ok(
-                "POST",
-                f"/api/events/{eid}/webhooks",
-                {"url": hook_url, "secret": "s3cret-for-tests", "events": ["broadcast.message"]},
-                201,
-            )
-            await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "hello"}, 201)
-            await eventually(
-                lambda: mod.ok("GET", f"/api/events/{eid}/webhooks/{hook['id']}/deliveries"),
-                lambda ds: ds and ds[0]["state"] == "delivered",
-            )
-        assert rx.requests  # the user:pw URL really was used
-
-        # WebSockets: ?token= (last and not last), ?tok%65n= (the same parameter,
-        # accepted), the header, and a bad token in the query
-        opened = [
-            await ws_connect(srv, sid, w.token("p1")),
-            await _ws(srv, sid, f"resume_from=0&tok%65n={w.token('p2')}"),
-            await _ws(srv, sid, f"%74oken={w.token('ar1')}&resume_from=0"),
-            await ws_connect(srv, sid, w.token("ar2"), header=True),
-        ]
-        for c in opened:
-            assert "type" in await c.next()  # accepted: a 4401 close would raise here
-            await c.close()
-        refused = await _ws(srv, sid, f"tok%65n={bad}")
-        assert await refused.closed_with() == 4401
-
-        async with Api(srv.url, None) as anon:
-            assert (await anon.call("GET", f"/api/calendar/{feed['token']}.ics")).status_code == 200
-            assert (await anon.call("GET", f"/api/calendar/{bad}.ics")).status_code == 404
-            r = await anon.call("GET", f"/api/events/{eid}?tok%65n={w.token('p3')}")
-            assert r.status_code == 401  # the query is no way to authenticate REST
-        async with Api(srv.url, srv.admin_token) as admin:
-            await admin.ok("GET", f"/api/events/{eid}")
-        await asyncio.wait_for(_ws_lines(srv, 5), 10)
+    w = await make_world(srv)
+    eid, sid = w.event["id"], w.session["id"]
+    bad = secrets.token_urlsafe(24)
+    hook_pw = "hookpw-" + secrets.token_urlsafe(12)
+    hook_url = rx.url.replace("http://", f"http://hookuser:{hook_pw}@")
+    async with Api(srv.url, w.token("mod")) as mod:
+        feed = await mod.ok(
+            "POST", f"/api/events/{eid}/people/{w.id('p3')}/calendar-token", status=201
+        )
+        hook = await mod.ok(
+            "POST",
+            f"/api/events/{eid}/webhooks",
+            {"url": hook_url, "secret": "s3cret-for-tests", "events": ["broadcast.message"]},
+            201,
+        )
+        await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "hello"}, 201)
+        await eventually(
+            lambda: mod.ok("GET", f"/api/events/{eid}/webhooks/{hook['id']}/deliveries"),
+            lambda ds: ds and ds[0]["state"] == "delivered",
+        )
+    assert rx.requests  # the user:pw URL really was used
     await rx.close()
+
+    # WebSockets: ?token= (last and not last), ?tok%65n= (the same parameter,
+    # accepted), the header, and a bad token in the query
+    opened = [
+        await ws_connect(srv, sid, w.token("p1")),
+        await _ws(srv, sid, f"resume_from=0&tok%65n={w.token('p2')}"),
+        await _ws(srv, sid, f"%74oken={w.token('ar1')}&resume_from=0"),
+        await ws_connect(srv, sid, w.token("ar2"), header=True),
+    ]
+    for c in opened:
+        assert "type" in await c.next()  # accepted: a 4401 close would raise here
+        await c.close()
+    refused = await _ws(srv, sid, f"tok%65n={bad}")
+    assert await refused.closed_with() == 4401
+
+    async with Api(srv.url, None) as anon:
+        assert (await anon.call("GET", f"/api/calendar/{feed['token']}.ics")).status_code == 200
+        assert (await anon.call("GET", f"/api/calendar/{bad}.ics")).status_code == 404
+        r = await anon.call("GET", f"/api/events/{eid}?tok%65n={w.token('p3')}")
+        assert r.status_code == 401  # the query is no way to authenticate REST
+    async with Api(srv.url, srv.admin_token) as admin:
+        await admin.ok("GET", f"/api/events/{eid}")
+    await asyncio.wait_for(_ws_lines(srv, sid, 5), 10)
 
     text = srv.log()
     not_json = []
