@@ -231,9 +231,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def prometheus(request: Request):
-        """Prometheus text: connections, events stored and delivered, fan-out latency,
-        slow-client closes, resumes (replay or snapshot), broker reconnects."""
-        return metrics.of(request.app.state.convene).render()
+        """Prometheus text (OpenMetrics if Accept prefers it): connections, events stored
+        and delivered, fan-out latency, slow-client closes, resumes (replay or snapshot),
+        broker reconnects."""
+        return metrics.of(request.app.state.convene).render(request.headers.get("accept"))
 
     @app.get("/api/about", tags=["operations"], responses=responses.model(200, responses.About))
     async def about():

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import generate_latest
+from prometheus_client.exposition import choose_encoder
 from starlette.responses import Response
 
 from .commands import BEFORE_COMMIT
@@ -99,8 +99,11 @@ class Metrics:
         if n:
             self.events_stored.inc(n)
 
-    def render(self) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+    def render(self, accept: str | None = None) -> Response:
+        """In the format the scraper's ``Accept`` header prefers: OpenMetrics (what
+        Prometheus 3 asks for first) or the Prometheus text format."""
+        encode, content_type = choose_encoder(accept or "")
+        return Response(encode(self.registry), headers={"Content-Type": content_type})
 
 
 def install(state: AppState) -> Metrics:
