@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate
+from . import errors, loop_lag, metrics, migrate
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
         state.timers = timer_mod.TimerService(state)
         state.presence = presence.Gate(cmds, settings.instance_id, settings.presence_ttl_s)
-        metrics.install(state)
+        lag = metrics.install(state).loop_lag
         from .services import webhooks as webhook_service
 
         if webhook_service.start not in app.state.starters:
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 )
             ),
             asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
+            asyncio.create_task(loop_lag.watch(lag), name="loop-lag"),
             *state.timers.tasks(),
         ]
         for start in app.state.starters:

@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from starlette.responses import Response
 
+from . import loop_lag
 from .commands import BEFORE_COMMIT
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class Metrics:
         )
         for answer in ("replay", "snapshot"):
             self.resumes.labels(answer)
+        self.loop_lag = loop_lag.histogram(self.registry)
         self.registry.register(_Live(state))
 
     def committed(self, session_id: str, seq: int) -> None:
