@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             log.info("admin token is in %s", path.resolve())
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
-        hub = Hub(db, settings.poll_interval_s)
+        hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
         cmds = Commands(db, broker)
         state = AppState(
             settings=settings, db=db, broker=broker, hub=hub, commands=cmds, admin_token=token

@@ -51,6 +51,11 @@ class _Live:
             "Sessions with live connections in this process",
             len(hub.feeds),
         )
+        yield GaugeMetricFamily(
+            "convene_feed_recent_bytes",
+            "Bytes of recent events the session feeds keep in memory for resumes",
+            sum(f.recent_bytes for f in hub.feeds.values()),
+        )
         yield CounterMetricFamily(
             "convene_events_delivered", "Event frames queued to clients", hub.delivered
         )
