@@ -39,8 +39,11 @@ async def read_events(tx, session_id: str, after: int, upto: int | None = None, 
 
 
 def _weight(ev: LogEvent) -> int:
-    """What keeping ``ev`` costs, near enough: its data as JSON plus a fixed overhead."""
-    return len(orjson.dumps(ev.data)) + EVENT_OVERHEAD
+    """What keeping ``ev`` costs, near enough: its data as JSON plus a fixed overhead;
+    twice that for non-ASCII text, which Python holds both as the string and as the
+    UTF-8 copy that encoding it (for the frames) caches on it."""
+    raw = orjson.dumps(ev.data)
+    return len(raw) * (1 if raw.isascii() else 2) + EVENT_OVERHEAD
 
 
 class SessionFeed:
