@@ -14,13 +14,14 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, loop_lag, metrics, migrate
+from . import errors, metrics, migrate
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
+from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
 from .services import presence
@@ -158,7 +159,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 )
             ),
             asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
-            asyncio.create_task(loop_lag.watch(lag), name="loop-lag"),
+            asyncio.create_task(watch_loop_lag(lag), name="loop-lag"),
             *state.timers.tasks(),
         ]
         for start in app.state.starters:
