@@ -21,6 +21,7 @@ from .commands import Commands
 from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
+from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
 from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             log.info("admin token is in %s", path.resolve())
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
-        hub = Hub(db, settings.poll_interval_s)
+        hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
         cmds = Commands(db, broker)
         state = AppState(
             settings=settings, db=db, broker=broker, hub=hub, commands=cmds, admin_token=token
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
         state.timers = timer_mod.TimerService(state)
         state.presence = presence.Gate(cmds, settings.instance_id, settings.presence_ttl_s)
-        metrics.install(state)
+        lag = metrics.install(state).loop_lag
         from .services import webhooks as webhook_service
 
         if webhook_service.start not in app.state.starters:
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 )
             ),
             asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
+            asyncio.create_task(watch_loop_lag(lag), name="loop-lag"),
             *state.timers.tasks(),
         ]
         for start in app.state.starters:

@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from starlette.responses import Response
 
+from . import loop_lag
 from .commands import BEFORE_COMMIT
 
 if TYPE_CHECKING:
@@ -49,6 +50,11 @@ class _Live:
             "convene_session_feeds",
             "Sessions with live connections in this process",
             len(hub.feeds),
+        )
+        yield GaugeMetricFamily(
+            "convene_feed_recent_bytes",
+            "Bytes of recent events the session feeds keep in memory for resumes",
+            sum(f.recent_bytes for f in hub.feeds.values()),
         )
         yield CounterMetricFamily(
             "convene_events_delivered", "Event frames queued to clients", hub.delivered
@@ -92,6 +98,7 @@ class Metrics:
         )
         for answer in ("replay", "snapshot"):
             self.resumes.labels(answer)
+        self.loop_lag = loop_lag.histogram(self.registry)
         self.registry.register(_Live(state))
 
     def committed(self, session_id: str, seq: int) -> None:

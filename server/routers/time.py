@@ -78,10 +78,11 @@ async def slots(
     window_to: Annotated[str, Query(alias="to", description="ISO 8601 instant with offset")],
     step: Annotated[str, Query(description="grid of candidate starts")] = "PT30M",
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
-) -> dict[str, Any]:
+) -> Response:
     """Candidate starts ranked by how many participants the session would reach
-    inside their working hours, naming those it would not."""
-    return await svc.slots(
+    inside their working hours, naming those it would not. An answer over 20,000
+    rows (zones and people outside) is 422 with ``max_limit``."""
+    body = await svc.slots(
         state,
         caller,
         event_id,
@@ -91,6 +92,7 @@ async def slots(
         step=step,
         limit=limit,
     )
+    return Response(body, media_type="application/json")
 
 
 @router.post(
