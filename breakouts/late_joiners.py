@@ -3,7 +3,8 @@
 They go where the round's strategy would have put them, counted against who
 is there now, so latecomers know where to go without a moderator. Manual and
 self-select rounds leave them in the plenary; a by-language round that has no
-room for their language leaves them there too and tells the moderators why.
+room for their language, or a working-groups round where a group they chose
+matches no room, leaves them there too and tells the moderators why.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def late_joiner_choice(
         room, reason = language_choice(member, round_.rooms, fill, round_.floor_language)
         return (room.id, None) if room else (None, reason)
     if round_.strategy is Strategy.WORKING_GROUPS:
-        room = group_choice(member, round_.rooms, fill)
-    else:
-        room = fill.pick()
+        room, reason = group_choice(member, round_.rooms, fill, round_.floor_language)
+        return (room.id, None) if room else (None, reason)
+    room = fill.pick()
     if room is None:
         return None, "every room is full; raise a room's capacity or place them by hand"
     return room.id, None
