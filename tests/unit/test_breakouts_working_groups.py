@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from breakouts.groups import rooms_of_group
 from breakouts.model import Member, Role, RoomSpec
 from breakouts.strategies import working_groups
 
@@ -164,3 +168,60 @@ def test_a_group_s_rooms_may_carry_a_number_or_a_qualifier() -> None:
     people += [Member("b", language="ar", groups=("City Lab collaborations",))]
     result = working_groups(people, rooms, floor_language=FLOOR)
     assert result.plan == {"a": "r1", "b": "r2"}
+
+
+# --- properties over any rooms and registrations -----------------------------------
+
+_SPELLINGS = (*GROUPS, "Public service design optimization", "digital  DIVIDE", "City Lab")
+_ROOM_NAMES = st.sampled_from(
+    [name for group in GROUPS for name in (group, f"{group} 2", f"{group} (Arabic)")]
+)
+
+
+@st.composite
+def rounds_and_people(draw):
+    names = draw(st.lists(_ROOM_NAMES, min_size=1, max_size=6, unique_by=str.casefold))
+    rooms = [
+        RoomSpec(
+            f"r{i}",
+            name,
+            tuple(draw(st.sets(st.sampled_from(("ar", "ru"))))),
+            draw(st.none() | st.integers(1, 4)),
+        )
+        for i, name in enumerate(names)
+    ]
+    people = [
+        Member(
+            f"p{i:02}",
+            language=draw(st.sampled_from((None, "en", "ar", "ru"))),
+            groups=tuple(draw(st.lists(st.sampled_from(_SPELLINGS), max_size=3))),
+        )
+        for i in range(draw(st.integers(0, 14)))
+    ]
+    return rooms, people
+
+
+@settings(max_examples=80, deadline=None)
+@given(rounds_and_people())
+def test_working_groups_never_hides_a_choice_or_splits_a_language_from_its_group(data) -> None:
+    rooms, people = data
+    by_id = {room.id: room for room in rooms}
+    result = working_groups(people, rooms, floor_language=FLOOR)
+    unplaced = {u.person_id: u.reason for u in result.unplaced}
+    # everyone is planned or reported, never both, and capacities hold
+    assert set(result.plan) | set(unplaced) == {m.person_id for m in people}
+    assert not set(result.plan) & set(unplaced)
+    for room_id, n in Counter(result.plan.values()).items():
+        assert by_id[room_id].capacity is None or n <= by_id[room_id].capacity
+    for member in people:
+        first = member.groups[0] if member.groups else None
+        if first is not None and not rooms_of_group(first, rooms):
+            assert member.person_id in unplaced  # a first choice that is no room: reported
+            assert "the closest room name is" in unplaced[member.person_id]
+        room = by_id.get(result.plan.get(member.person_id, ""))
+        if room is None or member.language not in ("ar", "ru"):
+            continue
+        for group in member.groups:
+            group_rooms_ = rooms_of_group(group, rooms)
+            if room in group_rooms_ and any(member.language in r.languages for r in group_rooms_):
+                assert member.language in room.languages, (member, room)
