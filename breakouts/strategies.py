@@ -27,6 +27,7 @@ from .model import (
     normalise_name,
 )
 from .room_fill import RoomFill
+from .wording import with_article
 
 StrategyFunction = Callable[..., Assignment]
 
@@ -242,8 +243,9 @@ def check_plan(
             raise not_found(f"Person {person_id} is not in this session; plan only its members.")
         if not member.is_participant:
             raise invalid(
-                f"{member.name or person_id} is a {member.role.value}; only participants are "
-                "planned into rooms (moderators and interpreters move with /moves)."
+                f"{member.name or person_id} is {with_article(member.role.value)}; "
+                "only participants are planned into rooms "
+                "(moderators and interpreters move with /moves)."
             )
         if room_id not in room_ids:
             raise not_found(f"Room {room_id} is not a room of this round; use one of its rooms.")
