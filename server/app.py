@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             commands_mod.FOLLOWERS.append(interpretation_service.follow)
         if help_service.follow not in commands_mod.FOLLOWERS:  # after booths moved
             commands_mod.FOLLOWERS.append(help_service.follow)
+        if help_service.moderator_arrived not in breakout_service.MOVE_HOOKS:
+            breakout_service.MOVE_HOOKS.append(help_service.moderator_arrived)
         if interpretation_service.booths_follow_round not in breakout_service.ROUND_HOOKS:
             breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
 

@@ -17,7 +17,6 @@ from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
 from ..models import Attendance, HelpRequest, Room, Session, utcnow
-from . import breakouts as bsvc
 
 
 def public(h: HelpRequest) -> dict:
@@ -167,7 +166,8 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
         )
 
 
-async def _moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
+async def moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
+    """A moderator's move into a room resolves the open requests of the people in it."""
     person = st.people.get(person_id)
     if person is None or person.role != Role.moderator:
         return
@@ -175,6 +175,3 @@ async def _moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str
         if st.placement.get(h.person_id) == room_id:
             _close(h, "moderator_arrived", log)
             tx.add(h)
-
-
-bsvc.MOVE_HOOKS.append(_moderator_arrived)
