@@ -12,25 +12,42 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
-from .model import RoomSpec, normalise_name
+from .model import Member, RoomSpec, normalise_name
 
 # What may follow a group's name in the name of one of its rooms (after
 # normalise_name): a number, a parenthesis, or a dash and a word.
 _ROOM_SUFFIX = re.compile(r" #?\d+| ?\(.*\)| [-\u2013\u2014] .+")
 
 
-def rooms_of_group(group: str, rooms: Iterable[RoomSpec]) -> list[RoomSpec]:
-    """The rooms of the working group ``group``, in the order they were listed."""
+def registered_groups(members: Iterable[Member]) -> frozenset[str]:
+    """Every group name someone registered for (normalised)."""
+    return frozenset(normalise_name(group) for member in members for group in member.groups)
+
+
+def rooms_of_group(
+    group: str, rooms: Iterable[RoomSpec], registered: Collection[str] = ()
+) -> list[RoomSpec]:
+    """The rooms of the working group ``group``, in the order they were listed.
+
+    A room named exactly as another ``registered`` group is that group's only: with
+    groups "City Lab" and "City Lab - collaborations", the room "City Lab -
+    collaborations" is not a room of "City Lab".
+    """
     wanted = normalise_name(group)
     if not wanted:
         return []
     found = []
     for room in rooms:
         name = normalise_name(room.name)
-        rest = name[len(wanted) :] if name.startswith(wanted) else None
-        if rest is not None and (rest == "" or _ROOM_SUFFIX.fullmatch(rest)):
+        if name == wanted:
+            found.append(room)
+        elif (
+            name.startswith(wanted)
+            and name not in registered
+            and _ROOM_SUFFIX.fullmatch(name[len(wanted) :])
+        ):
             found.append(room)
     return found
 

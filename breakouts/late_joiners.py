@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .events import MODERATORS, BreakoutUnplaced, Event, RoomMoved
+from .groups import registered_groups
 from .model import Member, Placement, Round, RoundStatus, Strategy, index_members
 from .room_fill import RoomFill
 from .strategies import group_choice, language_choice
@@ -44,12 +45,14 @@ def late_joiner_choice(
         return round_.plan[member.person_id], None
     if round_.strategy in (Strategy.MANUAL, Strategy.SELF_SELECT):
         return None, None
-    fill = RoomFill(round_.rooms, _counts(round_, placement, index_members(members)))
+    by_id = index_members(members)
+    fill = RoomFill(round_.rooms, _counts(round_, placement, by_id))
     if round_.strategy is Strategy.BY_LANGUAGE:
         room, reason = language_choice(member, round_.rooms, fill, round_.floor_language)
         return (room.id, None) if room else (None, reason)
     if round_.strategy is Strategy.WORKING_GROUPS:
-        room, reason = group_choice(member, round_.rooms, fill, round_.floor_language)
+        registered = registered_groups([*by_id.values(), member])
+        room, reason = group_choice(member, round_.rooms, fill, round_.floor_language, registered)
         return (room.id, None) if room else (None, reason)
     room = fill.pick()
     if room is None:

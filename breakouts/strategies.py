@@ -10,12 +10,12 @@ never put somewhere wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .assignment_csv import parse_assignment_csv
 from .errors import invalid, not_found
-from .groups import rooms_of_group, unmatched_reason
+from .groups import registered_groups, rooms_of_group, unmatched_reason
 from .language_names import describe
 from .model import (
     Assignment,
@@ -144,9 +144,13 @@ def for_language(member: Member, rooms: Sequence[RoomSpec], floor_language: str 
 
 
 def preferences(
-    member: Member, rooms: Sequence[RoomSpec], floor_language: str | None
+    member: Member,
+    rooms: Sequence[RoomSpec],
+    floor_language: str | None,
+    registered: Collection[str] = (),
 ) -> list[Preference]:
-    """The member's working groups in preference order, each with its usable rooms."""
+    """The member's working groups in preference order, each with its usable rooms
+    (``registered``: every group anyone registered for, see ``rooms_of_group``)."""
     found: list[Preference] = []
     seen: set[str] = set()
     for group in member.groups:
@@ -154,7 +158,7 @@ def preferences(
         if not key or key in seen:
             continue
         seen.add(key)
-        usable = for_language(member, rooms_of_group(group, rooms), floor_language)
+        usable = for_language(member, rooms_of_group(group, rooms, registered), floor_language)
         found.append(Preference(group, tuple(usable)))
     return found
 
@@ -172,10 +176,14 @@ def leftover_choice(
 
 
 def group_choice(
-    member: Member, rooms: Sequence[RoomSpec], fill: RoomFill, floor_language: str | None
+    member: Member,
+    rooms: Sequence[RoomSpec],
+    fill: RoomFill,
+    floor_language: str | None,
+    registered: Collection[str] = (),
 ) -> tuple[RoomSpec | None, str]:
     """One person's working-groups room (a latecomer's), or None with the reason."""
-    for rank, preference in enumerate(preferences(member, rooms, floor_language)):
+    for rank, preference in enumerate(preferences(member, rooms, floor_language, registered)):
         if not preference.rooms:
             return None, unmatched_reason(preference.group, rank, rooms)
         room = fill.pick(preference.rooms)
@@ -196,7 +204,8 @@ def working_groups(
     balanced across the rooms (those carrying their language, if any does).
     """
     people = participants(members)
-    prefs = {m.person_id: preferences(m, rooms, floor_language) for m in people}
+    registered = registered_groups(people)
+    prefs = {m.person_id: preferences(m, rooms, floor_language, registered) for m in people}
     fill = RoomFill(rooms)
     plan: dict[str, str] = {}
     unplaced: list[Unplaced] = []

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from breakouts.groups import rooms_of_group
+from breakouts.groups import registered_groups, rooms_of_group
 from breakouts.model import Member, Role, RoomSpec
 from breakouts.strategies import working_groups
 
@@ -208,6 +208,7 @@ def test_working_groups_never_hides_a_choice_or_splits_a_language_from_its_group
     by_id = {room.id: room for room in rooms}
     result = working_groups(people, rooms, floor_language=FLOOR)
     unplaced = {u.person_id: u.reason for u in result.unplaced}
+    registered = registered_groups(people)
     # everyone is planned or reported, never both, and capacities hold
     assert set(result.plan) | set(unplaced) == {m.person_id for m in people}
     assert not set(result.plan) & set(unplaced)
@@ -215,13 +216,21 @@ def test_working_groups_never_hides_a_choice_or_splits_a_language_from_its_group
         assert by_id[room_id].capacity is None or n <= by_id[room_id].capacity
     for member in people:
         first = member.groups[0] if member.groups else None
-        if first is not None and not rooms_of_group(first, rooms):
+        if first is not None and not rooms_of_group(first, rooms, registered):
             assert member.person_id in unplaced  # a first choice that is no room: reported
             assert "the closest room name is" in unplaced[member.person_id]
         room = by_id.get(result.plan.get(member.person_id, ""))
         if room is None or member.language not in ("ar", "ru"):
             continue
         for group in member.groups:
-            group_rooms_ = rooms_of_group(group, rooms)
+            group_rooms_ = rooms_of_group(group, rooms, registered)
             if room in group_rooms_ and any(member.language in r.languages for r in group_rooms_):
                 assert member.language in room.languages, (member, room)
+
+
+def test_a_room_named_exactly_as_a_registered_group_belongs_to_that_group_only() -> None:
+    rooms = [RoomSpec("r1", "City Lab - collaborations"), RoomSpec("r2", "City Lab")]
+    people = [Member(f"a{i}", groups=("City Lab",)) for i in range(3)]
+    people += [Member("b", groups=("City Lab - collaborations",))]
+    result = working_groups(people, rooms, floor_language=FLOOR)
+    assert result.plan == {"a0": "r2", "a1": "r2", "a2": "r2", "b": "r1"}
