@@ -5,14 +5,16 @@ callers get the same answer: moderators move anyone anywhere in the session
 (capacity does not bind them); a participant moves only itself, back to the
 plenary when the round allows returning, or between rooms in a self-select
 round while there is space. A target outside the session's plenary and the
-current round's rooms does not exist for the caller (``not_found``).
+current round's rooms does not exist for the caller (``not_found``); a room of a
+round that is only planned exists but is not open yet (``conflict``). Observers
+are never placed, so moving one is ``invalid``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .errors import conflict, forbidden, not_found
+from .errors import conflict, forbidden, invalid, not_found
 from .events import Event, RoomMoved
 from .model import Member, Placement, Role, Round, RoundStatus, Strategy, index_members
 from .wording import with_article
@@ -110,6 +112,12 @@ def move(
         current = plenary_id  # a member who has not joined yet belongs in the plenary
     if current is None:
         raise not_found(f"Person {person_id} is not in this session.")
+    target = by_id.get(person_id) if by_id is not None else None
+    if target is not None and target.role is Role.OBSERVER:
+        raise invalid(
+            f"{target.name or person_id} is an observer: observers see every room from "
+            "outside and are never placed in one, so there is nothing to move."
+        )
     _check_target(round_, to_room_id, plenary_id)
     if current == to_room_id:
         return placement, []

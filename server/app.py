@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate
+from . import errors, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
@@ -22,6 +22,7 @@ from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
 from .models import Session
+from .nul import RefuseNul
 from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
 from .services import presence
 from .settings import Settings
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     )
     app.state.starters = []
     app.add_middleware(BodyLimit)
+    app.add_middleware(RefuseNul)
     errors.install(app)
     for r in (
         events.router,
@@ -211,8 +213,13 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         realtime.router,
     ):
         app.include_router(r)
+    openapi.install(app)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        responses={200: {"model": responses.Health}, 503: {"model": responses.Health}},
+    )
     async def healthz(request: Request):
         state: AppState = request.app.state.convene
         body = {"status": "ok", "instance": settings.instance_id, "tzdata": tzdata_version()}
@@ -233,7 +240,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         slow-client closes, resumes (replay or snapshot), broker reconnects."""
         return metrics.of(request.app.state.convene).render()
 
-    @app.get("/api/about", tags=["operations"])
+    @app.get("/api/about", tags=["operations"], responses=responses.model(200, responses.About))
     async def about():
         return {"name": "convene", "version": "0.1.0", "tzdata": tzdata_version()}
 

@@ -47,13 +47,21 @@ class JsonFormatter(logging.Formatter):
         return redact(orjson.dumps(out).decode())
 
 
+class TextFormatter(logging.Formatter):
+    """One record, one line: CR and LF in a message (a title or a name a user typed)
+    are written as ``\\r`` and ``\\n``, so no text can pass for a record of its own."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def configure(fmt: str = "json", level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactTokens())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

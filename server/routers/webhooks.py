@@ -17,6 +17,7 @@ from ..deps import CallerDep, StateDep
 from ..events import WebhookPing
 from ..jsonish import z
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
+from ..responses import Delivery, DeliveryQueued, DeliveryRequeued, WebhookView, model
 from ..schemas import Strict
 from ..services import webhooks as svc
 
@@ -62,7 +63,7 @@ async def _hook(tx, caller, event_id: str, webhook_id: str) -> Webhook:
     return w
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=model(201, WebhookView))
 async def create_webhook(event_id: str, body: WebhookCreate, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.webhook_manage)
@@ -73,7 +74,7 @@ async def create_webhook(event_id: str, body: WebhookCreate, caller: CallerDep, 
     return svc.public(w)
 
 
-@router.get("")
+@router.get("", responses=model(200, list[WebhookView]))
 async def list_webhooks(event_id: str, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.webhook_manage)
@@ -89,7 +90,7 @@ async def delete_webhook(event_id: str, webhook_id: str, caller: CallerDep, stat
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/rotate-secret")
+@router.post("/{webhook_id}/rotate-secret", responses=model(200, WebhookView))
 async def rotate_secret(
     event_id: str, webhook_id: str, body: SecretRotate, caller: CallerDep, state: StateDep
 ):
@@ -104,7 +105,7 @@ async def rotate_secret(
     return svc.public(w)
 
 
-@router.post("/{webhook_id}/ping", status_code=202)
+@router.post("/{webhook_id}/ping", status_code=202, responses=model(202, DeliveryQueued))
 async def ping(event_id: str, webhook_id: str, caller: CallerDep, state: StateDep):
     async with state.db.write() as tx:
         w = await _hook(tx, caller, event_id, webhook_id)
@@ -116,7 +117,7 @@ async def ping(event_id: str, webhook_id: str, caller: CallerDep, state: StateDe
     return {"delivery_id": d.id}
 
 
-@router.get("/{webhook_id}/deliveries")
+@router.get("/{webhook_id}/deliveries", responses=model(200, list[Delivery]))
 async def deliveries(event_id: str, webhook_id: str, caller: CallerDep, state: StateDep):
     """Every delivery with every attempt: status code or error, start and duration."""
     async with state.db.read() as tx:
@@ -167,7 +168,11 @@ async def deliveries(event_id: str, webhook_id: str, caller: CallerDep, state: S
     ]
 
 
-@router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=202)
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    responses=model(202, DeliveryRequeued),
+)
 async def redeliver(
     event_id: str, webhook_id: str, delivery_id: str, caller: CallerDep, state: StateDep
 ):

@@ -103,11 +103,13 @@ def join_urls(state: AppState, session_id: str) -> tuple[str, str]:
 
 
 def _ics(state: AppState, event: Event, sessions: list[Session]) -> bytes:
+    """No URL or LOCATION: the session's REST resource answers 401 to a person who
+    clicks it; until there is a join page a browser can open, the file names none."""
     items = []
     for s in sessions:
-        resource, ws = join_urls(state, s.id)
+        _, ws = join_urls(state, s.id)
         description = f"Live connection (WebSocket, with your Convene token): {ws}"
-        items.append(CalendarSession.from_session(s, url=resource, description=description))
+        items.append(CalendarSession.from_session(s, description=description))
     return build_calendar(items, calendar_name=event.title)
 
 
