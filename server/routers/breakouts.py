@@ -197,7 +197,12 @@ async def move(session_id: str, body: MoveCreate, caller: CallerDep, state: Stat
 
 
 @router.post(
-    "/api/sessions/{session_id}/help", status_code=201, responses=model(201, HelpRequestView)
+    "/api/sessions/{session_id}/help",
+    status_code=201,
+    responses={
+        **model(201, HelpRequestView, "a new request"),
+        **model(200, HelpRequestView, "the caller's open request, unchanged"),
+    },
 )
 async def ask_help(
     session_id: str,
