@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from .errors import conflict, forbidden, invalid, not_found
 from .events import Event, RoomMoved
 from .model import Member, Placement, Role, Round, RoundStatus, Strategy, index_members
+from .wording import with_article
 
 
 def _check_target(round_: Round | None, to_room_id: str, plenary_id: str) -> None:
@@ -102,7 +103,8 @@ def move(
             raise forbidden("Only moderators move other people; you can move yourself.")
         if actor.role is not Role.PARTICIPANT:
             raise forbidden(
-                f"A {actor.role.value} is placed in rooms by a moderator; ask a moderator."
+                f"{with_article(actor.role.value, capital=True)} is placed in rooms by a "
+                "moderator; ask a moderator."
             )
     by_id = index_members(members) if members is not None else None
     current = placement.get(person_id)

@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         )
         from .services import automation  # noqa: F401  (registers the session timers)
         from .services import breakouts as breakout_service
+        from .services import help as help_service
         from .services import interpretation as interpretation_service
         from .services import presence as presence_service
 
@@ -134,6 +135,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             presence_service.JOIN_HOOKS.append(breakout_service.place_latecomer)
         if interpretation_service.follow not in commands_mod.FOLLOWERS:
             commands_mod.FOLLOWERS.append(interpretation_service.follow)
+        if help_service.follow not in commands_mod.FOLLOWERS:  # after booths moved
+            commands_mod.FOLLOWERS.append(help_service.follow)
+        if help_service.moderator_arrived not in breakout_service.MOVE_HOOKS:
+            breakout_service.MOVE_HOOKS.append(help_service.moderator_arrived)
         if interpretation_service.booths_follow_round not in breakout_service.ROUND_HOOKS:
             breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
 

@@ -197,13 +197,26 @@ async def move(session_id: str, body: MoveCreate, caller: CallerDep, state: Stat
 
 
 @router.post(
-    "/api/sessions/{session_id}/help", status_code=201, responses=model(201, HelpRequestView)
+    "/api/sessions/{session_id}/help",
+    status_code=201,
+    responses={
+        **model(201, HelpRequestView, "a new request"),
+        **model(200, HelpRequestView, "the caller's open request, unchanged"),
+    },
 )
 async def ask_help(
-    session_id: str, caller: CallerDep, state: StateDep, body: HelpCreate | None = None
+    session_id: str,
+    caller: CallerDep,
+    state: StateDep,
+    response: Response,
+    body: HelpCreate | None = None,
 ):
+    """201 with a new request; 200 with the asker's open one when they have one."""
     await _authorize(state, caller, session_id, Perm.help_ask)
-    return await help_svc.ask(state, caller, session_id, body.text if body else None)
+    request, created = await help_svc.ask(state, caller, session_id, body.text if body else None)
+    if not created:
+        response.status_code = 200
+    return request
 
 
 @router.get("/api/sessions/{session_id}/help", responses=model(200, list[HelpRequestView]))

@@ -16,6 +16,7 @@ import orjson
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from breakouts.wording import with_article
 from scheduler.ics import CalendarSession, build_calendar
 from scheduler.planner import MAX_DURATION, MAX_ROWS, MAX_WINDOW, parse_iso_duration, rank_slots
 from scheduler.time_errors import TimeInputError
@@ -134,7 +135,7 @@ async def _feed_target(tx: AsyncSession, caller: Caller, event_id: str, person_i
         raise errors.NotFound(f"person {person_id} does not exist in event {event_id}")
     if caller.person_id != person_id and not caller.can(Perm.people_manage):
         raise errors.Forbidden(
-            f"a {caller.role} may only manage their own calendar feed; "
+            f"{with_article(caller.role)} may only manage their own calendar feed; "
             "ask a moderator or the operator"
         )
     return person
