@@ -20,10 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduler.webhooks import (
     TIMEOUT_S,
     BadTarget,
+    Reach,
     backoff_s,
     check_url,
     describe_status,
-    non_global,
+    literal_reach,
+    reach,
+    refused,
     sign,
 )
 
@@ -89,33 +92,60 @@ async def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-async def checked_addresses(url: str, allow_private: bool) -> list[str]:
-    """The addresses ``url`` may be sent to: its host resolved once, every address
-    global unless private targets are allowed; otherwise ``BadTarget``."""
+def parsed(url: str) -> tuple[str, int]:
+    """``(host, port)`` of a URL both our rules and httpx accept, else ``BadTarget``."""
     host, port = check_url(url)
     try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise BadTarget(f"url {url!r} is not a valid URL", True) from None
+    return host, port
+
+
+def _refusal(url: str, bad: list[str], final: bool) -> BadTarget:
+    never = [a for a in bad if reach(a) is Reach.NEVER]
+    if never:
+        return BadTarget(
+            f"url {url!r} resolves to {', '.join(never)}, a multicast, broadcast or "
+            "unspecified address; webhooks go to one receiver's address",
+            final,
+        )
+    return BadTarget(
+        f"url {url!r} resolves to {', '.join(bad)}, a private or local address; "
+        "webhooks go to public addresses (set CONVENE_WEBHOOK_ALLOW_PRIVATE=1 for a "
+        "closed network)",
+        final,
+    )
+
+
+async def checked_addresses(url: str, allow_private: bool) -> list[str]:
+    """The addresses ``url`` may be sent to: its host resolved once, every address
+    allowed under the setting; otherwise ``BadTarget``."""
+    host, port = parsed(url)
+    literal = literal_reach(url) is not None
+    try:
         addresses = await resolve(host, port)
-    except OSError:
+    except (OSError, UnicodeError):
         raise BadTarget(f"url {url!r}: the host {host!r} does not resolve") from None
     if not addresses:
         raise BadTarget(f"url {url!r}: the host {host!r} does not resolve")
-    bad = [] if allow_private else non_global(addresses)
+    bad = refused(addresses, allow_private)
     if bad:
-        raise BadTarget(
-            f"url {url!r} resolves to {', '.join(bad)}, a private or local address; "
-            "webhooks go to public addresses (set CONVENE_WEBHOOK_ALLOW_PRIVATE=1 for a "
-            "closed network)"
-        )
+        raise _refusal(url, bad, final=literal)
     return addresses
 
 
 async def check_target(url: str, allow_private: bool) -> None:
-    """Raise ``BadTarget`` for a URL that is not http(s) or reaches non-global addresses
-    (at registration; :func:`send` checks again, and pins, at send time)."""
-    if allow_private:
-        check_url(url)
+    """Raise ``BadTarget`` for a URL that is malformed or reaches refused addresses (at
+    registration; :func:`send` checks again, and pins, at send time). With private
+    targets allowed a name is not resolved here (a closed network's names may resolve
+    only later); an IP literal is still checked."""
+    if not allow_private:
+        await checked_addresses(url, allow_private)
         return
-    await checked_addresses(url, allow_private)
+    host, _ = parsed(url)
+    if literal_reach(url) is Reach.NEVER:
+        raise _refusal(url, [host], final=True)
 
 
 def new_client() -> httpx.AsyncClient:
@@ -283,24 +313,28 @@ async def deliver(state, client: httpx.AsyncClient, delivery_id: str) -> None:
         "X-Convene-Delivery": d.id,
     }
     started, t0 = utcnow(), time.perf_counter()
-    status, error = None, None
+    status, error, final = None, None, False
     try:
         status = await send(client, w.url, body, headers, state.settings.webhook_allow_private)
         error = describe_status(status)
     except BadTarget as exc:
-        error = f"refused: {exc}"
+        error, final = f"refused: {exc}", exc.final
     except TimeoutError:
         error = f"no answer within {TIMEOUT_S:g} s"
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
-    except OSError as exc:
+    except Exception as exc:  # recorded as this attempt's failure, never left claimed
+        log.exception("webhook %s: attempt failed unexpectedly", w.id)
         error = f"{type(exc).__name__}: {exc}"
     if error is not None:
         error = error[:500]
-    await _record(state, d.id, started, (time.perf_counter() - t0) * 1000, status, error)
+    duration_ms = (time.perf_counter() - t0) * 1000
+    await _record(state, d.id, started, duration_ms, status, error, final)
 
 
-async def _record(state, delivery_id, started, duration_ms, status, error) -> None:
+async def _record(state, delivery_id, started, duration_ms, status, error, final=False) -> None:
+    """Store one attempt; ``final``: the target can never be called, so the delivery
+    fails now instead of being retried (and counts towards ``failing`` at once)."""
     failed_now = None
     async with state.db.write() as tx:
         d = await tx.get(WebhookDelivery, delivery_id)
@@ -324,7 +358,7 @@ async def _record(state, delivery_id, started, duration_ms, status, error) -> No
             if w is not None and w.failing:  # the receiver is back
                 w.failing = False
                 tx.add(w)
-        elif d.attempts >= state.settings.webhook_max_attempts:
+        elif final or d.attempts >= state.settings.webhook_max_attempts:
             d.state = "failed"
             w = await tx.get(Webhook, d.webhook_id)
             if w is not None:

@@ -1,0 +1,115 @@
+"""Webhook targets and secrets over the API: hostile hosts, IPv4 loopback inside IPv6
+and multicast are refused with 422 (never 500), at registration and at send time; a
+rejected secret is never echoed."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.support.client import Api, eventually, make_world
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SECRET = "s3cret-for-tests"
+MALFORMED = [
+    "http://a..b/",
+    "http://[::1",
+    "http://℀.com/",
+    "http://" + "a" * 64 + ".example/",
+    "http://[fe80::1%25eth0]/",
+]
+NEVER = ["http://224.0.0.1/", "http://[ff02::1]/", "http://0.0.0.0:9/", "http://[::]/"]
+EMBEDDED_LOOPBACK = [
+    "http://[::127.0.0.1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[2002:7f00:1::1]/",
+]
+
+
+async def _refused(srv, urls: list[str]) -> None:
+    w = await make_world(srv, status=None)
+    eid = w.event["id"]
+    async with Api(srv.url, w.token("mod")) as mod:
+        for url in urls:
+            r = await mod.call(
+                "POST", f"/api/events/{eid}/webhooks", {"url": url, "secret": SECRET}
+            )
+            assert r.status_code == 422, (url, r.text)
+            assert r.json()["field"] == "url", r.text
+        assert await mod.ok("GET", f"/api/events/{eid}/webhooks") == []
+
+
+async def test_hostile_hosts_and_embedded_loopback_are_422_at_registration(tmp_path, server):
+    closed = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}
+    closed["CONVENE_WEBHOOK_ALLOW_PRIVATE"] = "0"
+    with ServerProcess(tmp_path, closed) as srv:
+        await _refused(srv, MALFORMED + NEVER + EMBEDDED_LOOPBACK)
+    await _refused(server, MALFORMED + NEVER)  # private targets allowed: still refused
+
+
+async def test_a_stored_target_that_cannot_be_called_fails_and_marks_failing(tmp_path):
+    """A row stored before these checks existed: each attempt is refused and recorded
+    (not retried every 30 s unrecorded), and the webhook becomes failing."""
+    db = tmp_path / "c.db"
+    with ServerProcess(tmp_path, {"CONVENE_DATABASE_URL": f"sqlite:///{db}"}) as srv:
+        w = await make_world(srv, status=None)
+        eid = w.event["id"]
+        async with Api(srv.url, w.token("mod")) as mod:
+            hooks = []
+            for n, url in enumerate(["http://a..b/", "http://224.0.0.1/"]):
+                ok = f"http://127.0.0.1:9/{n}"
+                hook = await mod.ok(
+                    "POST", f"/api/events/{eid}/webhooks", {"url": ok, "secret": SECRET}, 201
+                )
+                with sqlite3.connect(db) as c:
+                    c.execute("UPDATE webhooks SET url = ? WHERE id = ?", (url, hook["id"]))
+                hooks.append(hook)
+            for hook in hooks:
+                await mod.ok("POST", f"/api/events/{eid}/webhooks/{hook['id']}/ping", status=202)
+            for hook in hooks:
+                ds = await eventually(
+                    lambda h=hook: mod.ok(
+                        "GET", f"/api/events/{eid}/webhooks/{h['id']}/deliveries"
+                    ),
+                    lambda ds: ds[0]["state"] == "failed",
+                )
+                assert ds[0]["state"] == "failed", ds
+                assert all(a["error"].startswith("refused:") for a in ds[0]["attempts"]), ds
+                assert all(a["status_code"] is None for a in ds[0]["attempts"])
+            listed = await mod.ok("GET", f"/api/events/{eid}/webhooks")
+            assert [h["failing"] for h in listed] == [True, True]
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "Zq9x-s",  # too short
+        "Zq9x-l" * 40,  # too long
+        "whsec_Zq9x+bad+base64!",  # not base64
+        "whsec_WnE5eC1zaG9ydA==",  # decodes to 10 bytes: too few
+    ],
+)
+async def test_a_rejected_secret_is_never_echoed(server, secret):
+    w = await make_world(server, status=None)
+    eid = w.event["id"]
+    async with Api(server.url, w.token("mod")) as mod:
+        r = await mod.call(
+            "POST", f"/api/events/{eid}/webhooks", {"url": "http://127.0.0.1:9/", "secret": secret}
+        )
+        assert r.status_code == 422 and "secret" in r.text, r.text
+        assert "Zq9x" not in r.text and "WnE5" not in r.text, r.text
+        hook = await mod.ok(
+            "POST",
+            f"/api/events/{eid}/webhooks",
+            {"url": "http://127.0.0.1:9/", "secret": SECRET},
+            201,
+        )
+        r = await mod.call(
+            "POST", f"/api/events/{eid}/webhooks/{hook['id']}/rotate-secret", {"secret": secret}
+        )
+        assert r.status_code == 422 and "secret" in r.text, r.text
+        assert "Zq9x" not in r.text and "WnE5" not in r.text, r.text
