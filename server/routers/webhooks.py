@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from sqlmodel import select
 
-from scheduler.webhooks import BadTarget
+from scheduler.webhooks import BadTarget, standard_key
 
 from .. import errors
 from ..auth import Perm, load_event
@@ -22,7 +22,13 @@ from ..services import webhooks as svc
 
 router = APIRouter(prefix="/api/events/{event_id}/webhooks", tags=["webhooks"])
 
-Secret = Annotated[str, Field(min_length=8, max_length=200)]
+
+def _standard_key(secret: str) -> str:
+    standard_key(secret)  # a whsec_ secret must decode; the message names no part of it
+    return secret
+
+
+Secret = Annotated[str, Field(min_length=8, max_length=200), AfterValidator(_standard_key)]
 
 
 class WebhookCreate(Strict):
