@@ -245,3 +245,41 @@ async def test_tls_to_the_pinned_address_checks_the_certificate_of_the_name(dns,
         with pytest.raises(httpx.ConnectError, match="certificate|hostname"):
             await svc.send(client, f"https://other.test:{peer.port}/", BODY, HEADERS, True)
     await peer.close()
+
+
+# ---- Standard Webhooks ------------------------------------------------------------
+
+
+def test_standard_signature_matches_the_standardwebhooks_library():
+    import base64
+    import datetime as dt
+
+    from standardwebhooks import Webhook as StandardWebhook
+
+    whsec = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for secret in (whsec, "plain-secret"):
+        key = rules.standard_key(secret)
+        lib = StandardWebhook(secret if secret.startswith("whsec_") else secret.encode())
+        ours = rules.standard_signatures([key], "d1", int(at.timestamp()), BODY)
+        assert ours == lib.sign("d1", at, BODY.decode())
+    assert rules.standard_key(whsec) == b"k" * 32
+    for bad in ("whsec_not base64!", "whsec_" + base64.b64encode(b"k" * 23).decode()):
+        with pytest.raises(ValueError) as e:
+            rules.standard_key(bad)
+        assert bad[6:] not in str(e.value)
+
+
+def test_the_previous_secret_signs_only_until_its_time():
+    import datetime as dt
+
+    from server.models import Webhook
+
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    w = Webhook(event_id="e", url="http://x/", secret="new-secret", previous_secret="old-secret")
+    w.previous_secret_until = now + dt.timedelta(seconds=1)
+    both = svc.signed_headers(w, "d1", BODY, now)["webhook-signature"].split(" ")
+    w.previous_secret_until = now
+    (only,) = svc.signed_headers(w, "d1", BODY, now)["webhook-signature"].split(" ")
+    assert len(both) == 2 and both[0] == only
+    assert both[1] == rules.standard_signatures([b"old-secret"], "d1", 1767225600, BODY)
