@@ -147,10 +147,17 @@ def _host(raw: str, url: str) -> str:
     if ":" in raw:
         raise BadTarget(f"url {url!r}: {raw!r} is not a valid IPv6 address", True)
     try:
-        ascii_host = raw.encode("idna").decode("ascii").lower()
+        ascii_host = raw.encode("idna").decode("ascii")
     except UnicodeError:
         raise BadTarget(f"url {url!r}: the host {raw!r} is not a valid host name", True) from None
-    name = ascii_host.removesuffix(".")
+    return host_name(ascii_host, url)
+
+
+def host_name(ascii_host: str, url: str) -> str:
+    """``ascii_host`` (an IDNA-encoded name) in lower case without a final dot, if every
+    label is a valid hostname label; else ``BadTarget``."""
+    raw = ascii_host
+    name = ascii_host.lower().removesuffix(".")
     labels = name.split(".")
     if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         raise BadTarget(

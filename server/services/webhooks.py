@@ -24,6 +24,7 @@ from scheduler.webhooks import (
     backoff_s,
     check_url,
     describe_status,
+    host_name,
     literal_reach,
     reach,
     refused,
@@ -99,12 +100,16 @@ async def resolve(host: str, port: int) -> list[str]:
 
 
 def parsed(url: str) -> tuple[str, int]:
-    """``(host, port)`` of a URL both our rules and httpx accept, else ``BadTarget``."""
+    """``(host, port)`` of a URL both our rules and httpx accept, else ``BadTarget``.
+    A name is resolved as httpx encodes it (IDNA 2008, as in the ``Host`` header sent),
+    not as Python's codec does (IDNA 2003 maps ``ß`` to ``ss``)."""
     host, port = check_url(url)
     try:
-        httpx.URL(url)
+        raw_host = httpx.URL(url).raw_host.decode("ascii")
     except (httpx.InvalidURL, ValueError):
         raise BadTarget(f"url {url!r} is not a valid URL", True) from None
+    if literal_reach(url) is None:
+        host = host_name(raw_host, url)
     return host, port
 
 

@@ -14,7 +14,7 @@ import pytest
 from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks import WebhookVerificationError
 
-from tests.support.client import Api, eventually, make_world
+from tests.support.client import Api, make_world
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -158,46 +158,3 @@ async def test_a_rotation_can_keep_the_previous_secret_signing_for_a_while(any_s
         with pytest.raises(WebhookVerificationError):
             gone.verify(b2, h2)
     await rx.close()
-
-
-async def test_metrics_count_attempts_and_deliveries_by_outcome_and_time_them(tmp_path):
-    """A server of its own, so the counts are this test's alone."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    from tests.support.server import ServerProcess
-
-    rx = await Receiver(fail=2).start()
-    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}
-    with ServerProcess(tmp_path, env) as srv:
-        w = await make_world(srv, status=None)
-        eid = w.event["id"]
-        async with Api(srv.url, w.token("mod")) as mod:
-            hook = await mod.ok(
-                "POST", f"/api/events/{eid}/webhooks", {"url": rx.url, "secret": SECRET}, 201
-            )
-            await mod.ok("POST", f"/api/events/{eid}/webhooks/{hook['id']}/ping", status=202)
-            await rx.wait_for(lambda h, b: len(rx.requests) >= 3)
-
-            def samples(text: str) -> dict:
-                return {
-                    (s.name, tuple(sorted(s.labels.items()))): s.value
-                    for f in text_string_to_metric_families(text)
-                    for s in f.samples
-                }
-
-            delivered = ("convene_webhook_deliveries_total", (("outcome", "delivered"),))
-            got = await eventually(  # the outcome is stored just after the answer
-                lambda: mod.call("GET", "/metrics"), lambda r: samples(r.text).get(delivered)
-            )
-    await rx.close()
-    values = samples(got.text)
-    assert values[delivered] == 1
-    assert values[("convene_webhook_deliveries_total", (("outcome", "failed"),))] == 0
-    attempts = "convene_webhook_attempts_total"
-    assert values[(attempts, (("outcome", "http_error"),))] == 2
-    assert values[(attempts, (("outcome", "delivered"),))] == 1
-    assert values[(attempts, (("outcome", "timeout"),))] == 0
-    assert values[("convene_webhook_attempt_duration_seconds_count", ())] == 3
-    families = {f.name: f for f in text_string_to_metric_families(got.text)}
-    assert families["convene_webhook_attempt_duration_seconds"].type == "histogram"
-    assert all(f.documentation for f in families.values())

@@ -283,3 +283,12 @@ def test_the_previous_secret_signs_only_until_its_time():
     (only,) = svc.signed_headers(w, "d1", BODY, now)["webhook-signature"].split(" ")
     assert len(both) == 2 and both[0] == only
     assert both[1] == rules.standard_signatures([b"old-secret"], "d1", 1767225600, BODY)
+
+
+async def test_a_name_is_resolved_as_httpx_encodes_it(dns):
+    """IDNA 2008 (httpx, the Host header) keeps ß; Python's IDNA 2003 codec maps it to
+    ss, another name: the address checked must be the one of the name sent."""
+    calls, answers = dns
+    answers.append(["93.184.215.14"])
+    await svc.check_target("http://straße.example/", allow_private=False)
+    assert calls == ["xn--strae-oqa.example"]

@@ -5,6 +5,8 @@ exception other than ``BadTarget``)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scheduler import webhooks as rules
 from scheduler.webhooks import Reach
@@ -127,3 +129,25 @@ def test_well_formed_urls_give_the_host_to_resolve(url, host, port):
 )
 def test_a_literal_address_is_classified_without_resolving(url, reach):
     assert rules.literal_reach(url) is reach
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.builds(lambda h: f"http://{h}/x", st.text(max_size=70)),
+        st.builds(
+            lambda h: f"https://[{h}]:8443/", st.text(alphabet="0123456789abcdef:.%[]", max_size=45)
+        ),
+    )
+)
+def test_any_url_is_accepted_or_a_bad_target(url):
+    """Whatever a client sends: a host to resolve, or ``BadTarget`` (a 422), never
+    another exception (a 500), in our rules or in httpx's parsing after them."""
+    from server.services.webhooks import parsed
+
+    try:
+        host, port = parsed(url)
+    except rules.BadTarget:
+        return
+    assert host and 0 < port < 65536
