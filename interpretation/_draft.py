@@ -9,7 +9,7 @@ are always what ``compute_sources`` says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from .events import (
     person,
     persons,
 )
+from .hearing import heard_language
 from .outcome import Outcome
 from .sources import compute_sources
 from .state import (
@@ -168,38 +169,30 @@ class Draft:
 
     def settle_listeners(self, reason: str) -> list[Event]:
         """Everyone hears their chosen language where their room has that channel,
-        else the event floor language; each change is told (``listening.changed``:
-        with ``fallback_reason`` when it is not their choice, ``reason``
-        ``channel_available`` when they get their choice back). A choice the event
-        no longer has becomes the floor language."""
+        else the event floor language (``hearing``); each change is told
+        (``listening.changed``: with ``fallback_reason`` when it is not their choice,
+        ``reason`` ``channel_available`` when they get their choice back). The choice
+        is kept even while the event has no channel for it (a language dropped and
+        added again, or added late, brings its people back)."""
         events: list[Event] = []
         event_languages = {self.floor_language, *self.languages}
         for pid, member in list(self.members.items()):
             chosen = member.chosen
             if chosen is None:
                 continue
-            if chosen not in event_languages:
-                chosen = self.floor_language
-            if member.room_id is None or ChannelKey(member.room_id, chosen) in self.channels:
-                heard = chosen
+            if member.room_id is None:
+                available: Container[str] = event_languages
             else:
-                heard = self.floor_language
-            if heard == member.listening and chosen == member.chosen:
+                available = {chosen} if ChannelKey(member.room_id, chosen) in self.channels else ()
+            heard = heard_language(chosen, available, self.floor_language)
+            if heard == member.listening:
                 continue
-            self.members[pid] = replace(member, listening=heard, chosen=chosen)
-            if chosen != member.chosen or heard != chosen:
-                told = ListeningChanged(
-                    pid, member.room_id, heard, reason, member.chosen, (person(pid),)
-                )
+            self.members[pid] = replace(member, listening=heard)
+            if heard != chosen:
+                told = ListeningChanged(pid, member.room_id, heard, reason, chosen, (person(pid),))
             else:
                 told = ListeningChanged(
-                    pid,
-                    member.room_id,
-                    heard,
-                    None,
-                    None,
-                    (person(pid),),
-                    reason=RESTORED,
+                    pid, member.room_id, heard, None, None, (person(pid),), reason=RESTORED
                 )
             events.append(told)
         return events

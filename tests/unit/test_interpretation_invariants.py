@@ -344,9 +344,9 @@ class Interpretation(RuleBasedStateMachine):
             if member.chosen is None:
                 assert member.listening is None
                 continue
-            assert member.chosen in s.event_languages
             if member.room_id is None:
-                assert member.listening == member.chosen
+                heard = member.chosen if member.chosen in s.event_languages else s.floor_language
+                assert member.listening == heard
             elif ChannelKey(member.room_id, member.chosen) in s.channels:
                 assert member.listening == member.chosen
             else:
