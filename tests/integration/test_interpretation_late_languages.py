@@ -72,3 +72,38 @@ async def test_a_choice_dropped_and_added_again_is_heard_again(any_server):
     assert snap["you"]["listening"] == "ru"
     assert plenary_counts(snap, b.plenary) == {k: c["listeners"] for k, c in ch.items()}
     await b.close()
+
+
+async def test_floor_from_arabic_to_russian_keeps_english_and_arabic_covered(server):
+    b = await Booths().setup(server)
+    assert (await b.call("ar1", "POST", "/channels/ar/on-air")).status_code == 200
+    assert (await b.call("ru1", "POST", "/channels/ru/on-air")).status_code == 200
+    r = await b.call("mod", "PUT", "/floor", {"language": "ar"})
+    assert r.status_code == 200 and r.json()["uncovered"] == []
+
+    r = await b.call("mod", "PUT", "/floor", {"language": "ru"})
+    assert r.status_code == 200 and r.json()["uncovered"] == []
+    ch = await b.channels()
+    # the Russian booth gives the retour, the Arabic booth relays from it
+    assert ch["en"]["on_air"] == b.id("ru1")
+    assert ch["en"]["source"] == {"kind": "interpreter", "language": "ru"}
+    assert ch["ar"]["on_air"] == b.id("ar1")
+    assert ch["ar"]["source"] == {"kind": "relay", "language": "en"}
+    assert ch["ru"]["on_air"] is None and ch["ru"]["source"] == {"kind": "floor", "language": "ru"}
+    first = await b.ws["mod"].until(
+        lambda f: f["type"] == "floor.language" and f["data"]["language"] == "ar"
+    )
+    # a later event of the moderator's own: every frame of the floor changes is read by then
+    assert (await b.call("mod", "PUT", "/listening", {"language": "ar"})).status_code == 200
+    await b.ws["mod"].until(lambda f: f["type"] == "listening.changed")
+    # the moderators were told of no gap, and nobody was live on two channels at any seq
+    assert not any(
+        f["type"] == "channel.uncovered" and f["seq"] > first["seq"] for f in b.ws["mod"].frames
+    )
+    live: dict[str, str | None] = {}
+    for f in b.ws["mod"].frames:
+        if f["type"] == "channel.updated" and f["data"]["room_id"] == b.plenary:
+            live[f["data"]["channel"]["language"]] = f["data"]["channel"]["on_air"]
+            on = [p for p in live.values() if p]
+            assert len(on) == len(set(on)), f"someone live on two channels at seq {f['seq']}"
+    await b.close()
