@@ -36,24 +36,37 @@ directions = st.lists(
 )
 
 
-def covered(floor: str, placed: dict[str, Interpreter], listened: set[str]) -> int:
-    """Listened channels with a source: the floor, an interpreter from the floor, or a
-    relay from a channel interpreted from the floor."""
+def covered(floor: str, placed: dict[str, Interpreter], listened: set[str]) -> int | None:
+    """Listened channels with a source (the floor, an interpreter from the floor, or a
+    relay from a channel interpreted from the floor); None when someone placed has
+    nothing to interpret."""
     direct = {lang for lang, i in placed.items() if i.can(floor, lang)}
     relayed = {lang for lang, i in placed.items() if any(i.can(h, lang) for h in direct)}
+    if set(placed) - direct - relayed:
+        return None
     return len(listened & ({floor} | direct | relayed))
 
 
-def best_coverage(floor: str, live: list[Interpreter], listened: set[str]) -> int:
-    """Every assignment of ``live`` to the non-floor channels (or off air)."""
-    options = [[None, *(lg for lg in LANGS if lg != floor and i.works_into(lg))] for i in live]
-    best = 0
+def best_assignment(floor: str, live: dict[str, tuple[str, Interpreter]], listened: set[str]):
+    """Over every assignment of the live interpreters to the non-floor channels (or off
+    air): the most listened channels covered, then the most on air, then the most on
+    their own channel."""
+    people = sorted(live)
+    options = [
+        [None, *(lg for lg in LANGS if lg != floor and live[pid][1].works_into(lg))]
+        for pid in people
+    ]
+    best = (0, 0, 0)
     for choice in itertools.product(*options):
         placed = [lang for lang in choice if lang is not None]
         if len(placed) != len(set(placed)):
             continue
-        assignment = {lang: i for lang, i in zip(choice, live, strict=True) if lang is not None}
-        best = max(best, covered(floor, assignment, listened))
+        assignment = {lang: live[pid][1] for lang, pid in zip(choice, people, strict=True) if lang}
+        got = covered(floor, assignment, listened)
+        if got is None:
+            continue
+        staying = sum(1 for lang, pid in zip(choice, people, strict=True) if live[pid][0] == lang)
+        best = max(best, (got, len(placed), staying))
     return best
 
 
@@ -114,10 +127,13 @@ def test_a_floor_change_keeps_the_live_ones_covering_the_most_listened_channels(
                 assert source.kind == "relay"
                 assert channels[source.language].source.kind == "interpreter"
         # no other assignment of the same interpreters covers more listened channels
-        live = [state.interpreters[pid] for pid in sorted(before)]
+        # (nor, covering as many, keeps more on air, or more on their own channel)
+        live = {pid: (lang, state.interpreters[pid]) for pid, lang in before.items()}
         heard = set(listened)
         got = sum(1 for lang in heard if channels[lang].source is not None)
-        assert got == best_coverage(floor, live, heard), (floor, before, after)
+        staying = sum(1 for pid, lang in after.items() if before[pid] == lang)
+        best = best_assignment(floor, live, heard)
+        assert (got, len(after), staying) == best, (floor, before, after)
         # every listened channel left without a source is announced
         announced = {e.language for e in outcome.events if e.type == "channel.uncovered"}
         silent = {lang for lang in heard if channels[lang].source is None}
