@@ -59,6 +59,7 @@ def set_languages(state: SessionInterpretation, languages: Iterable[str], now: d
         return Outcome(state, [])
     draft = Draft(state, now)
     draft.languages = wanted
+    draft.sync_channels()  # the new channels exist before anyone is reassigned onto them
     floors = _reset_floors(draft, set(state.languages) - set(wanted))
     return finish(
         draft,

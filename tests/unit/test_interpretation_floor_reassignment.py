@@ -21,7 +21,7 @@ from interpretation import (
     new_session,
 )
 from interpretation.assignment import assign_live
-from interpretation.commands import GoOnAir, SetFloor
+from interpretation.commands import GoOnAir, SetFloor, SetLanguages
 
 from .test_interpretation_helpers import T0, P, at
 
@@ -192,3 +192,22 @@ def test_a_swap_shows_one_channel_vacated_first():
         ("channel.updated", "de", "X"),
         ("channel.updated", "ar", "Y"),
     ], steps
+
+
+def test_a_patch_that_drops_the_floor_language_and_adds_another_reassigns_onto_it():
+    """Russian on the floor is dropped while German is added: the floor returns to
+    English and the live interpreter may take the new German channel at once."""
+    state = new_session(P, "en", ["ar", "ru"], T0)
+    for pid, dirs in {"X": ["ru>en"], "Y": ["en>ar", "en>de", "ru>ar"]}.items():
+        state = add_person(state, pid, T0, interprets=dirs).state
+        state = move_person(state, pid, P, T0).state
+    state = add_person(state, "berlin", T0, listening="de").state  # not offered yet
+    state = move_person(state, "berlin", P, T0).state
+    state = apply(state, SetFloor(P, "ru"), T0).state
+    state = apply(state, GoOnAir("X", P, "en"), T0).state
+    state = apply(state, GoOnAir("Y", P, "ar"), T0).state
+
+    state = apply(state, SetLanguages(("ar", "de")), at(1)).state
+    assert state.rooms[P].floor_language == "en"
+    assert live_map(state) == {"Y": "de"}
+    assert state.members["berlin"].listening == "de"

@@ -46,6 +46,7 @@ from interpretation.commands import (
     OpenRoom,
     RequestHandover,
     SetFloor,
+    SetLanguages,
     SetListening,
     TurnCheck,
 )
@@ -255,6 +256,11 @@ class Interpretation(RuleBasedStateMachine):
     @rule(add=st.booleans(), lang=st.sampled_from(["de", "ru", "en", "fr"]))
     def languages(self, add, lang):
         self.do(AddLanguage(lang) if add else DropLanguage(lang))
+
+    @rule(languages=st.lists(st.sampled_from(["ar", "ru", "de", "fr"]), unique=True))
+    def patch_languages(self, languages):
+        """One PATCH may add and drop several languages at once."""
+        self.do(SetLanguages(tuple(languages)))
 
     @rule(room=st.sampled_from(list(BREAKOUTS)))
     def toggle_room(self, room):
