@@ -45,6 +45,8 @@ def reassign_live(draft: Draft, room_id: str) -> None:
     for pid, carry in moving.items():
         if pid in plan:
             draft.go_live(ChannelKey(room_id, plan[pid]), pid, carry=carry)
+            if pid in draft.dropouts:  # their grace follows them to the new channel
+                draft.dropouts[pid] = replace(draft.dropouts[pid], language=plan[pid])
 
 
 def set_floor(

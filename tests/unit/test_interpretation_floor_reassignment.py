@@ -19,9 +19,10 @@ from interpretation import (
     connection_changed,
     move_person,
     new_session,
+    pending_timers,
 )
 from interpretation.assignment import assign_live
-from interpretation.commands import GoOnAir, SetFloor, SetLanguages
+from interpretation.commands import DropoutDue, GoOnAir, SetFloor, SetLanguages
 
 from .test_interpretation_helpers import T0, P, at
 
@@ -211,3 +212,18 @@ def test_a_patch_that_drops_the_floor_language_and_adds_another_reassigns_onto_i
     assert state.rooms[P].floor_language == "en"
     assert live_map(state) == {"Y": "de"}
     assert state.members["berlin"].listening == "de"
+
+
+def test_an_interpreter_moved_during_their_dropout_grace_still_goes_off_air():
+    state = new_session(P, "en", ["ar", "ru"], T0)
+    state = add_person(state, "A", T0, interprets=["en>ar", "ar>en"]).state
+    state = move_person(state, "A", P, T0).state
+    state = connection_changed(state, "A", True, T0).state
+    state = apply(state, GoOnAir("A", P, "ar"), T0).state
+    state = connection_changed(state, "A", False, at(0, 1)).state  # the grace starts
+    state = apply(state, SetFloor(P, "ar"), at(0, 2)).state  # A moves to the retour
+    assert live_map(state) == {"A": "en"}
+    assert state.dropouts["A"].language == "en", "the dropout was forgotten when A moved"
+    timer = next(t for t in pending_timers(state) if isinstance(t.command, DropoutDue))
+    state = apply(state, timer.command, timer.due).state
+    assert live_map(state) == {}
