@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate, openapi, responses
+from . import errors, metrics, migrate, openapi, responses, speaking
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
@@ -215,6 +215,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         realtime.router,
     ):
         app.include_router(r)
+    speaking.install(app)
     openapi.install(app)
 
     @app.get(

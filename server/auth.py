@@ -43,6 +43,8 @@ class Perm(StrEnum):
     channel_listen = "channel:listen"
     channel_speak = "channel:speak"
     webhook_manage = "webhook:manage"
+    hand_raise = "hand:raise"
+    chat_send = "chat:send"
 
 
 _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
@@ -50,9 +52,15 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
     Role.observer: frozenset(_MEMBER | {Perm.people_read}),
     Role.interpreter: frozenset(
-        _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
+        _MEMBER
+        | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
+        | {Perm.hand_raise, Perm.chat_send}
     ),
-    Role.participant: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
+    Role.participant: frozenset(
+        _MEMBER
+        | {Perm.move_self, Perm.help_ask, Perm.help_cancel}
+        | {Perm.hand_raise, Perm.chat_send}
+    ),
 }
 STAFF = frozenset({Role.moderator, Role.observer})
 

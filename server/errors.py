@@ -78,6 +78,16 @@ class TooLarge(Problem):
     status, slug = 413, "too-large"
 
 
+class TooMany(Problem):
+    """429 with ``retry_after`` (seconds) in the problem and a ``Retry-After`` header."""
+
+    status, slug = 429, "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 DOMAIN_KINDS: dict[str, type[Problem]] = {
     "invalid": Invalid,
     "not_found": NotFound,
@@ -136,7 +146,8 @@ def describe_validation(errors: list[dict]) -> tuple[str, list[dict]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_req: Request, exc: Problem):
-        return problem_response(exc.status, exc.detail, slug=exc.slug, **exc.extra)
+        headers = getattr(exc, "headers", None)
+        return problem_response(exc.status, exc.detail, slug=exc.slug, headers=headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError):

@@ -103,6 +103,13 @@ class Connection:
                 room, _, lang = rest.partition(":")
                 if self.is_staff or (room == self.room_id and lang in self.booths):
                     return True
+            elif kind == "interpreters":  # the room's interpreters and the staff
+                if self.is_staff or (rest == self.room_id and self.booths):
+                    return True
+            elif kind == "booth":  # a booth's private chat: its interpreters only
+                room, _, lang = rest.partition(":")
+                if room == self.room_id and lang in self.booths and not self.is_staff:
+                    return True
         return False
 
     def observe(self, ev: LogEvent) -> None:

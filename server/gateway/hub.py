@@ -110,6 +110,14 @@ class SessionFeed:
                 room, _, lang = rest.partition(":")
                 out |= self.staff
                 out.update(c for c in self.by_room.get(room, ()) if lang in c.booths)
+            elif kind == "interpreters":
+                out |= self.staff
+                out.update(c for c in self.by_room.get(rest, ()) if c.booths)
+            elif kind == "booth":
+                room, _, lang = rest.partition(":")
+                out.update(
+                    c for c in self.by_room.get(room, ()) if lang in c.booths and not c.is_staff
+                )
         return out
 
     def remember(self, ev: LogEvent) -> None:
@@ -150,9 +158,18 @@ class SessionFeed:
             async with self.db.quick() as tx:  # one statement: no transaction around it
                 events = await read_events(tx, self.session_id, self.head)
             for ev in events:
+                if ev.type == "chat.deleted":
+                    self.erase_message(ev.data.get("id"))
                 self.remember(ev)
                 self._dispatch(ev)
                 self.head = ev.seq
+
+    def erase_message(self, message_id: str | None) -> None:
+        """A deleted chat message leaves this process's memory too (the log row was
+        blanked in the deleting transaction): resumes served from memory never show it."""
+        for ev in self.recent:
+            if ev.type == "chat.message" and ev.data.get("id") == message_id:
+                ev.data = {**ev.data, "text": "", "deleted": True}
 
     def _dispatch(self, ev: LogEvent) -> None:
         cache: dict[str | None, str] = {}

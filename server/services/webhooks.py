@@ -250,6 +250,8 @@ def wanted(w: Webhook, rec) -> bool:
     failing itself: its failure would make another notice, and so on forever."""
     if w.events is not None and rec.type not in w.events:
         return False
+    if w.events is None and rec.type.startswith("chat."):  # private: only when listed
+        return False
     if rec.type.startswith("webhook."):
         about = (rec.data or {}).get("webhook_id")
         if w.failing or about == w.id:
