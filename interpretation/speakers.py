@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
+from .commands import SetFloor
 from .events import MODERATORS, room
 
 REASONS = ("lowered", "dismissed", "called", "moved", "left")
@@ -180,12 +181,15 @@ def reorder(q: Queue, hand_ids: list[str]) -> tuple[Queue, list[QueueEvent]]:
     return q, [HandsReordered(q.room_id, tuple(hand_ids))]
 
 
-def call(q: Queue, hand_id: str) -> tuple[Queue, list[QueueEvent], Hand]:
-    """The speaker gets the floor: their hand is lowered (``called``) and
-    ``speaker.called`` says in which language; the caller changes the floor."""
+def call(q: Queue, hand_id: str, floor: str) -> tuple[Queue, list[QueueEvent], SetFloor | None]:
+    """The speaker gets the floor: their hand is lowered (``called``),
+    ``speaker.called`` says in which language, and, when that is not the room's
+    ``floor`` now, the ``SetFloor`` to apply in the same step (the floor rules move
+    the live interpreters to their retour and relay)."""
     h = q.hands[q.position(hand_id) - 1]
     q, events = lower(q, hand_id, "called")
-    return q, [*events, SpeakerCalled(q.room_id, h.person_id, h.language, h.id)], h
+    events.append(SpeakerCalled(q.room_id, h.person_id, h.language, h.id))
+    return q, events, SetFloor(q.room_id, h.language) if h.language != floor else None
 
 
 def announce(q: Queue, floor: str) -> tuple[Queue, list[QueueEvent]]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from interpretation import commands as icmd
 from interpretation import speakers as sp
 from scheduler.status import require_active
 
@@ -228,15 +227,16 @@ async def call_speaker(state, caller: Caller, session_id: str, hand_id: str) -> 
         if row.lowered_at is not None:
             raise errors.Conflict(f"this hand is already down ({row.reason})")
         lo = await load(tx, s, row.room_id)
-        q, events, hand = sp.call(lo.queue, hand_id)
+        channels = await interp.load(tx, s)
+        if row.room_id not in channels.state.rooms:
+            raise errors.Conflict("this hand's room is not open: its round has closed")
+        floor = channels.state.rooms[row.room_id].floor_language
+        q, events, set_floor = sp.call(lo.queue, hand_id, floor)
         store(tx, s, lo, log, q, events)
-        room = await tx.get(Room, row.room_id)
-        event = await tx.get(Event, s.event_id)
-        if hand.language != floor_of(room, event):
-            channels = await interp.load(tx, s)
-            await interp.apply(tx, channels, log, icmd.SetFloor(room.id, hand.language))
+        if set_floor is not None:
+            await interp.apply(tx, channels, log, set_floor)
             await interp.save(tx, channels)
-        return {"person_id": hand.person_id, "room_id": row.room_id, "language": hand.language}
+        return {"person_id": row.person_id, "room_id": row.room_id, "language": row.language}
 
     result = await state.commands.run(session_id, work, by=caller.person_id)
     state.wake_timers()
