@@ -247,8 +247,9 @@ async def queue(state, caller: Caller, session_id: str, room_id: str | None) -> 
     async with state.db.read() as tx:
         s = await load_session(tx, caller, session_id, Perm.session_read)
         mine = await _room_of(tx, s, caller.person_id) if caller.person_id else None
-        wanted = room_id or (mine.id if mine else s.plenary_room_id)
-        if wanted != (mine.id if mine else None) and not caller.is_staff:
+        here = mine.id if mine else s.plenary_room_id  # before joining: where they land
+        wanted = room_id or here
+        if wanted != here and not caller.is_staff:
             raise errors.Forbidden("only staff read the queue of a room they are not in")
         room = await tx.get(Room, wanted)
         if room is None or room.session_id != s.id:
