@@ -620,6 +620,7 @@ async def test_kickoff_interpretation_end_to_end(server):
         "nino": "Nino Beridze",  # City of Tbilisi
         "khaled": "Khaled Al-Zoubi",  # Mafraq, hears Arabic
         "julia": "Julia Brandt",  # Essen, hears English
+        "amira": "Amira Ben Salah",  # Sousse, speaks Arabic
     }
     pid = {k: people[name]["id"] for k, name in who.items()}
     ws = {}
@@ -661,6 +662,12 @@ async def test_kickoff_interpretation_end_to_end(server):
     )
     assert heard("khaled")["source"] == {"kind": "interpreter", "language": "en"}
 
+    # -- the Arabic booth agrees the handover in its own chat; no one else sees it ------
+    r = await call("rania", "POST", "/messages", {"text": "عمر، تستلم عند :30؟", "to": "booth"})
+    assert r.status_code == 201 and r.json()["language"] == "ar"  # her live channel
+    agreed = await ws["omar"].until(lambda f: f["type"] == "chat.message")
+    assert agreed["data"]["text"] == "عمر، تستلم عند :30؟"
+
     # -- Rania asks Omar to take over; he accepts: never both live, never nobody --------
     r = await call("rania", "POST", "/channels/ar/handover", {"to": pid["omar"]})
     assert r.status_code == 201
@@ -678,11 +685,22 @@ async def test_kickoff_interpretation_end_to_end(server):
             assert len(arabic_booth & set(live.values())) == 1, f"Arabic booth at {seq}: {live}"
         assert steps[-1][1][(plenary, "ar")] == pid["omar"]
 
-    # -- a mayor takes the floor in Arabic ---------------------------------------------
-    r = await call("mod", "PUT", "/floor", {"language": "ar"})
-    assert r.status_code == 200 and r.json()["uncovered"] == []
-    for key in ("khaled", "julia", "nino", "obs", "mod"):
+    # -- Q&A: the Tunisian participant raises a hand in Arabic; the booths are warned --
+    r = await call("amira", "POST", "/hands", {"language": "ar"})
+    assert r.status_code == 201
+    hand = r.json()
+    for key in ("omar", "rania", "irina", "pavel", "mod"):
+        up = await ws[key].until(lambda f: f["type"] == "floor.upcoming")
+        assert (up["data"]["language"], up["data"]["person_id"]) == ("ar", pid["amira"])
+    # -- the moderator calls her: the floor is Arabic, the channels switch ---------------
+    r = await call("mod", "POST", f"/hands/{hand['id']}/call")
+    assert r.status_code == 200 and r.json()["language"] == "ar"
+    for key in ("khaled", "julia", "nino", "obs", "mod", "amira"):
         await ws[key].until(lambda f: f["type"] == "floor.language")
+    for key in ("khaled", "julia", "nino", "amira"):  # participants see neither
+        assert not [f for f in ws[key].frames if f["type"] in ("floor.upcoming", "chat.message")]
+    for key in ("obs", "mod"):  # staff are not in the booth
+        assert not [f for f in ws[key].frames if f["type"] == "chat.message"]
     # what each listener's own client shows for the channel they hear
     assert heard("khaled")["source"] == {"kind": "floor", "language": "ar"}
     assert heard("khaled")["on_air"] is None
