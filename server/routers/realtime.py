@@ -17,6 +17,7 @@ from ..gateway import snapshot
 from ..gateway.connection import Connection
 from ..gateway.frames import encode, iso_ms
 from ..models import Attendance, EventRecord, Person, Session, utcnow
+from ..numbers import natural
 from ..state import AppState, get_state
 
 router = APIRouter()
@@ -145,8 +146,7 @@ async def session_socket(ws: WebSocket, session_id: str):
 async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller, conn_id: str):
     """Snapshot (or replay from ``resume_from``), then join the session's feed. What is
     read here (the snapshot, the caller's rows) is dropped when it returns."""
-    resume_raw = ws.query_params.get("resume_from")
-    resume_from = int(resume_raw) if resume_raw and resume_raw.isdigit() else None
+    resume_from = natural(ws.query_params.get("resume_from"))
     person = caller.person
     replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
     if resume_from is not None:
