@@ -128,6 +128,9 @@ async def session_socket(ws: WebSocket, session_id: str):
     try:
         conn, feed = await _start(state, ws, session_id, caller, conn_id)
         del caller  # this frame lives as long as the connection: keep it small
+        if conn is None:
+            await ws.close(BAD_TOKEN, "the token was re-issued or its person removed")
+            return
         await _receive(state, ws, conn)
     except WebSocketDisconnect:
         pass
@@ -169,6 +172,8 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
         cursor = snap.pop("seq")
         room, listening = snap["you"]["room_id"], snap["you"]["listening"]
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
+    if await _token_ended(state, caller):
+        return None, None
     conn = Connection(
         ws,
         caller,
@@ -184,6 +189,17 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
     await feed.attach(conn, cursor)
     feed.wake()  # events stored before this feed existed (e.g. our own join) go out now
     return conn, feed
+
+
+async def _token_ended(state: AppState, caller: Caller) -> bool:
+    """Whether the caller's token ended (re-issued, or its person removed) after the
+    handshake read it. Asked once the cursor is fixed: an end at or before the cursor
+    is seen here, one after it reaches the connection as its event (it then closes)."""
+    if caller.person is None:
+        return False
+    async with state.db.quick() as tx:
+        now = await tx.exec(select(Person.token_hash).where(Person.id == caller.person.id))
+        return now.first() != caller.person.token_hash
 
 
 async def _receive(state: AppState, ws: WebSocket, conn: Connection) -> None:
