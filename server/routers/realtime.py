@@ -3,6 +3,7 @@ join presence, send a snapshot or replay from ``resume_from``, then live events.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -11,7 +12,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import select
 
-from .. import errors, metrics
+from .. import errors, metrics, outage
 from ..auth import Caller, Perm, caller_for_token
 from ..gateway import snapshot
 from ..gateway.connection import Connection
@@ -114,6 +115,19 @@ async def _can_resume(state: AppState, session_id: str, k: int) -> bool:
 async def session_socket(ws: WebSocket, session_id: str):
     state = get_state(ws)
     await ws.accept()
+    try:
+        await _serve(state, ws, session_id)
+    except Exception as exc:
+        # only the handshake (token, presence, snapshot) uses the database: a live
+        # socket never gets here, and stays open through an outage
+        if not outage.database_unavailable(exc):
+            raise
+        log.warning("handshake refused, database unavailable: %s", str(exc).splitlines()[0])
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await ws.close(outage.TRY_AGAIN_LATER, outage.DETAIL)
+
+
+async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
     caller, session, refusal = await _authenticate(state, ws, session_id)
     del session
     if refusal:
