@@ -27,7 +27,8 @@ MAX_WINDOW = timedelta(days=90)
 MIN_STEP = timedelta(minutes=5)
 
 _DURATION = re.compile(
-    r"P(?:(?P<d>\d{1,6})D)?(?:T(?=\d)(?:(?P<h>\d{1,6})H)?(?:(?P<m>\d{1,6})M)?(?:(?P<s>\d{1,6})S)?)?"
+    r"P(?:(?P<d>\d{1,6})D)?(?:T(?=\d)(?:(?P<h>\d{1,6})H)?(?:(?P<m>\d{1,6})M)?(?:(?P<s>\d{1,6})S)?)?",
+    re.ASCII,  # \d of other scripts would be read as numbers: ISO 8601 is ASCII
 )
 
 
