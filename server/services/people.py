@@ -153,6 +153,9 @@ async def remove(state: AppState, caller: Caller, event_id: str, person_id: str)
     async with state.db.write() as tx:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
+        # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
+        # ones then find the person gone
+        await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
         places = await _places_of(tx, person_id)
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))

@@ -222,11 +222,14 @@ async def join_many(
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
         now = utcnow()
         # a token that ended since its handshake (re-issued, person removed) joins
-        # nothing: its socket closes 4401, and a removed person's row would fail the batch
+        # nothing: its socket closes 4401, and a removed person's row would fail the
+        # batch. FOR KEY SHARE holds off a removal until this commits (PostgreSQL).
         current = dict(
             (
                 await tx.exec(
-                    select(Person.id, Person.token_hash).where(Person.id.in_(sorted(one)))
+                    select(Person.id, Person.token_hash)
+                    .where(Person.id.in_(sorted(one)))
+                    .with_for_update(read=True, key_share=True)
                 )
             ).all()
         )
