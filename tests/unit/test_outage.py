@@ -35,3 +35,30 @@ def wrapped(cls: type[BaseException], orig: BaseException, invalidated: bool = F
 )
 def test_database_unavailable(exc, unavailable):
     assert database_unavailable(exc) is unavailable
+
+
+async def test_outage_is_503_and_other_database_errors_stay_500():
+    import httpx
+    from fastapi import FastAPI
+
+    from server import errors
+
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/down")
+    async def down():
+        raise wrapped(sa.OperationalError, pg.AdminShutdown("terminating connection"))
+
+    @app.get("/bug")
+    async def bug():
+        raise wrapped(sa.IntegrityError, pg.UniqueViolation("duplicate key"))
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://convene") as client:
+        down, bug = await client.get("/down"), await client.get("/bug")
+    assert (down.status_code, down.headers["retry-after"]) == (503, "5")
+    assert down.headers["content-type"] == "application/problem+json"
+    assert down.json()["type"] == "https://convene.dev/problems/service-unavailable"
+    assert bug.status_code == 500 and "retry-after" not in bug.headers
+    assert bug.json()["type"] == "https://convene.dev/problems/internal-server-error"
