@@ -142,6 +142,7 @@ def install(app: FastAPI) -> None:
             outage.DETAIL,
             slug="service-unavailable",
             headers={"Retry-After": str(outage.RETRY_AFTER_S)},
+            retry_after=outage.RETRY_AFTER_S,
         )
 
     @app.exception_handler(Exception)

@@ -60,5 +60,6 @@ async def test_outage_is_503_and_other_database_errors_stay_500():
     assert (down.status_code, down.headers["retry-after"]) == (503, "5")
     assert down.headers["content-type"] == "application/problem+json"
     assert down.json()["type"] == "https://convene.dev/problems/service-unavailable"
+    assert down.json()["retry_after"] == 5
     assert bug.status_code == 500 and "retry-after" not in bug.headers
     assert bug.json()["type"] == "https://convene.dev/problems/internal-server-error"
