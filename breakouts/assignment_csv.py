@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import CsvAssignmentError
 from .model import Member, RoomSpec, index_members, normalise_name
+from .wording import with_article
 
 _KEY_COLUMNS = ("email", "name")
 _SHOWN_ROOMS = 10
@@ -115,7 +116,8 @@ def parse_assignment_csv(
                 )
             elif not matches[0].is_participant:
                 reasons.append(
-                    f"'{who}' is a {matches[0].role.value}; only participants are assigned to rooms"
+                    f"'{who}' is {with_article(matches[0].role.value)}; "
+                    "only participants are assigned to rooms"
                 )
             elif matches[0].person_id in first_line:
                 earlier = first_line[matches[0].person_id]

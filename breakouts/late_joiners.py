@@ -3,7 +3,8 @@
 They go where the round's strategy would have put them, counted against who
 is there now, so latecomers know where to go without a moderator. Manual and
 self-select rounds leave them in the plenary; a by-language round that has no
-room for their language leaves them there too and tells the moderators why.
+room for their language, or a working-groups round where a group they chose
+matches no room, leaves them there too and tells the moderators why.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .events import MODERATORS, BreakoutUnplaced, Event, RoomMoved
+from .groups import registered_groups
 from .model import Member, Placement, Round, RoundStatus, Strategy, index_members
 from .room_fill import RoomFill
 from .strategies import group_choice, language_choice
@@ -43,14 +45,16 @@ def late_joiner_choice(
         return round_.plan[member.person_id], None
     if round_.strategy in (Strategy.MANUAL, Strategy.SELF_SELECT):
         return None, None
-    fill = RoomFill(round_.rooms, _counts(round_, placement, index_members(members)))
+    by_id = index_members(members)
+    fill = RoomFill(round_.rooms, _counts(round_, placement, by_id))
     if round_.strategy is Strategy.BY_LANGUAGE:
         room, reason = language_choice(member, round_.rooms, fill, round_.floor_language)
         return (room.id, None) if room else (None, reason)
     if round_.strategy is Strategy.WORKING_GROUPS:
-        room = group_choice(member, round_.rooms, fill)
-    else:
-        room = fill.pick()
+        registered = registered_groups([*by_id.values(), member])
+        room, reason = group_choice(member, round_.rooms, fill, round_.floor_language, registered)
+        return (room.id, None) if room else (None, reason)
+    room = fill.pick()
     if room is None:
         return None, "every room is full; raise a room's capacity or place them by hand"
     return room.id, None

@@ -7,6 +7,7 @@ copied on construction so a caller's later edits cannot leak in.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -229,5 +230,8 @@ def index_members(members: Iterable[Member] | Mapping[str, Member]) -> dict[str,
 
 
 def normalise_name(name: str) -> str:
-    """Names (of people, rooms, groups) compare case-insensitively, spaces collapsed."""
-    return " ".join(name.split()).casefold()
+    """Names (of people, rooms, groups) compare case-insensitively, spaces collapsed,
+    after Unicode normalisation (NFKC: "é" typed as one or two code points, or a
+    full-width letter, is the same name)."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join(unicodedata.normalize("NFKC", folded).split())

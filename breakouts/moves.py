@@ -5,16 +5,19 @@ callers get the same answer: moderators move anyone anywhere in the session
 (capacity does not bind them); a participant moves only itself, back to the
 plenary when the round allows returning, or between rooms in a self-select
 round while there is space. A target outside the session's plenary and the
-current round's rooms does not exist for the caller (``not_found``).
+current round's rooms does not exist for the caller (``not_found``); a room of a
+round that is only planned exists but is not open yet (``conflict``). Observers
+are never placed, so moving one is ``invalid``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .errors import conflict, forbidden, not_found
+from .errors import conflict, forbidden, invalid, not_found
 from .events import Event, RoomMoved
 from .model import Member, Placement, Role, Round, RoundStatus, Strategy, index_members
+from .wording import with_article
 
 
 def _check_target(round_: Round | None, to_room_id: str, plenary_id: str) -> None:
@@ -100,7 +103,8 @@ def move(
             raise forbidden("Only moderators move other people; you can move yourself.")
         if actor.role is not Role.PARTICIPANT:
             raise forbidden(
-                f"A {actor.role.value} is placed in rooms by a moderator; ask a moderator."
+                f"{with_article(actor.role.value, capital=True)} is placed in rooms by a "
+                "moderator; ask a moderator."
             )
     by_id = index_members(members) if members is not None else None
     current = placement.get(person_id)
@@ -108,6 +112,12 @@ def move(
         current = plenary_id  # a member who has not joined yet belongs in the plenary
     if current is None:
         raise not_found(f"Person {person_id} is not in this session.")
+    target = by_id.get(person_id) if by_id is not None else None
+    if target is not None and target.role is Role.OBSERVER:
+        raise invalid(
+            f"{target.name or person_id} is an observer: observers see every room from "
+            "outside and are never placed in one, so there is nothing to move."
+        )
     _check_target(round_, to_room_id, plenary_id)
     if current == to_room_id:
         return placement, []

@@ -15,6 +15,7 @@ from .events import MODERATORS, BreakoutPlanned, Event, PlanChange
 from .model import Member, Round, index_members
 from .strategies import check_plan
 from .transitions import Action, require
+from .wording import with_article
 
 Members = Iterable[Member] | Mapping[str, Member]
 
@@ -25,8 +26,8 @@ def _participant(person_id: str, members: Mapping[str, Member]) -> Member:
         raise not_found(f"Person {person_id} is not in this session.")
     if not member.is_participant:
         raise invalid(
-            f"{member.name or person_id} is a {member.role.value}; only participants are "
-            "planned into rooms."
+            f"{member.name or person_id} is {with_article(member.role.value)}; "
+            "only participants are planned into rooms."
         )
     return member
 

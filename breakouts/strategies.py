@@ -10,10 +10,12 @@ never put somewhere wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .assignment_csv import parse_assignment_csv
 from .errors import invalid, not_found
+from .groups import registered_groups, rooms_of_group, unmatched_reason
 from .language_names import describe
 from .model import (
     Assignment,
@@ -25,6 +27,7 @@ from .model import (
     normalise_name,
 )
 from .room_fill import RoomFill
+from .wording import with_article
 
 StrategyFunction = Callable[..., Assignment]
 
@@ -124,27 +127,69 @@ def by_language(
     return Assignment(plan, unplaced)
 
 
-def _room_by_name(rooms: Iterable[RoomSpec]) -> dict[str, RoomSpec]:
-    return {normalise_name(room.name): room for room in rooms}
+@dataclass(frozen=True)
+class Preference:
+    """One registered working group of a person, and the rooms it may put them in
+    (none: no room has that name, the moderator decides)."""
+
+    group: str
+    rooms: tuple[RoomSpec, ...]
 
 
-def preferred_rooms(member: Member, rooms: Sequence[RoomSpec]) -> list[RoomSpec]:
-    """The member's working groups that exist as rooms, in preference order."""
-    by_name = _room_by_name(rooms)
-    found: list[RoomSpec] = []
+def for_language(member: Member, rooms: Sequence[RoomSpec], floor_language: str | None):
+    """Of ``rooms``, those that carry the language the person needs, if any does."""
+    language = needed_language(member, floor_language)
+    carrying = rooms_carrying(rooms, language) if language else []
+    return carrying or list(rooms)
+
+
+def preferences(
+    member: Member,
+    rooms: Sequence[RoomSpec],
+    floor_language: str | None,
+    registered: Collection[str] = (),
+) -> list[Preference]:
+    """The member's working groups in preference order, each with its usable rooms
+    (``registered``: every group anyone registered for, see ``rooms_of_group``)."""
+    found: list[Preference] = []
+    seen: set[str] = set()
     for group in member.groups:
-        room = by_name.get(normalise_name(group))
-        if room is not None and room not in found:
-            found.append(room)
+        key = normalise_name(group)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        usable = for_language(member, rooms_of_group(group, rooms, registered), floor_language)
+        found.append(Preference(group, tuple(usable)))
     return found
 
 
-def group_choice(member: Member, rooms: Sequence[RoomSpec], fill: RoomFill) -> RoomSpec | None:
-    """First preferred room with space, else the least filled room."""
-    for room in preferred_rooms(member, rooms):
-        if fill.has_space(room):
-            return room
-    return fill.pick()
+def leftover_choice(
+    member: Member, rooms: Sequence[RoomSpec], fill: RoomFill, floor_language: str | None
+) -> tuple[RoomSpec | None, str]:
+    """For someone no group of theirs can take: the least filled room, among those
+    that carry the language they need when any does."""
+    language = needed_language(member, floor_language)
+    carrying = rooms_carrying(rooms, language) if language else []
+    if carrying:
+        return fill.pick(carrying), _language_reason(language, carrying)
+    return fill.pick(), _full_reason(rooms)
+
+
+def group_choice(
+    member: Member,
+    rooms: Sequence[RoomSpec],
+    fill: RoomFill,
+    floor_language: str | None,
+    registered: Collection[str] = (),
+) -> tuple[RoomSpec | None, str]:
+    """One person's working-groups room (a latecomer's), or None with the reason."""
+    for rank, preference in enumerate(preferences(member, rooms, floor_language, registered)):
+        if not preference.rooms:
+            return None, unmatched_reason(preference.group, rank, rooms)
+        room = fill.pick(preference.rooms)
+        if room is not None:
+            return room, ""
+    return leftover_choice(member, rooms, fill, floor_language)
 
 
 def working_groups(
@@ -152,32 +197,44 @@ def working_groups(
 ) -> Assignment:
     """Registered working groups decide; first choices are served before second ones.
 
-    People with no matching group, or whose groups are all full, are then
-    balanced across the rooms.
+    Within a group, someone who needs a language goes to a room of the group that
+    carries it, when one does. A choice that matches no room stops that person:
+    they are unplaced, with the closest room name, unless an earlier choice
+    placed them. People with no group, or whose groups are all full, are then
+    balanced across the rooms (those carrying their language, if any does).
     """
     people = participants(members)
-    preferences = {m.person_id: preferred_rooms(m, rooms) for m in people}
+    registered = registered_groups(people)
+    prefs = {m.person_id: preferences(m, rooms, floor_language, registered) for m in people}
     fill = RoomFill(rooms)
     plan: dict[str, str] = {}
-    deepest = max((len(p) for p in preferences.values()), default=0)
+    unplaced: list[Unplaced] = []
+    stopped: set[str] = set()
+    deepest = max((len(p) for p in prefs.values()), default=0)
     for rank in range(deepest):
         for member in people:
-            choices = preferences[member.person_id]
-            if member.person_id in plan or rank >= len(choices):
+            pid = member.person_id
+            choices = prefs[pid]
+            if pid in plan or pid in stopped or rank >= len(choices):
                 continue
-            if fill.has_space(choices[rank]):
-                fill.put(choices[rank])
-                plan[member.person_id] = choices[rank].id
-    unplaced: list[Unplaced] = []
+            if not choices[rank].rooms:
+                stopped.add(pid)
+                unplaced.append(Unplaced(pid, unmatched_reason(choices[rank].group, rank, rooms)))
+                continue
+            room = fill.pick(choices[rank].rooms)
+            if room is not None:
+                fill.put(room)
+                plan[pid] = room.id
     for member in people:
-        if member.person_id in plan:
+        if member.person_id in plan or member.person_id in stopped:
             continue
-        room = fill.pick()
+        room, reason = leftover_choice(member, rooms, fill, floor_language)
         if room is None:
-            unplaced.append(Unplaced(member.person_id, _full_reason(rooms)))
+            unplaced.append(Unplaced(member.person_id, reason))
             continue
         fill.put(room)
         plan[member.person_id] = room.id
+    unplaced.sort(key=lambda item: item.person_id)
     return Assignment(plan, unplaced)
 
 
@@ -195,8 +252,9 @@ def check_plan(
             raise not_found(f"Person {person_id} is not in this session; plan only its members.")
         if not member.is_participant:
             raise invalid(
-                f"{member.name or person_id} is a {member.role.value}; only participants are "
-                "planned into rooms (moderators and interpreters move with /moves)."
+                f"{member.name or person_id} is {with_article(member.role.value)}; "
+                "only participants are planned into rooms "
+                "(moderators and interpreters move with /moves)."
             )
         if room_id not in room_ids:
             raise not_found(f"Room {room_id} is not a room of this round; use one of its rooms.")
@@ -270,6 +328,7 @@ __all__ = [
     "parse_assignment_csv",
     "parse_strategy",
     "participants",
+    "preferences",
     "self_select",
     "working_groups",
 ]

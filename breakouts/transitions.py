@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from .errors import conflict
 from .model import Round, RoundStatus
+from .wording import with_article
 
 PLANNED, OPEN, CLOSING, CLOSED, CANCELLED = (
     RoundStatus.PLANNED,
@@ -69,5 +70,5 @@ def require(round_: Round, action: Action) -> RoundStatus:
     allowed = " or ".join(status.value for status in allowed_from(action))
     raise conflict(
         f"Cannot {_WHAT[action]} round {round_.id}: it is {round_.status.value}, "
-        f"and only a {allowed} round allows that."
+        f"and only {with_article(allowed)} round allows that."
     )

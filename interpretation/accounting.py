@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ._draft import Draft, finish
-from .events import TurnDue, persons
+from .events import MODERATORS, TurnDue, persons
 from .outcome import Outcome
 from .presence import choose_partner
 from .state import OnAirSegment, SessionInterpretation
@@ -36,7 +36,8 @@ def on_air_seconds(state: SessionInterpretation, now: datetime) -> dict[str, dic
 def turn_due(state: SessionInterpretation, now: datetime, turn_s: float | None = None) -> Outcome:
     """``turn.due`` for each live interpreter past ``turn_s`` of continuous work
     (once per turn; a move to the retour channel does not start a new turn),
-    to them and to the partner who should take over."""
+    to them and to the connected partner who should take over; with no partner
+    connected, ``partner_id`` is None and the moderators are told too."""
     turn = state.settings.turn_s if turn_s is None else turn_s
     if turn <= 0:
         return Outcome(state, [])
@@ -50,16 +51,12 @@ def turn_due(state: SessionInterpretation, now: datetime, turn_s: float | None =
         if turns <= ch.live.turns_due:
             continue
         draft.channels[key] = replace(ch, live=replace(ch.live, turns_due=turns))
-        partner = choose_partner(state, key, exclude=ch.live.person_id, online_only=False)
+        partner = choose_partner(state, key, exclude=ch.live.person_id, online_only=True)
+        audience = persons(ch.live.person_id, partner)
+        if partner is None:  # nobody connected can take over: the moderators must act
+            audience = (*audience, MODERATORS)
         after.append(
-            TurnDue(
-                key.room_id,
-                key.language,
-                ch.live.person_id,
-                partner,
-                int(elapsed),
-                persons(ch.live.person_id, partner),
-            )
+            TurnDue(key.room_id, key.language, ch.live.person_id, partner, int(elapsed), audience)
         )
     if not after:
         return Outcome(state, [])

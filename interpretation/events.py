@@ -245,7 +245,8 @@ class ListenersChanged(Event):
 
 @dataclass(frozen=True)
 class TurnDue(Event):
-    """A live interpreter is past their turn; they and their partner are told."""
+    """A live interpreter is past their turn; they and their partner are told (and
+    the moderators, when no partner is connected)."""
 
     type: ClassVar[str] = "turn.due"
     room_id: str

@@ -7,16 +7,22 @@ the file carries, not with whatever it guesses. The VTIMEZONE is generated only
 for the sessions' dates: icalendar's default spans 1970-2038, hundreds of
 lines that some programs choke on. UIDs are stable and SEQUENCE grows on every
 reschedule so that an import updates the entry instead of duplicating it.
+
+RFC 5545 reads a local time that happens twice (the repeated hour when clocks go
+back) as its first occurrence, so such instants are written in UTC form instead.
+Texts come from users: line breaks of any kind become LF (escaped by icalendar) and
+other control characters are dropped, so no text can end a property line early.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, vText
 
 from .time_errors import TimeInputError
 from .wallclock import as_utc
@@ -25,6 +31,24 @@ from .zones import get_zone
 __all__ = ["DEFAULT_PRODID", "CalendarSession", "build_calendar", "session_uid"]
 
 DEFAULT_PRODID = "-//Convene//Convene//EN"
+
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def ics_text(value: str) -> vText:
+    """A user's text as an iCalendar TEXT value: CR, CRLF and Unicode line
+    separators read back as LF, other control characters (tab aside) dropped."""
+    return vText(_CONTROLS.sub("", _LINE_BREAKS.sub("\n", value)))
+
+
+def _local_or_utc(instant: datetime, zone) -> datetime:
+    """The instant as wall time in ``zone``, or in UTC when that wall time happens
+    twice (RFC 5545 would read it as the first occurrence)."""
+    local = as_utc(instant).astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return as_utc(instant)
+    return local
 
 
 def session_uid(session_id: object) -> str:
@@ -101,8 +125,8 @@ def build_calendar(
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("METHOD", "PUBLISH")
-    cal.add("NAME", calendar_name)
-    cal.add("X-WR-CALNAME", calendar_name)
+    cal.add("NAME", ics_text(calendar_name))
+    cal.add("X-WR-CALNAME", ics_text(calendar_name))
 
     spans: dict[str, tuple[date, date]] = {}
     for item in items:
@@ -135,16 +159,16 @@ def _event(item: CalendarSession, stamp: datetime) -> Event:
     event = Event()
     event.add("UID", item.uid)
     event.add("DTSTAMP", stamp)
-    event.add("DTSTART", as_utc(item.start).astimezone(zone))
-    event.add("DTEND", as_utc(item.end).astimezone(zone))
-    event.add("SUMMARY", item.title)
+    event.add("DTSTART", _local_or_utc(item.start, zone))
+    event.add("DTEND", _local_or_utc(item.end, zone))
+    event.add("SUMMARY", ics_text(item.title))
     description = item.description or ""
     if item.url:
         event.add("URL", item.url)
         event.add("LOCATION", item.url)  # what most calendar programs show as a link
         description = f"{description}\n\nJoin: {item.url}" if description else f"Join: {item.url}"
     if description:
-        event.add("DESCRIPTION", description)
+        event.add("DESCRIPTION", ics_text(description))
     event.add("STATUS", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")
     event.add("SEQUENCE", item.sequence)
     return event

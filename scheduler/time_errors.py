@@ -54,3 +54,14 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+class TooManyRowsError(TimeInputError):
+    """An answer would be too large; ``max_limit`` is the largest ``limit`` that fits."""
+
+    def __init__(self, field: str, value: Any, detail: str, *, max_limit: int):
+        super().__init__(field, value, detail)
+        self.max_limit = max_limit
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {**super().problem_fields(), "max_limit": self.max_limit}

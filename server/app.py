@@ -14,14 +14,16 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate
+from . import errors, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
+from .loop_lag import watch as watch_loop_lag
 from .models import Session
+from .nul import RefuseNul
 from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
 from .services import presence
 from .settings import Settings
@@ -106,7 +108,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             log.info("admin token is in %s", path.resolve())
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
-        hub = Hub(db, settings.poll_interval_s)
+        hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
         cmds = Commands(db, broker)
         state = AppState(
             settings=settings, db=db, broker=broker, hub=hub, commands=cmds, admin_token=token
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         )
         from .services import automation  # noqa: F401  (registers the session timers)
         from .services import breakouts as breakout_service
+        from .services import help as help_service
         from .services import interpretation as interpretation_service
         from .services import presence as presence_service
 
@@ -132,12 +135,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             presence_service.JOIN_HOOKS.append(breakout_service.place_latecomer)
         if interpretation_service.follow not in commands_mod.FOLLOWERS:
             commands_mod.FOLLOWERS.append(interpretation_service.follow)
+        if help_service.follow not in commands_mod.FOLLOWERS:  # after booths moved
+            commands_mod.FOLLOWERS.append(help_service.follow)
+        if help_service.moderator_arrived not in breakout_service.MOVE_HOOKS:
+            breakout_service.MOVE_HOOKS.append(help_service.moderator_arrived)
         if interpretation_service.booths_follow_round not in breakout_service.ROUND_HOOKS:
             breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
 
         state.timers = timer_mod.TimerService(state)
         state.presence = presence.Gate(cmds, settings.instance_id, settings.presence_ttl_s)
-        metrics.install(state)
+        lag = metrics.install(state).loop_lag
         from .services import webhooks as webhook_service
 
         if webhook_service.start not in app.state.starters:
@@ -158,6 +165,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 )
             ),
             asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
+            asyncio.create_task(watch_loop_lag(lag), name="loop-lag"),
             *state.timers.tasks(),
         ]
         for start in app.state.starters:
@@ -194,6 +202,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     )
     app.state.starters = []
     app.add_middleware(BodyLimit)
+    app.add_middleware(RefuseNul)
     errors.install(app)
     for r in (
         events.router,
@@ -206,8 +215,13 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         realtime.router,
     ):
         app.include_router(r)
+    openapi.install(app)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        responses={200: {"model": responses.Health}, 503: {"model": responses.Health}},
+    )
     async def healthz(request: Request):
         state: AppState = request.app.state.convene
         body = {"status": "ok", "instance": settings.instance_id, "tzdata": tzdata_version()}
@@ -224,11 +238,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def prometheus(request: Request):
-        """Prometheus text: connections, events stored and delivered, fan-out latency,
-        slow-client closes, resumes (replay or snapshot), broker reconnects."""
-        return metrics.of(request.app.state.convene).render()
+        """Prometheus text (OpenMetrics if Accept prefers it): connections, events stored
+        and delivered, fan-out latency, slow-client closes, resumes (replay or snapshot),
+        broker reconnects."""
+        return metrics.of(request.app.state.convene).render(request.headers.get("accept"))
 
-    @app.get("/api/about", tags=["operations"])
+    @app.get("/api/about", tags=["operations"], responses=responses.model(200, responses.About))
     async def about():
         return {"name": "convene", "version": "0.1.0", "tzdata": tzdata_version()}
 

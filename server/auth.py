@@ -15,6 +15,8 @@ from enum import StrEnum
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from breakouts.wording import with_article
+
 from . import errors
 from .models import Event, Person, Session
 
@@ -47,7 +49,9 @@ _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
     Role.observer: frozenset(_MEMBER | {Perm.people_read}),
-    Role.interpreter: frozenset(_MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_cancel}),
+    Role.interpreter: frozenset(
+        _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
+    ),
     Role.participant: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
 }
 STAFF = frozenset({Role.moderator, Role.observer})
@@ -112,7 +116,8 @@ def require(caller: Caller, perm: Perm, refusal: str | None = None) -> None:
         raise errors.Forbidden(
             refusal
             or _REFUSALS.get(perm)
-            or f"a {caller.role} may not do this ({perm.value}); ask a moderator or the operator"
+            or f"{with_article(caller.role)} may not do this ({perm.value}); "
+            "ask a moderator or the operator"
         )
 
 

@@ -75,10 +75,13 @@ def _json_dumps(value) -> str:
 
 # JSON columns (event data, audiences, channel views) are decoded on every log read
 JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+# A failing statement's error (and the traceback a 500 logs) names the SQL but never
+# its bound values: they can be webhook secrets or e-mail addresses.
+ENGINE_OPTIONS = {**JSON_CODEC, "hide_parameters": True}
 
 
 def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **ENGINE_OPTIONS)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -116,7 +119,7 @@ class Database:
             # No pre-ping: it costs a round trip per transaction; after a database
             # restart the first failing use invalidates the whole pool instead.
             self.writer = create_async_engine(
-                aurl, pool_size=20, max_overflow=10, pool_recycle=1800, **JSON_CODEC
+                aurl, pool_size=20, max_overflow=10, pool_recycle=1800, **ENGINE_OPTIONS
             )
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
             self.autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")

@@ -136,6 +136,18 @@ class HelpClaimed(EventData):
     moderator_id: str | None
 
 
+class HelpMoved(EventData):
+    """To the asker and the moderators: an open request followed its asker to another
+    room (a round opened or closed, a moderator moved them)."""
+
+    type: ClassVar[str] = "help.moved"
+    help_id: str
+    person_id: str
+    from_room: str | None
+    room_id: str
+    room_name: str | None
+
+
 class HelpResolved(EventData):
     type: ClassVar[str] = "help.resolved"
     help_id: str
@@ -157,5 +169,6 @@ register(
     HelpRequested,
     HelpReceived,
     HelpClaimed,
+    HelpMoved,
     HelpResolved,
 )

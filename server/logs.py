@@ -1,7 +1,11 @@
-"""Structured logging with a filter that keeps tokens out of every log line.
+"""Structured logging that keeps tokens and secrets out of every log line.
 
 uvicorn logs WebSocket request lines (with the query string) on ``uvicorn.error``;
-``--no-access-log`` does not cover them, so the filter sits on the handlers."""
+``--no-access-log`` does not cover them, so redaction sits in the handler's filter and
+formatters. Redaction works on the message, never on the encoded JSON line (a pattern
+run over JSON eats the backslash of ``\\"`` and breaks the line), and judges query
+keys after percent-decoding them: ``?tok%65n=`` is the ``token`` parameter to the
+server, so it is one to the redaction too."""
 
 from __future__ import annotations
 
@@ -9,17 +13,57 @@ import datetime as dt
 import logging
 import re
 import sys
+from urllib.parse import unquote, unquote_plus
 
 import orjson
 
-_TOKEN_RE = re.compile(r"((?:token|access_token|calendar_token)=)[^&\s\"']+", re.I)
-_BEARER_RE = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
-_FEED_RE = re.compile(r"(/api/calendar/)[^/\s.\"']+")
+REDACTED = "[redacted]"
+# query parameters whose values are secrets (compared after decoding, in lower case)
+SECRET_KEYS = frozenset(
+    {"token", "access_token", "calendar_token", "secret", "password", "api_key", "key"}
+)
+
+# key=value where a query string or a word starts; the value runs to the next & or space
+_PAIR_RE = re.compile(r"(?:(?<=[?&\s\"'(])|^)([^=&?#\s\"']+)=([^&#\s\"']*)", re.M)
+_AUTH_RE = re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.I)
+# user:pw@ (or a bare user@, often a token) in any URL
+_USERINFO_RE = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?#@\s\"']+@", re.I)
+# a path up to its query: /api/calendar/<token>.ics, with any of it percent-encoded
+_PATH_RE = re.compile(r"/[^\s\"'?#]+")
+_FEED_RE = re.compile(r"(/api/calendar/).*?(\.ics)?$", re.I | re.S)
+
+
+def _decoded(text: str, unq=unquote) -> str:
+    """Percent-decoded until it no longer changes (double encoding included)."""
+    for _ in range(4):
+        new = unq(text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def _pair(m: re.Match) -> str:
+    key = _decoded(m.group(1), unquote_plus)
+    return f"{key}={REDACTED}" if key.lower() in SECRET_KEYS else m.group(0)
+
+
+def _path(m: re.Match) -> str:
+    path = _decoded(m.group(0))
+    if "/api/calendar/" not in path.lower():
+        return m.group(0)
+    head = path[: path.lower().index("/api/calendar/")]
+    tail = path[len(head) :]
+    return head + _FEED_RE.sub(lambda f: f.group(1) + REDACTED + (f.group(2) or ""), tail)
 
 
 def redact(text: str) -> str:
-    text = _TOKEN_RE.sub(r"\1[redacted]", text)
-    return _FEED_RE.sub(r"\1[redacted]", _BEARER_RE.sub(r"\1[redacted]", text))
+    """``text`` without tokens: secret query values, Authorization values, URL user
+    info and calendar-feed paths are replaced by ``[redacted]``."""
+    text = _USERINFO_RE.sub(rf"\1{REDACTED}@", text)
+    text = _AUTH_RE.sub(rf"\1{REDACTED}", text)
+    text = _PATH_RE.sub(_path, text)
+    return _PAIR_RE.sub(_pair, text)
 
 
 class RedactTokens(logging.Filter):
@@ -32,19 +76,33 @@ class RedactTokens(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; every text field is redacted before encoding."""
+
     def format(self, record: logging.LogRecord) -> str:
         out = {
             "at": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
         for key in ("session_id", "person_id", "instance"):
             if hasattr(record, key):
                 out[key] = getattr(record, key)
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
-        return redact(orjson.dumps(out).decode())
+            out["exc"] = redact(self.formatException(record.exc_info))
+        return orjson.dumps(out, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines (tracebacks included), redacted as a whole. One record, one line: CR
+    and LF in a message (a title or a name a user typed) are written as ``\\r`` and
+    ``\\n``, so no text can pass for a record of its own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def configure(fmt: str = "json", level: str = "INFO") -> None:
@@ -53,7 +111,7 @@ def configure(fmt: str = "json", level: str = "INFO") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -61,3 +119,7 @@ def configure(fmt: str = "json", level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    # httpx names every webhook receiver's URL at INFO (a receiver URL is often a
+    # secret itself); each attempt is in the webhook's delivery list instead.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    logging.captureWarnings(True)  # warnings are log lines too (JSON in json mode)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import generate_latest
+from prometheus_client.exposition import choose_encoder
 from starlette.responses import Response
 
+from . import loop_lag
 from .commands import BEFORE_COMMIT
 
 if TYPE_CHECKING:
@@ -50,6 +51,11 @@ class _Live:
             "Sessions with live connections in this process",
             len(hub.feeds),
         )
+        yield GaugeMetricFamily(
+            "convene_feed_recent_bytes",
+            "Bytes of recent events the session feeds keep in memory for resumes",
+            sum(f.recent_bytes for f in hub.feeds.values()),
+        )
         yield CounterMetricFamily(
             "convene_events_delivered", "Event frames queued to clients", hub.delivered
         )
@@ -67,6 +73,40 @@ class _Live:
             "convene_broker_degraded",
             "1 while the broker is unavailable (the log is polled)",
             1 if broker.degraded else 0,
+        )
+
+
+WEBHOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+WEBHOOK_ATTEMPT_OUTCOMES = ("delivered", "http_error", "timeout", "network_error", "refused")
+
+
+class WebhookMetrics:
+    """Webhook attempts and deliveries of this process (the worker observes them)."""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.attempts = Counter(
+            "convene_webhook_attempts",
+            "Webhook delivery attempts made by this process, by outcome",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in WEBHOOK_ATTEMPT_OUTCOMES:
+            self.attempts.labels(outcome)
+        self.deliveries = Counter(
+            "convene_webhook_deliveries",
+            "Webhook deliveries finished by this process: delivered, or failed after "
+            "their last attempt",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in ("delivered", "failed"):
+            self.deliveries.labels(outcome)
+        self.duration = Histogram(
+            "convene_webhook_attempt_duration_seconds",
+            "Duration of one webhook delivery attempt: resolution, connection, request and "
+            "status line",
+            buckets=WEBHOOK_BUCKETS,
+            registry=registry,
         )
 
 
@@ -92,6 +132,8 @@ class Metrics:
         )
         for answer in ("replay", "snapshot"):
             self.resumes.labels(answer)
+        self.loop_lag = loop_lag.histogram(self.registry)
+        self.webhooks = WebhookMetrics(self.registry)
         self.registry.register(_Live(state))
 
     def committed(self, session_id: str, seq: int) -> None:
@@ -99,8 +141,11 @@ class Metrics:
         if n:
             self.events_stored.inc(n)
 
-    def render(self) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+    def render(self, accept: str | None = None) -> Response:
+        """In the format the scraper's ``Accept`` header prefers: OpenMetrics (what
+        Prometheus 3 asks for first) or the Prometheus text format."""
+        encode, content_type = choose_encoder(accept or "")
+        return Response(encode(self.registry), headers={"Content-Type": content_type})
 
 
 def install(state: AppState) -> Metrics:
@@ -116,6 +161,11 @@ def install(state: AppState) -> Metrics:
 
 def of(state: AppState) -> Metrics | None:
     return state.extra.get("metrics")
+
+
+def webhooks(state: AppState) -> WebhookMetrics | None:
+    m = of(state)
+    return m.webhooks if m is not None else None
 
 
 def count_resume(state: AppState, replayed: bool) -> None:

@@ -5,7 +5,12 @@ configured prefix is part of the channel name. After a reconnect every feed pull
 from the log (``handler("*", 0)``), so nothing published meanwhile is lost.
 
 redis-py's own retries are switched off: a dropped connection must surface here, or
-a silent resubscribe would skip the catch-up."""
+a silent resubscribe would skip the catch-up.
+
+``publish`` never waits on Redis: a hung Redis (it accepts and never answers) would
+hold every command's answer for the socket timeout. It notes the newest seq per
+session; a background task sends them, bounded by ``PUBLISH_TIMEOUT_S``. A wake-up
+lost that way costs the other processes at most one poll interval."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ RETRY_MIN_S = 0.2
 RETRY_MAX_S = 2.0
 # after a failed publish, skip publishing this long (other processes poll the log)
 PUBLISH_PAUSE_S = 1.0
+PUBLISH_TIMEOUT_S = 0.5  # one round of background publishes, then Redis counts as failed
 
 
 def redis_client(url: str, name: str | None = None) -> aioredis.Redis:
@@ -50,6 +56,9 @@ class RedisBroker(Broker):
         self._handler: Handler | None = None
         self._subscribed = False
         self._publish_failed_at = -1e9
+        self._pending: dict[str, int] = {}  # session -> newest seq not yet published
+        self._wanted = asyncio.Event()
+        self._publisher: asyncio.Task | None = None
         self.reconnects = 0
         self.subscribed_event = asyncio.Event()
 
@@ -61,6 +70,7 @@ class RedisBroker(Broker):
     async def start(self, handler: Handler) -> None:
         self._handler = handler
         self._task = asyncio.create_task(self._listen(), name="redis-broker")
+        self._publisher = asyncio.create_task(self._publish_loop(), name="redis-publisher")
 
     async def _listen(self) -> None:
         ever_subscribed = False
@@ -100,25 +110,46 @@ class RedisBroker(Broker):
                     await pubsub.aclose()
 
     async def publish(self, session_id: str, seq: int) -> None:
+        """Hand the wake-up to the background publisher; returns at once."""
         if time.monotonic() - self._publish_failed_at < PUBLISH_PAUSE_S:
             return  # Redis just failed: other processes find this event by polling
-        try:
-            await self.client.publish(self.channel, f"{session_id} {seq}")
-        except Exception as exc:
-            self._publish_failed_at = time.monotonic()
-            log.warning("redis publish failed (%s); other processes will poll", exc)
+        if seq > self._pending.get(session_id, 0):
+            self._pending[session_id] = seq
+        self._wanted.set()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            batch, self._pending = self._pending, {}
+            try:
+                async with asyncio.timeout(PUBLISH_TIMEOUT_S):
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        for session_id, seq in batch.items():
+                            pipe.publish(self.channel, f"{session_id} {seq}")
+                        await pipe.execute()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # TimeoutError included: a hung Redis
+                self._publish_failed_at = time.monotonic()
+                log.warning(
+                    "redis publish failed (%s); other processes will poll",
+                    type(exc).__name__ if isinstance(exc, TimeoutError) else exc,
+                )
 
     async def ping(self) -> bool:
         try:
-            return bool(await self.client.ping())
+            async with asyncio.timeout(PUBLISH_TIMEOUT_S):
+                return bool(await self.client.ping())
         except Exception:
             return False
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._task
+        for task in (self._task, self._publisher):
+            if task:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         for c in (self.client, self._sub_client):
             with contextlib.suppress(Exception):
                 await c.aclose()

@@ -12,6 +12,9 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -19,6 +22,7 @@ from pydantic import (
 from scheduler.zones import TimeInputError, get_zone, is_valid_language
 
 from .auth import Role
+from .nul import refuse_nul
 
 
 def _zone(value: str) -> str:
@@ -68,7 +72,7 @@ def _turn_s(value: int) -> int:
 
 Zone = Annotated[str, AfterValidator(_zone)]
 TurnSeconds = Annotated[
-    int,
+    StrictInt,
     Field(
         ge=1,
         le=14400,
@@ -82,14 +86,25 @@ Title = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class Strict(BaseModel):
+    """Request bodies: unknown fields and NUL characters (any string, at any depth)
+    are 422 naming the field. Numbers and flags are ``StrictInt``/``StrictBool``: a
+    plain ``int`` takes ``true`` as 1 and ``"5"`` as 5 (tests walk the OpenAPI
+    document for any that slipped through)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
 
 def _utc(v: dt.datetime) -> str:
     return v.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-UTCInstant = Annotated[dt.datetime, PlainSerializer(_utc, return_type=str)]
+UTCInstant = Annotated[
+    dt.datetime,
+    PlainSerializer(_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 class Out(BaseModel):
@@ -121,8 +136,8 @@ class EventCreate(Strict):
     interpretation_languages: list[Lang] = Field(
         default_factory=lambda: ["ar", "ru"], max_length=40
     )
-    handover_timeout_s: int = Field(30, ge=5, le=600)
-    dropout_grace_s: int = Field(10, ge=0, le=600)
+    handover_timeout_s: StrictInt = Field(30, ge=5, le=600)
+    dropout_grace_s: StrictInt = Field(10, ge=0, le=600)
     turn_s: TurnSeconds = 1800
     working_hours: list[str] = Field(default_factory=lambda: ["08:00", "21:00"])
 
@@ -146,8 +161,8 @@ class EventUpdate(Strict):
     title: Title | None = None
     timezone: Zone | None = None
     interpretation_languages: list[Lang] | None = Field(None, max_length=40)
-    handover_timeout_s: int | None = Field(None, ge=5, le=600)
-    dropout_grace_s: int | None = Field(None, ge=0, le=600)
+    handover_timeout_s: StrictInt | None = Field(None, ge=5, le=600)
+    dropout_grace_s: StrictInt | None = Field(None, ge=0, le=600)
     turn_s: TurnSeconds | None = None
     working_hours: list[str] | None = None
 
@@ -212,7 +227,7 @@ class PersonPublic(Out):
     id: str
     event_id: str
     name: str
-    role: str
+    role: Role
     email: str | None = None
     timezone: str
     language: str | None = None
@@ -258,10 +273,10 @@ class SessionCreate(Strict):
     start: Instant
     end: Instant
     timezone: Zone | None = None
-    lobby_lead_s: int = Field(900, ge=0, le=86400)
-    auto_live: bool = False
-    auto_end: bool = False
-    reminders_s: list[int] = Field(default_factory=lambda: [86400, 900], max_length=10)
+    lobby_lead_s: StrictInt = Field(900, ge=0, le=86400)
+    auto_live: StrictBool = False
+    auto_end: StrictBool = False
+    reminders_s: list[StrictInt] = Field(default_factory=lambda: [86400, 900], max_length=10)
 
     @field_validator("reminders_s")
     @classmethod
@@ -274,10 +289,10 @@ class SessionUpdate(Strict):
     start: Instant | None = None
     end: Instant | None = None
     timezone: Zone | None = None
-    lobby_lead_s: int | None = Field(None, ge=0, le=86400)
-    auto_live: bool | None = None
-    auto_end: bool | None = None
-    reminders_s: list[int] | None = Field(None, max_length=10)
+    lobby_lead_s: StrictInt | None = Field(None, ge=0, le=86400)
+    auto_live: StrictBool | None = None
+    auto_end: StrictBool | None = None
+    reminders_s: list[StrictInt] | None = Field(None, max_length=10)
 
     @field_validator("reminders_s")
     @classmethod
@@ -293,7 +308,7 @@ class SessionPublic(Out):
     start: UTCInstant
     end: UTCInstant
     timezone: str
-    status: str
+    status: SessionStatusName
     lobby_lead_s: int
     auto_live: bool
     auto_end: bool
@@ -322,7 +337,7 @@ class MoveCreate(Strict):
 class RoomPublic(Out):
     id: str
     name: str
-    kind: str
+    kind: Literal["plenary", "breakout"]
     languages: list[str]
     capacity: int | None = None
     floor_language: str | None = None
@@ -338,16 +353,16 @@ def dump(model: BaseModel) -> dict[str, Any]:
 class RoomCreate(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     languages: list[Lang] = Field(default_factory=list, max_length=20)
-    capacity: int | None = Field(None, ge=1, le=10_000)
+    capacity: StrictInt | None = Field(None, ge=1, le=10_000)
 
 
 class BreakoutCreate(Strict):
     rooms: list[RoomCreate] | None = Field(None, min_length=1, max_length=100)
-    count: int | None = Field(None, ge=1, le=100)
+    count: StrictInt | None = Field(None, ge=1, le=100)
     strategy: Literal["balanced", "by_language", "working_groups", "manual", "self_select"]
-    duration_s: int | None = Field(None, gt=0, le=86_400)
-    countdown_s: int = Field(60, ge=0, le=3_600)
-    allow_return: bool = True
+    duration_s: StrictInt | None = Field(None, gt=0, le=86_400)
+    countdown_s: StrictInt = Field(60, ge=0, le=3_600)
+    allow_return: StrictBool = True
     plan: None = None
 
     @model_validator(mode="after")
@@ -374,11 +389,11 @@ class PlanExchange(Strict):
 
 class PlanReplace(Strict):
     assignments: dict[str, str]
-    replace: bool = False
+    replace: StrictBool = False
 
 
 class Extend(Strict):
-    seconds: int = Field(ge=-86_400, le=86_400)
+    seconds: StrictInt = Field(ge=-86_400, le=86_400)
 
 
 class HelpCreate(Strict):

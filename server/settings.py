@@ -31,6 +31,8 @@ class Settings(BaseSettings):
 
     # gateway
     ws_queue_max: int = Field(2_000, ge=10)
+    ws_queue_bytes: int = Field(8 * 2**20, ge=65_536)  # a slow client's backlog, in bytes
+    feed_recent_bytes: int = Field(4 * 2**20, ge=0)  # per session, kept for resumes
     ws_rate_per_s: float = Field(20.0, gt=0)
     ws_burst: int = Field(60, ge=1)
     ws_max_frame: int = 65_536

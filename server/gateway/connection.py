@@ -4,8 +4,8 @@ Sending costs no task and no queue while the client keeps up: ``push`` runs the 
 send at once (uvicorn writes to the transport without suspending unless the transport
 asked to pause writing). Only when a send has to wait does the connection start a task
 that finishes it and drains the frames that queued up behind it. A client with
-``ws_queue_max`` frames waiting is closed with 4408 (it comes back with
-``resume_from``); nobody else waits for it."""
+``ws_queue_max`` frames or ``ws_queue_bytes`` waiting is closed with 4408 (it comes
+back with ``resume_from``); nobody else waits for it."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .frames import LogEvent
 log = logging.getLogger("convene.gateway")
 
 TOO_SLOW = 4408
+QUEUE_BYTES = 8 * 2**20  # settings.ws_queue_bytes
 BAD_TOKEN = 4401
 ENDS_TOKEN = frozenset({"person.removed", "person.token_reissued"})
 # event types that change what their person's connections see next
@@ -41,9 +42,11 @@ class Connection:
         "booths",
         "cursor",
         "queue_max",
+        "queue_bytes",
         "closing",
         "close_code",
         "_backlog",
+        "_backlog_bytes",
         "_stalled",
         "_waiting_on",
         "_task",
@@ -60,6 +63,7 @@ class Connection:
         listening: str | None,
         booths: frozenset[str],
         queue_max: int,
+        queue_bytes: int = QUEUE_BYTES,
     ):
         self.ws = ws
         self.id = conn_id
@@ -70,10 +74,12 @@ class Connection:
         self.booths = booths
         self.cursor = 0
         self.queue_max = queue_max
+        self.queue_bytes = queue_bytes
         self.closing = False
         self.close_code: int | None = None
         # frames (str) and a deferred close code (int) waiting behind a stalled send
         self._backlog: collections.deque[str | int] | None = None
+        self._backlog_bytes = 0  # characters of the frames in the backlog
         self._stalled: Coroutine[Any, Any, Any] | None = None
         self._waiting_on: asyncio.Future | None = None
         self._task: asyncio.Task | None = None
@@ -125,10 +131,12 @@ class Connection:
             return False
         if self._stalled is not None or self._task is not None:
             backlog = self._backlog
-            if len(backlog) + 1 >= self.queue_max:
+            size = self._backlog_bytes + len(frame)
+            if len(backlog) + 1 >= self.queue_max or size > self.queue_bytes:
                 self.close_soon(TOO_SLOW, "client too slow: reconnect with resume_from")
                 return False
             backlog.append(frame)
+            self._backlog_bytes = size
             return True
         self._run(self.ws.send_text(frame))
         return True
@@ -184,6 +192,7 @@ class Connection:
                     self.close_code = item
                     await self.ws.close(item)
                     return
+                self._backlog_bytes -= len(item)
                 await self.ws.send_text(item)
         except asyncio.CancelledError:
             raise
@@ -210,6 +219,7 @@ class Connection:
         """Drop whatever is still waiting to be sent."""
         if self._backlog:
             self._backlog.clear()
+        self._backlog_bytes = 0
         coro, fut = self._stalled, self._waiting_on
         self._stalled = self._waiting_on = None
         if fut is not None:

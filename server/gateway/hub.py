@@ -1,6 +1,10 @@
 """Per-process fan-out: one feed per session, one log read per new seq, one encode
 per audience variant. Wake-ups come from the broker; a poll catches anything a lost
-wake-up missed."""
+wake-up missed.
+
+Each feed keeps its newest events in memory for resumes, bounded by count and by
+bytes (a broadcast in 40 languages weighs hundreds of kB); older ones are read from
+the log."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import collections
 import contextlib
 import logging
 
+import orjson
 from sqlalchemy import select
 
 from ..db import Database
@@ -20,6 +25,8 @@ from .snapshot import SharedParts
 log = logging.getLogger("convene.gateway")
 
 RECENT = 4096
+RECENT_BYTES = 4 * 2**20  # per session; settings.feed_recent_bytes
+EVENT_OVERHEAD = 300  # bytes an event costs besides its data (objects, seq, at, audience)
 
 
 async def read_events(tx, session_id: str, after: int, upto: int | None = None, limit: int = 5000):
@@ -31,8 +38,16 @@ async def read_events(tx, session_id: str, after: int, upto: int | None = None, 
     return [LogEvent(*row) for row in rows.all()]
 
 
+def _weight(ev: LogEvent) -> int:
+    """What keeping ``ev`` costs, near enough: its data as JSON plus a fixed overhead;
+    twice that for non-ASCII text, which Python holds both as the string and as the
+    UTF-8 copy that encoding it (for the frames) caches on it."""
+    raw = orjson.dumps(ev.data)
+    return len(raw) * (1 if raw.isascii() else 2) + EVENT_OVERHEAD
+
+
 class SessionFeed:
-    def __init__(self, db: Database, session_id: str, head: int):
+    def __init__(self, db: Database, session_id: str, head: int, recent_bytes: int = RECENT_BYTES):
         self.db = db
         self.session_id = session_id
         self.head = head
@@ -43,7 +58,11 @@ class SessionFeed:
         self.staff: set[Connection] = set()
         self.by_room: dict[str | None, set[Connection]] = {}
         self.by_person: dict[str | None, set[Connection]] = {}
-        self.recent: collections.deque[LogEvent] = collections.deque(maxlen=RECENT)
+        # the newest events, for resumes: at most RECENT of them and ``max_recent_bytes``
+        self.recent: collections.deque[LogEvent] = collections.deque()
+        self._weights: collections.deque[int] = collections.deque()
+        self.recent_bytes = 0
+        self.max_recent_bytes = recent_bytes
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
@@ -93,6 +112,18 @@ class SessionFeed:
                 out.update(c for c in self.by_room.get(room, ()) if lang in c.booths)
         return out
 
+    def remember(self, ev: LogEvent) -> None:
+        """Keep ``ev`` among the recent events; the oldest go first past either bound."""
+        weight = _weight(ev)
+        self.recent.append(ev)
+        self._weights.append(weight)
+        self.recent_bytes += weight
+        while self.recent and (
+            len(self.recent) > RECENT or self.recent_bytes > self.max_recent_bytes
+        ):
+            self.recent.popleft()
+            self.recent_bytes -= self._weights.popleft()
+
     async def _range(self, after: int, upto: int) -> list[LogEvent]:
         if self.recent and self.recent[0].seq <= after + 1:
             return _newest(self.recent, after, upto)
@@ -119,7 +150,7 @@ class SessionFeed:
             async with self.db.quick() as tx:  # one statement: no transaction around it
                 events = await read_events(tx, self.session_id, self.head)
             for ev in events:
-                self.recent.append(ev)
+                self.remember(ev)
                 self._dispatch(ev)
                 self.head = ev.seq
 
@@ -180,8 +211,9 @@ def _drop(buckets: dict, key, conn: Connection) -> None:
 
 
 class Hub:
-    def __init__(self, db: Database, poll_interval_s: float):
+    def __init__(self, db: Database, poll_interval_s: float, recent_bytes: int = RECENT_BYTES):
         self.db = db
+        self.recent_bytes = recent_bytes  # each feed's bound on its recent events
         self.feeds: dict[str, SessionFeed] = {}
         self.poll_interval_s = poll_interval_s
         self._poller: asyncio.Task | None = None
@@ -201,7 +233,7 @@ class Hub:
     def feed(self, session_id: str, head: int) -> SessionFeed:
         f = self.feeds.get(session_id)
         if f is None:
-            f = self.feeds[session_id] = SessionFeed(self.db, session_id, head)
+            f = self.feeds[session_id] = SessionFeed(self.db, session_id, head, self.recent_bytes)
             f.hub = self
         return f
 

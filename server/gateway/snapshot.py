@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -129,24 +130,32 @@ class SharedParts:
     the whole session. ``max_age_s`` bounds what a change that stores no event (an
     event's title, a lease that lapsed unswept) can leave stale."""
 
-    def __init__(self, max_age_s: float = 1.0):
+    def __init__(self, max_age_s: float = 1.0, clock: Callable[[], float] = time.monotonic):
         self.max_age_s = max_age_s
+        self._clock = clock
+        # oldest first: a memo past ``max_age_s`` is never used again and is dropped
         self._by_session: dict[str, tuple[int, float, dict]] = {}
 
     def memo(self, session_id: str, seq: int) -> dict:
-        now = time.monotonic()
+        now = self._clock()
         hit = self._by_session.get(session_id)
         if hit is not None and hit[0] == seq and now - hit[1] <= self.max_age_s:
             return hit[2]
         memo: dict = {BUILT: asyncio.get_running_loop().create_future()}
+        self._by_session.pop(session_id, None)
         self._by_session[session_id] = (seq, now, memo)
+        by_session = self._by_session
+        for sid in list(
+            itertools.takewhile(lambda s: now - by_session[s][1] > self.max_age_s, by_session)
+        ):
+            del by_session[sid]
         return memo
 
     def peek(self, session_id: str, seq: int) -> ReadOnly | None:
         """The memo of exactly ``seq`` if one is kept and fresh, read-only (see
         ``for_caller``)."""
         hit = self._by_session.get(session_id)
-        if hit is None or hit[0] != seq or time.monotonic() - hit[1] > self.max_age_s:
+        if hit is None or hit[0] != seq or self._clock() - hit[1] > self.max_age_s:
             return None
         return ReadOnly(hit[2])
 

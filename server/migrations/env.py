@@ -28,7 +28,7 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     is_pg = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         if is_pg:

@@ -10,6 +10,14 @@ from .. import errors
 from ..auth import Perm, load_session
 from ..deps import CallerDep, StateDep
 from ..models import Event
+from ..responses import (
+    HelpRequestView,
+    MoveDone,
+    RoundCreated,
+    RoundParticipantView,
+    RoundView,
+    model,
+)
 from ..schemas import (
     BreakoutCreate,
     Extend,
@@ -27,6 +35,8 @@ from ..state import AppState
 router = APIRouter(tags=["breakouts"])
 
 BASE = "/api/sessions/{session_id}/breakouts"
+ROUND = model(200, RoundView)
+SEEN = model(200, RoundView | RoundParticipantView, "moderators' and observers' view first")
 
 
 async def _authorize(state: AppState, caller, session_id: str, perm: Perm):
@@ -36,13 +46,13 @@ async def _authorize(state: AppState, caller, session_id: str, perm: Perm):
     return s, event
 
 
-@router.post(BASE, status_code=201)
+@router.post(BASE, status_code=201, responses=model(201, RoundCreated))
 async def create_round(session_id: str, body: BreakoutCreate, caller: CallerDep, state: StateDep):
     _, event = await _authorize(state, caller, session_id, Perm.session_moderate)
     return await svc.run(state, caller, session_id, svc.create_round(body, event))
 
 
-@router.get(BASE)
+@router.get(BASE, responses=model(200, list[RoundView | RoundParticipantView]))
 async def list_rounds(session_id: str, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         s = await load_session(tx, caller, session_id, Perm.session_read)
@@ -52,7 +62,7 @@ async def list_rounds(session_id: str, caller: CallerDep, state: StateDep):
     ]
 
 
-@router.get(BASE + "/{round_id}")
+@router.get(BASE + "/{round_id}", responses=SEEN)
 async def get_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         s = await load_session(tx, caller, session_id, Perm.session_read)
@@ -69,24 +79,24 @@ def _step(name: str, fn):
     return endpoint
 
 
-@router.post(BASE + "/{round_id}/open")
+@router.post(BASE + "/{round_id}/open", responses=ROUND)
 async def open_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
     await _authorize(state, caller, session_id, Perm.session_moderate)
     return await svc.run(state, caller, session_id, svc.open_round(round_id))
 
 
-router.post(BASE + "/{round_id}/close")(
+router.post(BASE + "/{round_id}/close", responses=ROUND)(
     _step("close_round", lambda r: bo.begin_close(r, now=svc.utcnow()))
 )
-router.post(BASE + "/{round_id}/cancel-close")(
+router.post(BASE + "/{round_id}/cancel-close", responses=ROUND)(
     _step("cancel_close", lambda r: bo.cancel_close(r, now=svc.utcnow()))
 )
-router.post(BASE + "/{round_id}/cancel")(
+router.post(BASE + "/{round_id}/cancel", responses=ROUND)(
     _step("cancel_round", lambda r: bo.cancel_round(r, now=svc.utcnow()))
 )
 
 
-@router.post(BASE + "/{round_id}/extend")
+@router.post(BASE + "/{round_id}/extend", responses=ROUND)
 async def extend_round(
     session_id: str, round_id: str, body: Extend, caller: CallerDep, state: StateDep
 ):
@@ -95,13 +105,13 @@ async def extend_round(
     return await svc.run(state, caller, session_id, step)
 
 
-@router.post(BASE + "/{round_id}/recreate", status_code=201)
+@router.post(BASE + "/{round_id}/recreate", status_code=201, responses=model(201, RoundCreated))
 async def recreate_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
     _, event = await _authorize(state, caller, session_id, Perm.session_moderate)
     return await svc.run(state, caller, session_id, svc.recreate(round_id, event))
 
 
-@router.post(BASE + "/{round_id}/plan/move")
+@router.post(BASE + "/{round_id}/plan/move", responses=ROUND)
 async def plan_move(
     session_id: str, round_id: str, body: PlanMove, caller: CallerDep, state: StateDep
 ):
@@ -114,7 +124,7 @@ async def plan_move(
     return await svc.run(state, caller, session_id, svc.edit_plan(round_id, change))
 
 
-@router.post(BASE + "/{round_id}/plan/exchange")
+@router.post(BASE + "/{round_id}/plan/exchange", responses=ROUND)
 async def plan_exchange(
     session_id: str, round_id: str, body: PlanExchange, caller: CallerDep, state: StateDep
 ):
@@ -129,6 +139,7 @@ async def plan_exchange(
 
 @router.put(
     BASE + "/{round_id}/plan",
+    responses=ROUND,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -178,22 +189,37 @@ def _known(st, *person_ids: str) -> None:
             raise errors.NotFound(f"person {pid} does not exist in this event")
 
 
-@router.post("/api/sessions/{session_id}/moves")
+@router.post("/api/sessions/{session_id}/moves", responses=model(200, MoveDone))
 async def move(session_id: str, body: MoveCreate, caller: CallerDep, state: StateDep):
     """Moderators move anyone; a participant moves itself where the round allows."""
     await _authorize(state, caller, session_id, Perm.move_self)
     return await svc.run(state, caller, session_id, svc.move(caller, body.person_id, body.room_id))
 
 
-@router.post("/api/sessions/{session_id}/help", status_code=201)
+@router.post(
+    "/api/sessions/{session_id}/help",
+    status_code=201,
+    responses={
+        **model(201, HelpRequestView, "a new request"),
+        **model(200, HelpRequestView, "the caller's open request, unchanged"),
+    },
+)
 async def ask_help(
-    session_id: str, caller: CallerDep, state: StateDep, body: HelpCreate | None = None
+    session_id: str,
+    caller: CallerDep,
+    state: StateDep,
+    response: Response,
+    body: HelpCreate | None = None,
 ):
+    """201 with a new request; 200 with the asker's open one when they have one."""
     await _authorize(state, caller, session_id, Perm.help_ask)
-    return await help_svc.ask(state, caller, session_id, body.text if body else None)
+    request, created = await help_svc.ask(state, caller, session_id, body.text if body else None)
+    if not created:
+        response.status_code = 200
+    return request
 
 
-@router.get("/api/sessions/{session_id}/help")
+@router.get("/api/sessions/{session_id}/help", responses=model(200, list[HelpRequestView]))
 async def list_help(session_id: str, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         await load_session(tx, caller, session_id, Perm.session_read)
@@ -203,7 +229,9 @@ async def list_help(session_id: str, caller: CallerDep, state: StateDep):
     return [help_svc.public(h) for h in rows]
 
 
-@router.post("/api/sessions/{session_id}/help/{help_id}/claim")
+@router.post(
+    "/api/sessions/{session_id}/help/{help_id}/claim", responses=model(200, HelpRequestView)
+)
 async def claim_help(session_id: str, help_id: str, caller: CallerDep, state: StateDep):
     await _authorize(state, caller, session_id, Perm.session_moderate)
     return await help_svc.claim(state, caller, session_id, help_id)

@@ -11,6 +11,15 @@ from .. import errors
 from ..auth import Caller, Perm, load_session
 from ..deps import CallerDep, StateDep
 from ..models import Event, Person
+from ..responses import (
+    ChannelsView,
+    FloorChanged,
+    HandoverAsked,
+    InterpretationReport,
+    ListeningChanged,
+    SpeakerResult,
+    model,
+)
 from ..schemas import FloorSet, HandoverCreate, ListeningSet
 from ..services import interpretation as svc
 from ..state import AppState
@@ -73,7 +82,7 @@ async def _channel_of(state: AppState, session_id: str, lo, language: str) -> di
     return view
 
 
-@router.put(BASE + "/floor")
+@router.put(BASE + "/floor", responses=model(200, FloorChanged))
 async def set_floor(session_id: str, body: FloorSet, caller: CallerDep, state: StateDep):
     """The language now spoken on a room's floor (default: the plenary). Sources of
     every channel of that room are recomputed at once; uncovered ones are listed."""
@@ -101,7 +110,7 @@ async def set_floor(session_id: str, body: FloorSet, caller: CallerDep, state: S
     }
 
 
-@router.put(BASE + "/listening")
+@router.put(BASE + "/listening", responses=model(200, ListeningChanged))
 async def set_listening(session_id: str, body: ListeningSet, caller: CallerDep, state: StateDep):
     """The channel the caller hears (the floor language means the original)."""
     pid = _needs_person(caller)
@@ -127,7 +136,7 @@ async def set_listening(session_id: str, body: ListeningSet, caller: CallerDep, 
     }
 
 
-@router.get(BASE + "/channels")
+@router.get(BASE + "/channels", responses=model(200, ChannelsView))
 async def list_channels(session_id: str, caller: CallerDep, state: StateDep):
     async with state.db.write() as tx:
         s = await load_session(tx, caller, session_id, Perm.session_read)
@@ -165,18 +174,21 @@ def _speaker_command(name: str, build):
     return endpoint
 
 
-router.post(BASE + "/channels/{language}/on-air")(
+SPOKE = model(200, SpeakerResult)
+router.post(BASE + "/channels/{language}/on-air", responses=SPOKE)(
     _speaker_command("on-air", lambda pid, room, lang: cmd.GoOnAir(pid, room, lang))
 )
-router.post(BASE + "/channels/{language}/off-air")(
+router.post(BASE + "/channels/{language}/off-air", responses=SPOKE)(
     _speaker_command("off-air", lambda pid, room, lang: cmd.GoOffAir(pid, room, lang))
 )
-router.post(BASE + "/channels/{language}/handover/accept")(
+router.post(BASE + "/channels/{language}/handover/accept", responses=SPOKE)(
     _speaker_command("handover-accept", lambda pid, room, lang: cmd.AcceptHandover(pid, room, lang))
 )
 
 
-@router.post(BASE + "/channels/{language}/handover", status_code=201)
+@router.post(
+    BASE + "/channels/{language}/handover", status_code=201, responses=model(201, HandoverAsked)
+)
 async def request_handover(
     session_id: str, language: str, body: HandoverCreate, caller: CallerDep, state: StateDep
 ):
@@ -205,7 +217,7 @@ async def request_handover(
     return svc.utc_json(req or {})
 
 
-@router.get(BASE + "/interpretation/report")
+@router.get(BASE + "/interpretation/report", responses=model(200, InterpretationReport))
 async def interpretation_report(session_id: str, caller: CallerDep, state: StateDep):
     """On-air minutes per interpreter and language; listeners over time per channel."""
     async with state.db.write() as tx:

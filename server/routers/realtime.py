@@ -196,6 +196,7 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
         listening=listening,
         booths=_booths(person),
         queue_max=state.settings.ws_queue_max,
+        queue_bytes=state.settings.ws_queue_bytes,
     )
     if first is not None:
         conn.push(first)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from ..auth import Perm, load_event, load_session
 from ..deps import CallerDep, StateDep
 from ..models import Session
+from ..responses import BroadcastSent, model
 from ..schemas import BroadcastCreate, SessionCreate, SessionPublic, SessionUpdate, StatusChange
 from ..services import sessions as svc
 
@@ -43,6 +44,8 @@ async def change_status(session_id: str, body: StatusChange, caller: CallerDep, 
     return svc.public(state, await svc.change_status(state, caller, session_id, body.status))
 
 
-@router.post("/api/sessions/{session_id}/broadcast", status_code=201)
+@router.post(
+    "/api/sessions/{session_id}/broadcast", status_code=201, responses=model(201, BroadcastSent)
+)
 async def broadcast(session_id: str, body: BroadcastCreate, caller: CallerDep, state: StateDep):
     return await svc.broadcast(state, caller, session_id, body)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from ..deps import CallerDep, StateDep
+from ..responses import CalendarFeed, LocalTimes, ScheduleEntry, Slots, model
 from ..services import calendar as svc
 
 router = APIRouter(tags=["time"])
@@ -28,7 +29,11 @@ def _calendar(body: bytes, filename: str) -> Response:
     )
 
 
-@router.get("/api/events/{event_id}/schedule")
+@router.get(
+    "/api/events/{event_id}/schedule",
+    response_model=None,
+    responses=model(200, list[ScheduleEntry]),
+)
 async def schedule(
     event_id: str,
     caller: CallerDep,
@@ -42,7 +47,11 @@ async def schedule(
     return await svc.schedule(state, caller, event_id, tz)
 
 
-@router.get("/api/sessions/{session_id}/local-times")
+@router.get(
+    "/api/sessions/{session_id}/local-times",
+    response_model=None,
+    responses=model(200, LocalTimes),
+)
 async def local_times(session_id: str, caller: CallerDep, state: StateDep) -> dict[str, Any]:
     """The session's start in every zone the event's people live in (observers aside),
     with how many people and whether it is outside the event's working hours."""
@@ -59,7 +68,7 @@ async def event_calendar(event_id: str, caller: CallerDep, state: StateDep) -> R
     return _calendar(await svc.event_calendar(state, caller, event_id), f"{event_id}.ics")
 
 
-@router.get("/api/events/{event_id}/slots")
+@router.get("/api/events/{event_id}/slots", response_model=None, responses=model(200, Slots))
 async def slots(
     event_id: str,
     caller: CallerDep,
@@ -69,10 +78,11 @@ async def slots(
     window_to: Annotated[str, Query(alias="to", description="ISO 8601 instant with offset")],
     step: Annotated[str, Query(description="grid of candidate starts")] = "PT30M",
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
-) -> dict[str, Any]:
+) -> Response:
     """Candidate starts ranked by how many participants the session would reach
-    inside their working hours, naming those it would not."""
-    return await svc.slots(
+    inside their working hours, naming those it would not. An answer over 20,000
+    rows (zones and people outside) is 422 with ``max_limit``."""
+    body = await svc.slots(
         state,
         caller,
         event_id,
@@ -82,9 +92,15 @@ async def slots(
         step=step,
         limit=limit,
     )
+    return Response(body, media_type="application/json")
 
 
-@router.post("/api/events/{event_id}/people/{person_id}/calendar-token", status_code=201)
+@router.post(
+    "/api/events/{event_id}/people/{person_id}/calendar-token",
+    status_code=201,
+    response_model=None,
+    responses=model(201, CalendarFeed),
+)
 async def issue_calendar_token(
     event_id: str, person_id: str, caller: CallerDep, state: StateDep
 ) -> dict[str, str]:

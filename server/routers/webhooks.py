@@ -3,13 +3,14 @@ delivery attempt, redeliver."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from sqlmodel import select
 
-from scheduler.webhooks import BadTarget
+from scheduler.webhooks import BadTarget, standard_key
 
 from .. import errors
 from ..auth import Perm, load_event
@@ -17,12 +18,19 @@ from ..deps import CallerDep, StateDep
 from ..events import WebhookPing
 from ..jsonish import z
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
+from ..responses import Delivery, DeliveryQueued, DeliveryRequeued, WebhookView, model
 from ..schemas import Strict
 from ..services import webhooks as svc
 
 router = APIRouter(prefix="/api/events/{event_id}/webhooks", tags=["webhooks"])
 
-Secret = Annotated[str, Field(min_length=8, max_length=200)]
+
+def _standard_key(secret: str) -> str:
+    standard_key(secret)  # a whsec_ secret must decode; the message names no part of it
+    return secret
+
+
+Secret = Annotated[str, Field(min_length=8, max_length=200), AfterValidator(_standard_key)]
 
 
 class WebhookCreate(Strict):
@@ -45,6 +53,8 @@ class WebhookCreate(Strict):
 
 class SecretRotate(Strict):
     secret: Secret
+    # the old secret also signs webhook-signature for this long (0: not at all)
+    keep_previous_s: Annotated[int, Field(ge=0, le=86400)] = 0
 
 
 async def _target_ok(state, url: str) -> None:
@@ -62,7 +72,7 @@ async def _hook(tx, caller, event_id: str, webhook_id: str) -> Webhook:
     return w
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=model(201, WebhookView))
 async def create_webhook(event_id: str, body: WebhookCreate, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.webhook_manage)
@@ -73,7 +83,7 @@ async def create_webhook(event_id: str, body: WebhookCreate, caller: CallerDep, 
     return svc.public(w)
 
 
-@router.get("")
+@router.get("", responses=model(200, list[WebhookView]))
 async def list_webhooks(event_id: str, caller: CallerDep, state: StateDep):
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.webhook_manage)
@@ -89,22 +99,28 @@ async def delete_webhook(event_id: str, webhook_id: str, caller: CallerDep, stat
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/rotate-secret")
+@router.post("/{webhook_id}/rotate-secret", responses=model(200, WebhookView))
 async def rotate_secret(
     event_id: str, webhook_id: str, body: SecretRotate, caller: CallerDep, state: StateDep
 ):
     """From now on every attempt is signed with the new secret, also the retries and
-    redeliveries of deliveries queued before (their bytes do not change); see
-    docs/webhooks.md."""
+    redeliveries of deliveries queued before (their bytes do not change); with
+    ``keep_previous_s``, ``webhook-signature`` carries the old secret's signature as well
+    for that long; see docs/webhooks.md."""
     async with state.db.write() as tx:
         w = await _hook(tx, caller, event_id, webhook_id)
+        if body.keep_previous_s:
+            w.previous_secret = w.secret
+            w.previous_secret_until = utcnow() + dt.timedelta(seconds=body.keep_previous_s)
+        else:
+            w.previous_secret, w.previous_secret_until = None, None
         w.secret = body.secret
         w.failing = False
         tx.add(w)
     return svc.public(w)
 
 
-@router.post("/{webhook_id}/ping", status_code=202)
+@router.post("/{webhook_id}/ping", status_code=202, responses=model(202, DeliveryQueued))
 async def ping(event_id: str, webhook_id: str, caller: CallerDep, state: StateDep):
     async with state.db.write() as tx:
         w = await _hook(tx, caller, event_id, webhook_id)
@@ -116,7 +132,7 @@ async def ping(event_id: str, webhook_id: str, caller: CallerDep, state: StateDe
     return {"delivery_id": d.id}
 
 
-@router.get("/{webhook_id}/deliveries")
+@router.get("/{webhook_id}/deliveries", responses=model(200, list[Delivery]))
 async def deliveries(event_id: str, webhook_id: str, caller: CallerDep, state: StateDep):
     """Every delivery with every attempt: status code or error, start and duration."""
     async with state.db.read() as tx:
@@ -167,7 +183,11 @@ async def deliveries(event_id: str, webhook_id: str, caller: CallerDep, state: S
     ]
 
 
-@router.post("/{webhook_id}/deliveries/{delivery_id}/redeliver", status_code=202)
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    responses=model(202, DeliveryRequeued),
+)
 async def redeliver(
     event_id: str, webhook_id: str, delivery_id: str, caller: CallerDep, state: StateDep
 ):

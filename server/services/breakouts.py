@@ -453,8 +453,13 @@ def move(caller: Caller, person_id: str, room_id: str) -> Callable:
             if caller.is_admin
             else st.members[caller.person_id]
         )
+        # The round the target room belongs to, when it is not the open one: the
+        # domain refuses a planned round's room with 409 (not "no such room").
+        round_ = st.active
+        if room_id != st.plenary_id and (round_ is None or room_id not in round_.room_ids):
+            round_ = next((r for r in st.rounds.values() if room_id in r.room_ids), round_)
         placement, events = bo.move(
-            st.placement, st.active, actor, person_id, room_id, st.plenary_id, members=st.members
+            st.placement, round_, actor, person_id, room_id, st.plenary_id, members=st.members
         )
         if events:
             await save_placement(tx, st, placement)

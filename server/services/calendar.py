@@ -7,15 +7,18 @@ The pure work is in ``scheduler/``; this module loads rows, checks rights and ma
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
 
+import orjson
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from breakouts.wording import with_article
 from scheduler.ics import CalendarSession, build_calendar
-from scheduler.planner import MAX_DURATION, MAX_WINDOW, parse_iso_duration, rank_slots
+from scheduler.planner import MAX_DURATION, MAX_ROWS, MAX_WINDOW, parse_iso_duration, rank_slots
 from scheduler.time_errors import TimeInputError
 from scheduler.views import count_zones, local_times, schedule_entry
 from scheduler.wallclock import format_duration, format_utc, parse_utc
@@ -102,11 +105,13 @@ def join_urls(state: AppState, session_id: str) -> tuple[str, str]:
 
 
 def _ics(state: AppState, event: Event, sessions: list[Session]) -> bytes:
+    """No URL or LOCATION: the session's REST resource answers 401 to a person who
+    clicks it; until there is a join page a browser can open, the file names none."""
     items = []
     for s in sessions:
-        resource, ws = join_urls(state, s.id)
+        _, ws = join_urls(state, s.id)
         description = f"Live connection (WebSocket, with your Convene token): {ws}"
-        items.append(CalendarSession.from_session(s, url=resource, description=description))
+        items.append(CalendarSession.from_session(s, description=description))
     return build_calendar(items, calendar_name=event.title)
 
 
@@ -130,7 +135,7 @@ async def _feed_target(tx: AsyncSession, caller: Caller, event_id: str, person_i
         raise errors.NotFound(f"person {person_id} does not exist in event {event_id}")
     if caller.person_id != person_id and not caller.can(Perm.people_manage):
         raise errors.Forbidden(
-            f"a {caller.role} may only manage their own calendar feed; "
+            f"{with_article(caller.role)} may only manage their own calendar feed; "
             "ask a moderator or the operator"
         )
     return person
@@ -207,7 +212,8 @@ async def slots(
     end: str,
     step: str,
     limit: int,
-) -> dict[str, Any]:
+) -> bytes:
+    """The ranked slots as JSON, planned in a thread and encoded there."""
     async with state.db.read() as tx:
         event = await load_event(tx, caller, event_id, Perm.session_manage)
         q = (
@@ -223,23 +229,30 @@ async def slots(
         window_start = parse_utc(start, field="from")
         window_end = parse_utc(end, field="to")
         _window_checks(duration, length, start, end, window_start, window_end)
-        ranked = rank_slots(
-            participants,
-            length,
-            window_start,
-            window_end,
-            step_length,
-            _hours(event),
-            limit=limit,
-        )
     except TimeInputError as exc:
         raise time_problem(exc) from None
-    return {
+    head = {
         "duration": duration.strip().upper(),
         "from": format_utc(window_start),
         "to": format_utc(window_end),
         "step": step.strip().upper(),
         "working_hours": list(event.working_hours),
         "participants": len(participants),
-        "slots": [slot.to_dict() for slot in ranked],
     }
+    plan = (participants, length, window_start, window_end, step_length, _hours(event), limit)
+    # One planner at a time per process, in a thread: its CPU time never holds the
+    # event loop (other clients' frames and pings), and its memory stays one answer's.
+    gate = state.extra.setdefault("slot_planner", asyncio.Semaphore(1))
+    try:
+        async with gate:
+            return await asyncio.to_thread(_planned, head, *plan)
+    except TimeInputError as exc:
+        raise time_problem(exc) from None
+
+
+def _planned(head: dict[str, Any], participants, length, start, end, step, hours, limit) -> bytes:
+    """The ranked slots as JSON bytes (encoded here, off the event loop)."""
+    ranked = rank_slots(
+        participants, length, start, end, step, hours, limit=limit, max_rows=MAX_ROWS
+    )
+    return orjson.dumps({**head, "slots": [slot.to_dict() for slot in ranked]})

@@ -1,6 +1,7 @@
-"""Help requests: a participant asks; moderators (only them) see who and where; the
-request stays open until a moderator enters that room, dismisses it, or the asker
-cancels it."""
+"""Help requests: a participant or an interpreter asks; moderators (only them) see who
+and where; the request stays open until a moderator enters that room, dismisses it, or
+the asker cancels it. A person has at most one open request, and it follows them from
+room to room, so that moderators go where the asker is now."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Role
 from ..eventlog import EventLog
-from ..events_breakouts import HelpClaimed, HelpReceived, HelpRequested, HelpResolved
+from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
 from ..models import Attendance, HelpRequest, Room, Session, utcnow
-from . import breakouts as bsvc
 
 
 def public(h: HelpRequest) -> dict:
@@ -45,7 +45,9 @@ def _audience(h: HelpRequest) -> list[str]:
     return [el.MODERATORS, el.person(h.person_id)]
 
 
-async def ask(state, caller: Caller, session_id: str, text: str | None) -> dict:
+async def ask(state, caller: Caller, session_id: str, text: str | None) -> tuple[dict, bool]:
+    """(the request, whether it is new): a second request while one is open returns
+    the open one, unchanged, and tells no one again."""
     if caller.person is None:
         raise errors.Forbidden("the admin token is not a participant: ask with a person's token")
 
@@ -53,6 +55,14 @@ async def ask(state, caller: Caller, session_id: str, text: str | None) -> dict:
         problem = require_active(s.status, "asking for help")
         if problem:
             raise errors.Conflict(problem, current=s.status)
+        q = select(HelpRequest).where(
+            HelpRequest.session_id == s.id,
+            HelpRequest.person_id == caller.person_id,
+            HelpRequest.resolved_at.is_(None),
+        )
+        already = (await tx.exec(q)).first()
+        if already is not None:
+            return public(already), False
         att = await tx.get(Attendance, (s.id, caller.person_id))
         room = await tx.get(Room, att.room_id) if att and att.room_id else None
         h = HelpRequest(
@@ -74,7 +84,7 @@ async def ask(state, caller: Caller, session_id: str, text: str | None) -> dict:
             [el.MODERATORS],
         )
         log.emit(HelpReceived(help_id=h.id), [el.person(h.person_id)])
-        return public(h)
+        return public(h), True
 
     return await state.commands.run(session_id, work, by=caller.person_id)
 
@@ -122,7 +132,42 @@ def _close(h: HelpRequest, reason: str, log: EventLog) -> None:
     log.emit(HelpResolved(help_id=h.id, person_id=h.person_id, reason=reason), _audience(h))
 
 
-async def _moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
+async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
+    """After the moves of a transaction (a round opening or closing, a moderator's
+    move, a first join): an open request takes its asker's new room (``help.moved``
+    to them and the moderators)."""
+    moved: dict[str, str] = {}
+    for record in log.records:
+        if record.type == "room.moved":
+            moved[record.data["person_id"]] = record.data["to_room"]
+    if not moved:
+        return
+    follows = [
+        h
+        for h in await open_requests(tx, s.id)
+        if h.person_id in moved and h.room_id != moved[h.person_id]
+    ]
+    if not follows:
+        return
+    ids = {moved[h.person_id] for h in follows}
+    names = dict((await tx.exec(select(Room.id, Room.name).where(Room.id.in_(ids)))).all())
+    for h in follows:
+        before, h.room_id = h.room_id, moved[h.person_id]
+        tx.add(h)
+        log.emit(
+            HelpMoved(
+                help_id=h.id,
+                person_id=h.person_id,
+                from_room=before,
+                room_id=h.room_id,
+                room_name=names.get(h.room_id),
+            ),
+            _audience(h),
+        )
+
+
+async def moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
+    """A moderator's move into a room resolves the open requests of the people in it."""
     person = st.people.get(person_id)
     if person is None or person.role != Role.moderator:
         return
@@ -130,6 +175,3 @@ async def _moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str
         if st.placement.get(h.person_id) == room_id:
             _close(h, "moderator_arrived", log)
             tx.add(h)
-
-
-bsvc.MOVE_HOOKS.append(_moderator_arrived)

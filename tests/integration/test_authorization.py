@@ -41,7 +41,7 @@ ROUTES = [
     ("GET", "/api/sessions/{s}/breakouts", None, EVERYONE),
     ("POST", "/api/sessions/{s}/breakouts", {"count": 2, "strategy": "balanced"}, STAFF),
     ("POST", "/api/sessions/{s}/moves", {"person_id": "{p}", "room_id": "{r}"}, STAFF | {"p1"}),
-    ("POST", "/api/sessions/{s}/help", {"text": "no sound"}, {"p1"}),
+    ("POST", "/api/sessions/{s}/help", {"text": "no sound"}, {"p1", "ar1"}),
     ("GET", "/api/sessions/{s}/help", None, EVERYONE),
     ("GET", "/api/sessions/{s}/channels", None, EVERYONE),
     ("PUT", "/api/sessions/{s}/listening", {"language": "en"}, EVERYONE - {"admin"}),

@@ -513,6 +513,23 @@ async def test_a_live_interpreter_past_their_turn_and_the_partner_get_turn_due(
     await b.close()
 
 
+async def test_turn_due_with_the_partner_offline_names_no_partner_and_tells_the_moderators(
+    short_turn_server,
+):
+    b = await Booths().setup(short_turn_server, turn_s=2)
+    await b.ws["ar2"].close()
+    await b.ws["mod"].until(
+        lambda f: f["type"] == "presence.left" and f["data"]["person_id"] == b.id("ar2")
+    )
+    assert (await b.call("ar1", "POST", "/channels/ar/on-air")).status_code == 200
+    for key in ("ar1", "mod"):
+        due = await b.ws[key].until(lambda f: f["type"] == "turn.due", timeout=10)
+        assert due["data"]["person_id"] == b.id("ar1") and due["data"]["partner_id"] is None
+    for key in ("p_ar", "ru1"):
+        assert not any(f["type"] == "turn.due" for f in b.ws[key].frames)
+    await b.close()
+
+
 # ---- the kick-off of issue 6, end to end -------------------------------------------------
 
 

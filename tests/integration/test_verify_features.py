@@ -65,8 +65,8 @@ async def test_breakouts_and_channels_reduce_to_the_fresh_snapshot(server):
         on_air,
         lambda: mod.ok("PUT", f"{base}/floor", {"language": "ar", "room_id": ar_room}),
         ask_help,
+        close_round,  # the open request follows its asker to the plenary (help.moved)
         lambda: mod.ok("DELETE", f"{base}/help/{help_ids[-1]}", status=204),
-        close_round,
     ]
     try:
         await verify.after_each(server, w, mod, views, ROLES, actions, reducer.project)

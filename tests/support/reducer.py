@@ -109,9 +109,15 @@ def apply(snap: dict, ev: dict) -> dict:
         s["round"] = None
         _bulk(s, d)
     elif t == "help.requested" or (t == "help.received" and "people" not in s):
-        s["help"] = sorted({*s.get("help", []), d["help_id"]})
+        room_id = d["room_id"] if t == "help.requested" else s["you"]["room_id"]
+        others = [h for h in s.get("help", []) if h["id"] != d["help_id"]]
+        s["help"] = [*others, {"id": d["help_id"], "room_id": room_id}]
+    elif t == "help.moved":
+        for h in s.get("help", []):
+            if h["id"] == d["help_id"]:
+                h["room_id"] = d["room_id"]
     elif t == "help.resolved":
-        s["help"] = [h for h in s.get("help", []) if h != d["help_id"]]
+        s["help"] = [h for h in s.get("help", []) if h["id"] != d["help_id"]]
     elif t == "listening.changed" and d["person_id"] == me:
         s["you"]["listening"] = d["language"]
         s["channel"] = d["language"]
@@ -201,7 +207,7 @@ def project(snap: dict) -> dict[str, Any]:
         "closes_at": rnd["closes_at"],
         "rooms": sorted(r["id"] for r in rnd["rooms"]),
     }
-    out["help"] = sorted(h if isinstance(h, str) else h["id"] for h in snap.get("help", []))
+    out["help"] = sorted((h["id"], h["room_id"]) for h in snap.get("help", []))
     out["channels"] = sorted(
         (
             room["room_id"],

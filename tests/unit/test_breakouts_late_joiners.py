@@ -68,6 +68,16 @@ def test_working_group_latecomers_get_their_group() -> None:
     assert round_.room(room_id).name == "City Lab collaborations"
 
 
+def test_a_working_group_latecomer_whose_group_is_no_room_is_reported() -> None:
+    round_, placement = opened("working_groups")
+    late = Member("p50", groups=("City Lab collaboration",))
+    placement, events = join_late(round_, late, placement, by_id(), plenary_id=PLENARY)
+    assert placement["p50"] == PLENARY
+    (event,) = events
+    assert event.type == "breakout.unplaced" and event.audience == ("moderators",)
+    assert "'City Lab collaborations'" in check_event(event)["reason"]
+
+
 def test_manual_and_self_select_latecomers_stay_in_the_plenary() -> None:
     for strategy in ("manual", "self_select"):
         round_, placement = opened(strategy)

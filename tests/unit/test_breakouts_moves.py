@@ -132,3 +132,13 @@ def test_a_closed_round_s_rooms_are_gone() -> None:
     with pytest.raises(BreakoutError) as caught:
         move(placement, closed, MODERATOR, "p01", round_.rooms[0].id, PLENARY)
     assert caught.value.kind is ErrorKind.NOT_FOUND
+
+
+def test_an_observer_is_not_moved_and_the_refusal_says_why() -> None:
+    round_, placement = opened()
+    observer = next(m for m in MEMBERS.values() if m.role.value == "observer")
+    for target in (round_.rooms[0].id, PLENARY):
+        with pytest.raises(BreakoutError) as caught:
+            move(placement, round_, MODERATOR, observer.person_id, target, PLENARY, members=MEMBERS)
+        assert caught.value.kind is ErrorKind.INVALID
+        assert "observer" in caught.value.detail

@@ -104,6 +104,17 @@ async def test_a_client_that_falls_behind_is_closed_4408_without_blocking():
     await c.stop()
 
 
+async def test_a_client_whose_backlog_outgrows_its_bytes_is_closed_4408():
+    c = _conn(queue_max=1000)
+    c.queue_bytes = 10_000
+    assert c.push("s" * 5000)  # handed to the socket, which never takes it
+    for _ in range(3):
+        assert c.push("b" * 3000)  # 9,000 bytes waiting: still under the bound
+    assert not c.push("b" * 3000)  # 12,000: far fewer frames than queue_max, yet too much
+    assert c.closing and c.close_code == TOO_SLOW
+    await c.stop()
+
+
 def test_redaction_hides_tokens_in_query_strings_and_headers():
     line = 'WebSocket /ws/sessions/x?token=abc.DEF-123&resume_from=4 "Bearer s3cr3t"'
     out = redact(line)

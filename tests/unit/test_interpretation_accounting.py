@@ -8,6 +8,7 @@ from interpretation import (
     Settings,
     apply,
     configure,
+    connection_changed,
     go_off_air,
     go_on_air,
     on_air_seconds,
@@ -45,6 +46,14 @@ def test_turn_due_names_the_partner_and_repeats_next_turn():
     assert event.audience == ("person:R1", "person:R2")
     assert turn_due(state, at(59)).events == []
     assert types(turn_due(state, at(60)).events) == ["turn.due"]
+
+
+def test_turn_due_with_the_partner_offline_names_no_one_and_tells_the_moderators():
+    state = connection_changed(kickoff(), "R2", False, T0).state
+    state = go_on_air(state, "R1", P, "ru", T0).state
+    (event,) = turn_due(state, at(30)).events
+    assert event.data()["partner_id"] is None
+    assert event.audience == ("person:R1", "moderators")
 
 
 def test_turn_survives_the_move_to_the_retour_channel():

@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from scheduler.ics import CalendarSession, build_calendar, session_uid
 from scheduler.time_errors import TimeInputError
-from scheduler.zones import use_packaged_tzdata
+from scheduler.zones import get_zone, use_packaged_tzdata
 
 use_packaged_tzdata()
 
@@ -201,3 +201,71 @@ def test_output_is_deterministic_given_dtstamp():
 def test_bad_sessions_are_refused(bad):
     with pytest.raises(TimeInputError):
         build_calendar([bad], calendar_name="c", dtstamp=STAMP)
+
+
+# ---- instants in the repeated autumn hour --------------------------------------------
+
+# (zone, a wall time that happens twice on the night the clocks go back)
+REPEATED_HOURS = [
+    ("Europe/Berlin", datetime(2020, 10, 25, 2, 30)),
+    ("America/New_York", datetime(2020, 11, 1, 1, 30)),
+    ("Australia/Lord_Howe", datetime(2020, 4, 5, 1, 45)),  # a half-hour shift
+    ("America/Havana", datetime(2020, 11, 1, 0, 30)),  # clocks go back at 01:00
+]
+
+
+@pytest.mark.parametrize("fold", [0, 1], ids=["first", "second"])
+@pytest.mark.parametrize("zone,wall", REPEATED_HOURS, ids=[z for z, _ in REPEATED_HOURS])
+def test_both_occurrences_of_the_repeated_hour_read_back_exactly(zone, wall, fold):
+    start = wall.replace(tzinfo=get_zone(zone), fold=fold).astimezone(UTC)
+    assert start != wall.replace(tzinfo=get_zone(zone), fold=1 - fold).astimezone(UTC)
+    sessions = [
+        CalendarSession("in", "In the repeated hour", start, start + timedelta(hours=1), zone),
+        CalendarSession("ends", "Ends in it", start - timedelta(hours=1), start, zone),
+        CalendarSession("day", "Earlier that week", start - timedelta(days=3), start, zone),
+    ]
+    data = build_calendar(sessions, calendar_name="c", dtstamp=STAMP)
+    _, times = parse(data)
+    for s in sessions:
+        assert times[s.uid][:2] == (s.start, s.end), (s.title, data.decode())
+    # unambiguous wall times keep the organisers' zone
+    day = Calendar.from_ical(data).walk("VEVENT")
+    (earlier,) = [e for e in day if str(e["UID"]) == "day@convene"]
+    assert earlier["DTSTART"].params["TZID"] == zone
+
+
+# ---- texts from users ------------------------------------------------------------------
+
+RTL = "\u200fمؤتمر\u200e 2020 \u202eabc\u202c"
+TITLES = {
+    "line feed": ("Kick-off\nDay 2", "Kick-off\nDay 2"),
+    "bare CR": ("Kick-off\rDTSTART:19700101T000000Z", "Kick-off\nDTSTART:19700101T000000Z"),
+    "CRLF": ("a\r\nb\r\nEND:VEVENT", "a\nb\nEND:VEVENT"),
+    "tab": ("a\tb", "a\tb"),
+    "RTL marks": (RTL, RTL),
+    "escapes": ("a;b,c\\d", "a;b,c\\d"),
+    "other controls": ("bell\x07 esc\x1b del\x7f", "bell esc del"),
+    "unicode newlines": ("a\u2028b\u2029c\x85d", "a\nb\nc\nd"),
+}
+
+
+def unescape_text(raw: str) -> str:
+    """RFC 5545 TEXT unescaping (3.3.11)."""
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], raw)
+
+
+@pytest.mark.parametrize("title,expected", TITLES.values(), ids=list(TITLES))
+def test_titles_with_control_characters_round_trip(title, expected):
+    session = replace(SERIES[0], title=title, description=title, url=None)
+    data = build_calendar([session], calendar_name=title, dtstamp=STAMP)
+    assert data.count(b"\r") == data.count(b"\r\n") == data.count(b"\n")
+    cal = Calendar.from_ical(data)
+    (event,) = cal.walk("VEVENT")
+    assert str(event["SUMMARY"]) == expected
+    assert str(event["DESCRIPTION"]) == expected
+    # icalendar leaves these two undecoded; they are TEXT (RFC 7986), read them as such
+    for name in ("NAME", "X-WR-CALNAME"):
+        assert unescape_text(str(cal[name])) == expected
+    assert [str(e["UID"]) for e in cal.walk("VEVENT")] == [session.uid]
+    _, times = parse(data)
+    assert times[session.uid][:2] == (session.start, session.end)

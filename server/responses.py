@@ -1,0 +1,332 @@
+"""Models of the answers that routes build as plain dicts.
+
+They describe those answers in the OpenAPI document (``responses={code: {"model":
+...}}``) without re-validating them on every call, so declaring them changes no
+answer and costs the hot paths nothing; tests/integration/test_openapi_client.py
+checks real answers against them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .events import ChannelObject, Status
+from .events_interpretation import HandoverRequested
+
+RoundStatusName = Literal["planned", "open", "closing", "closed", "cancelled"]
+StrategyName = Literal["balanced", "by_language", "working_groups", "manual", "self_select"]
+RoomKind = Literal["plenary", "breakout"]
+
+
+# ---- sessions --------------------------------------------------------------------------
+
+
+class BroadcastSent(BaseModel):
+    seq: int = Field(description="the seq of the stored broadcast event")
+    text: str
+    translations: dict[str, str]
+
+
+# ---- breakouts -------------------------------------------------------------------------
+
+
+class Unplaced(BaseModel):
+    person_id: str
+    reason: str
+
+
+class _RoundBase(BaseModel):
+    id: str
+    status: RoundStatusName
+    strategy: StrategyName
+    duration_s: int | None
+    countdown_s: int
+    allow_return: bool
+    opened_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class RoundRoomPlanned(BaseModel):
+    """A room of a round; ``members``: person ids (planned, or there now if open)."""
+
+    id: str
+    name: str
+    kind: Literal["breakout"]
+    languages: list[str]
+    capacity: int | None
+    members: list[str]
+
+
+class RoundView(_RoundBase):
+    """A round as moderators and observers see it."""
+
+    rooms: list[RoundRoomPlanned]
+    unplaced: list[Unplaced]
+
+
+class RoundRoom(BaseModel):
+    id: str
+    name: str
+    kind: Literal["breakout"]
+    languages: list[str]
+    capacity: int | None
+
+
+class RoundParticipantView(_RoundBase):
+    """A round as a participant or interpreter sees it: rooms without members."""
+
+    rooms: list[RoundRoom]
+    your_room: str | None
+
+
+class Uncovered(BaseModel):
+    room_id: str
+    name: str | None
+    language: str
+
+
+class RoundCreated(RoundView):
+    """The new round, with the language rooms no interpreter can cover (the round may
+    still be opened)."""
+
+    uncovered: list[Uncovered]
+
+
+class MoveDone(BaseModel):
+    person_id: str
+    room_id: str | None = Field(description="where the person belongs now")
+
+
+class HelpRequestView(BaseModel):
+    id: str
+    person_id: str
+    room_id: str | None
+    text: str | None
+    created_at: dt.datetime
+    claimed_by: str | None
+    status: Literal["open", "claimed", "resolved"]
+    resolution: str | None
+
+
+# ---- interpretation --------------------------------------------------------------------
+
+
+class FloorChanged(BaseModel):
+    room_id: str
+    floor_language: str
+    uncovered: list[str] = Field(description="languages of the room's channels with no source")
+    channels: list[ChannelObject]
+
+
+class ListeningChanged(BaseModel):
+    person_id: str
+    language: str
+    fallback_reason: str | None
+
+
+class RoomChannels(BaseModel):
+    room_id: str
+    name: str | None
+    kind: RoomKind
+    floor_language: str
+    channels: list[ChannelObject]
+
+
+class ChannelsView(BaseModel):
+    rooms: list[RoomChannels] = Field(description="the plenary first")
+
+
+class SpeakerResult(BaseModel):
+    """The channel after going on or off air, or taking over."""
+
+    room_id: str
+    channel: ChannelObject
+
+
+class InterpreterMinutes(BaseModel):
+    person_id: str
+    minutes: dict[str, float] = Field(description="on-air minutes per language")
+    total_minutes: float
+
+
+class OnAirSegment(BaseModel):
+    person_id: str
+    room_id: str
+    language: str
+    start: dt.datetime
+    end: dt.datetime
+    minutes: float
+
+
+class ListenerSample(BaseModel):
+    at: dt.datetime
+    listeners: int
+
+
+class ListenerSeries(BaseModel):
+    room_id: str
+    language: str
+    samples: list[ListenerSample]
+
+
+class InterpretationReport(BaseModel):
+    interpreters: list[InterpreterMinutes]
+    on_air: list[OnAirSegment]
+    listeners: list[ListenerSeries]
+
+
+HandoverAsked = HandoverRequested
+
+
+# ---- time -----------------------------------------------------------------------------
+
+
+class LocalSpan(BaseModel):
+    """A session's times in one zone, with that zone's offset."""
+
+    tz: str
+    start: dt.datetime
+    end: dt.datetime
+    start_abbr: str | None
+    end_abbr: str | None
+    day_shift: int = Field(description="local start date minus the event zone's, in days")
+
+
+class ScheduleEntry(BaseModel):
+    id: str
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    local: LocalSpan
+    status: Status
+
+
+class ZoneStart(BaseModel):
+    tz: str
+    local_start: dt.datetime
+    abbr: str | None
+    utc_offset: str = Field(examples=["+02:00"])
+    people: int
+    outside_hours: bool
+
+
+class LocalTimes(BaseModel):
+    session_id: str
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    working_hours: list[str]
+    zones: list[ZoneStart] = Field(description="by UTC offset")
+
+
+class SlotZone(BaseModel):
+    tz: str
+    local_start: dt.datetime
+    local_end: dt.datetime
+    abbr: str | None
+    utc_offset: str
+    people: int
+    inside: bool
+
+
+class SlotOutside(BaseModel):
+    person_id: str
+    tz: str
+    local_start: dt.datetime
+    local_end: dt.datetime
+
+
+class Slot(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    inside: int
+    total: int
+    outside: list[SlotOutside]
+    zones: list[SlotZone]
+
+
+class Slots(BaseModel):
+    duration: str
+    from_: dt.datetime = Field(alias="from")
+    to: dt.datetime
+    step: str
+    working_hours: list[str]
+    participants: int
+    slots: list[Slot] = Field(description="best first")
+
+
+class CalendarFeed(BaseModel):
+    person_id: str
+    token: str
+    url: str
+
+
+# ---- webhooks --------------------------------------------------------------------------
+
+
+class WebhookView(BaseModel):
+    id: str
+    event_id: str
+    url: str
+    events: list[str] | None = Field(description="the event types sent; null: all")
+    active: bool
+    failing: bool
+    created_at: dt.datetime
+
+
+class DeliveryQueued(BaseModel):
+    delivery_id: str
+
+
+class DeliveryRequeued(BaseModel):
+    delivery_id: str
+    state: Literal["pending"]
+
+
+class Attempt(BaseModel):
+    number: int
+    started_at: dt.datetime
+    duration_ms: float
+    status_code: int | None
+    error: str | None
+
+
+class Delivery(BaseModel):
+    id: str
+    event_type: str
+    session_id: str | None
+    state: Literal["pending", "delivered", "failed"]
+    attempts: list[Attempt]
+    next_attempt_at: dt.datetime | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+# ---- operations ------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"]
+    instance: str
+    tzdata: str
+    database: str = Field(description="'ok' or 'unreachable: <error>'")
+    broker: Literal["ok", "degraded"] | None = Field(None, description="absent when unavailable")
+
+
+class About(BaseModel):
+    name: str
+    version: str
+    tzdata: str
+
+
+def model(status: int, m: Any, description: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route whose answer is a plain dict described by ``m``."""
+    entry: dict[str, Any] = {"model": m}
+    if description:
+        entry["description"] = description
+    return {status: entry}
