@@ -5,6 +5,7 @@ resumes when the database is back. A private cluster of the test's own is stoppe
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.support import pgcluster
@@ -60,3 +61,23 @@ async def test_database_outage_is_503_and_1013_then_service_resumes(cluster, tmp
         assert (await again.next())["type"] == "snapshot"
         await again.close()
         await open_socket.close()
+
+
+async def test_the_document_declares_503_problems_with_retry_after(server):
+    async with httpx.AsyncClient() as client:
+        doc = (await client.get(f"{server.url}/openapi.json", timeout=10)).json()
+    assert (
+        "503" in doc["components"]["schemas"]["Problem"]["properties"]["retry_after"]["description"]
+    )
+    missing = []
+    for path, ops in doc["paths"].items():
+        if not path.startswith("/api/") or path == "/api/about":
+            continue  # /healthz declares its own 503 body; /api/about reads no database
+        for method, op in ops.items():
+            r = op["responses"].get("503", {})
+            problem = r.get("content", {}).get("application/problem+json", {}).get("schema")
+            if problem != {"$ref": "#/components/schemas/Problem"} or "Retry-After" not in r.get(
+                "headers", {}
+            ):
+                missing.append(f"{method.upper()} {path}")
+    assert missing == []
