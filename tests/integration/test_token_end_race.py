@@ -19,7 +19,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 SOCKETS = 25
 
 
-async def _fate(c, timeout: float = 5.0) -> tuple[int | str, list[str]]:
+async def _fate(c, timeout: float = 10.0) -> tuple[int | str, list[str]]:
     """The close code (or "open" if the server kept it open) and the frame types."""
     try:
         while True:
@@ -42,7 +42,7 @@ async def _open_while_ending(server, sid: str, token: str, end_token) -> list:
         return c
 
     opening = [asyncio.create_task(open_one()) for _ in range(SOCKETS)]
-    await first.wait()
+    await asyncio.wait_for(first.wait(), 30)
     await end_token()
     return await asyncio.gather(*opening)
 
