@@ -23,8 +23,8 @@ async def _join(server, w, *keys):
     return out
 
 
-async def test_a_hand_in_arabic_warns_the_booths_and_the_call_switches_the_channels(any_server):
-    server = any_server
+async def test_a_hand_in_arabic_warns_the_booths_and_the_call_switches_the_channels(server):
+    """(PostgreSQL: the same call across two processes, test_speakers_multiprocess.)"""
     w = await make_world(server)
     sid, plenary = w.session["id"], w.session["plenary_room_id"]
     async with Api(server.url, server.admin_token) as admin:

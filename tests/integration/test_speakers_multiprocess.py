@@ -47,6 +47,17 @@ async def test_queue_order_and_chat_are_one_across_two_processes(tmp_path, fresh
                     timeout=10,
                 )
                 assert up["data"]["language"] == "ar"
+            # the call on one process moves the floor for the clients of the other
+            called = await apis["mod"].ok("POST", f"{base}/hands/{arabic}/call")
+            assert called["language"] == "ar"
+            floor = await ws["p3"].until(lambda f: f["type"] == "floor.language", timeout=10)
+            assert floor["data"]["language"] == "ar"
+            up = await ws["ar1"].until(lambda f: f["type"] == "floor.upcoming", timeout=10)
+            after = next(h for h in hands if h["id"] == reordered[1])  # Russian or English
+            assert (up["data"]["hand_id"], up["data"]["language"]) == (
+                after["id"],
+                after["language"],
+            )
             # chat: the rate limit counts across processes
             codes = []
             for i in range(6):

@@ -154,8 +154,8 @@ class SpeakerQueue(RuleBasedStateMachine):
 
 
 SpeakerQueue.TestCase.settings = settings(
-    max_examples=120,
-    stateful_step_count=30,
+    max_examples=80,
+    stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
