@@ -89,6 +89,14 @@ class HandRaised(QueueEvent):
 
 
 @dataclass(frozen=True)
+class HandChanged(QueueEvent):
+    type: ClassVar[str] = "hand.changed"
+    hand_id: str
+    person_id: str
+    language: str
+
+
+@dataclass(frozen=True)
 class HandLowered(QueueEvent):
     type: ClassVar[str] = "hand.lowered"
     hand_id: str
@@ -129,19 +137,18 @@ class FloorUpcoming(QueueEvent):
 
 
 def raise_hand(q: Queue, hand: Hand) -> tuple[Queue, list[QueueEvent], Hand]:
-    """A new hand goes last. A person's second raise keeps their hand and its place,
-    with the language updated (told again only when it changed)."""
+    """A new hand goes last (``hand.raised``). A person's second raise keeps their
+    hand and its place, with the language updated (``hand.changed``, only when it
+    changed)."""
     mine = q.hand_of(hand.person_id)
     if mine is not None:
         if mine.language == hand.language:
             return q, [], mine
         new = replace(mine, language=hand.language)
-        hands = tuple(new if h.id == mine.id else h for h in q.hands)
-    else:
-        new = hand
-        hands = (*q.hands, hand)
-    q = replace(q, hands=hands)
-    return q, [_raised(q, new)], new
+        q = replace(q, hands=tuple(new if h.id == mine.id else h for h in q.hands))
+        return q, [HandChanged(q.room_id, new.id, new.person_id, new.language)], new
+    q = replace(q, hands=(*q.hands, hand))
+    return q, [_raised(q, hand)], hand
 
 
 def _raised(q: Queue, h: Hand) -> HandRaised:

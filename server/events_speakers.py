@@ -23,6 +23,16 @@ class HandRaised(EventData):
     position: int
 
 
+class HandChanged(EventData):
+    """A second raise: the same hand and place, another language."""
+
+    type: ClassVar[str] = "hand.changed"
+    room_id: str
+    hand_id: str
+    person_id: str
+    language: str
+
+
 class HandLowered(EventData):
     type: ClassVar[str] = "hand.lowered"
     room_id: str
@@ -76,5 +86,5 @@ class ChatDeleted(EventData):
     id: str
 
 
-register(HandRaised, HandLowered, HandsReordered, SpeakerCalled, FloorUpcoming)
+register(HandRaised, HandChanged, HandLowered, HandsReordered, SpeakerCalled, FloorUpcoming)
 register(ChatMessage, ChatDeleted)

@@ -35,7 +35,9 @@ from ..models import (
 from ..schemas_speakers import HandRaise, HandsOrder
 from . import interpretation as interp
 
-QUEUE_EVENTS = frozenset({"hand.raised", "hand.lowered", "hands.reordered", "speaker.called"})
+QUEUE_EVENTS = frozenset(
+    {"hand.raised", "hand.changed", "hand.lowered", "hands.reordered", "speaker.called"}
+)
 FOLLOWED = QUEUE_EVENTS | {"room.moved", "session.status", "person.removed", "floor.language"}
 OVER = frozenset({"ended", "cancelled"})
 

@@ -111,6 +111,9 @@ async def test_the_queue_keeps_order_places_and_refuses_what_it_must(server):
         # a second raise: same hand, language updated in place, place kept
         again = await p1.ok("POST", f"{base}/hands", {"language": "ar"}, 200)
         assert (again["id"], again["position"], again["language"]) == (h1["id"], 2, "ar")
+        changed = await ws["mod"].until(lambda f: f["type"] == "hand.changed")
+        assert (changed["data"]["hand_id"], changed["data"]["language"]) == (h1["id"], "ar")
+        assert len(_types(ws["mod"], "hand.raised")) == 3  # a change is not a new hand
         assert (await p1.call("POST", f"{base}/hands", {"language": "de"})).status_code == 422
         assert (await admin.call("POST", f"{base}/hands", {})).status_code == 403
         assert (await obs.call("POST", f"{base}/hands", {})).status_code == 403

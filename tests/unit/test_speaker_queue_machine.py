@@ -79,6 +79,11 @@ class SpeakerQueue(RuleBasedStateMachine):
         )
         if had is not None:
             assert hand.id == had.id and self.q.position(had.id) == self.q.position(hand.id)
+            assert [e.type for e in events] == (
+                [] if had.language == language else ["hand.changed"]
+            )
+        else:
+            assert [e.type for e in events] == ["hand.raised"]
         assert hand.language == language
         self.after(events)
 
