@@ -35,6 +35,31 @@ class Me(BaseModel):
     sessions: list[SessionPublic]
 
 
+class ImportedPerson(BaseModel):
+    id: str | None = Field(description="null for a new row in a dry run")
+    name: str
+    email: str | None
+    role: str
+    token: str | None = Field(None, description="only for people created by this import")
+    join_url: str | None = Field(None, description="only for people created by this import")
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    people: list[ImportedPerson]
+
+
+class JoinLink(BaseModel):
+    person_id: str
+    name: str
+    email: str | None
+    role: str
+    token: str
+    join_url: str
+
+
 # ---- sessions --------------------------------------------------------------------------
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from ..auth import Perm, load_event
 from ..deps import CallerDep, StateDep
+from ..responses import ImportResult, model
 from ..schemas import PersonCreate, PersonCreated, PersonPublic, PersonUpdate, PersonWithPlace
 from ..services import people as svc
+from ..services import registrants
 
 router = APIRouter(prefix="/api/events/{event_id}/people", tags=["people"])
 
@@ -15,6 +17,35 @@ router = APIRouter(prefix="/api/events/{event_id}/people", tags=["people"])
 @router.post("", status_code=201, response_model=PersonCreated)
 async def create_person(event_id: str, body: PersonCreate, caller: CallerDep, state: StateDep):
     return await svc.create(state, caller, event_id, body)
+
+
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {
+                "schema": {"type": "array", "items": PersonCreate.model_json_schema()}
+            },
+        },
+    }
+}
+
+
+@router.post("/import", responses=model(200, ImportResult), openapi_extra=IMPORT_BODY)
+async def import_people(
+    event_id: str, request: Request, caller: CallerDep, state: StateDep, dry_run: bool = False
+):
+    """Registrants from a spreadsheet (CSV UTF-8, ``,`` or ``;``) or a JSON array, all
+    or nothing; matched by e-mail (or name), so re-importing changes only what changed."""
+    return await registrants.import_people(
+        state,
+        caller,
+        event_id,
+        request.headers.get("content-type", ""),
+        await request.body(),
+        dry_run=dry_run,
+    )
 
 
 @router.get("", response_model=list[PersonWithPlace])

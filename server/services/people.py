@@ -110,10 +110,15 @@ async def update(
             )
         if changes.get("interprets") and person.role != "interpreter":
             raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
-        for key, value in changes.items():
-            setattr(person, key, value)
+        apply_changes(person, changes)
         tx.add(person)
     return person
+
+
+def apply_changes(person: Person, changes: dict) -> None:
+    """What PATCH people does to a person (an import's updated rows do the same)."""
+    for key, value in changes.items():
+        setattr(person, key, value)
 
 
 async def _sessions_of(tx: AsyncSession, person_id: str) -> list[str]:
