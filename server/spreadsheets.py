@@ -86,3 +86,19 @@ def write(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: st
     for row in rows:
         w.writerow([escape_cell(c) for c in row])
     return out.getvalue().encode("utf-8")
+
+
+def wants_csv(accept: str | None) -> bool:
+    """Whether the client asked for CSV (``Accept: text/csv``) rather than JSON."""
+    return "text/csv" in (accept or "").lower()
+
+
+def response(header: Sequence[str], rows: Iterable[Sequence[object]], *, delimiter=",", name="x"):
+    """A CSV download (UTF-8 with BOM) named ``name``.csv."""
+    from starlette.responses import Response
+
+    return Response(
+        write(header, rows, delimiter),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from .. import spreadsheets
 from ..auth import Perm, load_event
 from ..deps import CallerDep, StateDep
-from ..responses import ImportResult, model
-from ..schemas import PersonCreate, PersonCreated, PersonPublic, PersonUpdate, PersonWithPlace
+from ..responses import ImportResult, JoinLink, model
+from ..schemas import (
+    LinksRequest,
+    PersonCreate,
+    PersonCreated,
+    PersonPublic,
+    PersonUpdate,
+    PersonWithPlace,
+)
 from ..services import people as svc
 from ..services import registrants
 
@@ -46,6 +54,26 @@ async def import_people(
         await request.body(),
         dry_run=dry_run,
     )
+
+
+LINK_COLUMNS = ("person_id", "name", "email", "role", "token", "join_url")
+CSV_TOO = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+@router.post("/links", responses={200: {"model": list[JoinLink], **CSV_TOO}})
+async def reissue_links(
+    event_id: str, body: LinksRequest, request: Request, caller: CallerDep, state: StateDep
+):
+    """New join links for the people listed or the roles named (``Accept: text/csv``
+    for a mail merge); their old links end at once."""
+    links = [
+        {"person_id": p.id} | p.model_dump(include={"name", "email", "role", "token", "join_url"})
+        for p in await svc.reissue_links(state, caller, event_id, body)
+    ]
+    if spreadsheets.wants_csv(request.headers.get("accept")):
+        rows = ([link[c] for c in LINK_COLUMNS] for link in links)
+        return spreadsheets.response(LINK_COLUMNS, rows, name="join-links")
+    return links
 
 
 @router.get("", response_model=list[PersonWithPlace])

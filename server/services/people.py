@@ -12,7 +12,14 @@ from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self
 from ..events import PersonRemoved, PersonTokenReissued
 from ..joinlinks import join_url
 from ..models import Attendance, Person, PresenceLease, Session, utcnow
-from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
+from ..schemas import (
+    LinksRequest,
+    PersonCreate,
+    PersonCreated,
+    PersonUpdate,
+    PersonWithPlace,
+    dump,
+)
 from ..state import AppState
 
 
@@ -121,18 +128,36 @@ def apply_changes(person: Person, changes: dict) -> None:
         setattr(person, key, value)
 
 
-async def _sessions_of(tx: AsyncSession, person_id: str) -> list[str]:
-    rows = await tx.exec(select(Attendance.session_id).where(Attendance.person_id == person_id))
-    return list(rows.all())
+async def _sessions_of(tx: AsyncSession, person_ids: list[str]) -> dict[str, list[str]]:
+    """The sessions these people have been in, each with those of them it holds."""
+    rows = await tx.exec(
+        select(Attendance.session_id, Attendance.person_id).where(
+            Attendance.person_id.in_(person_ids)
+        )
+    )
+    out: dict[str, list[str]] = {}
+    for sid, pid in rows.all():
+        out.setdefault(sid, []).append(pid)
+    return out
 
 
-async def _tell_sessions(state: AppState, caller: Caller, session_ids, person_id, make) -> None:
-    for sid in session_ids:
+async def _tell_sessions(state: AppState, caller: Caller, sessions, make) -> None:
+    """One command per session tells each person's room, the person and the moderators
+    (their open connections act on it: a token that ended closes them with 4401)."""
+    for sid, person_ids in sessions.items():
 
-        async def work(tx, s: Session, log: el.EventLog):
-            att = await tx.get(Attendance, (s.id, person_id))
-            room = [el.room(att.room_id)] if att and att.room_id else []
-            log.emit(make(), [el.MODERATORS, el.person(person_id), *room])
+        async def work(tx, s: Session, log: el.EventLog, person_ids=person_ids):
+            atts = (
+                await tx.exec(
+                    select(Attendance).where(
+                        Attendance.session_id == s.id, Attendance.person_id.in_(person_ids)
+                    )
+                )
+            ).all()
+            rooms = {a.person_id: a.room_id for a in atts}
+            for pid in sorted(person_ids):
+                room = [el.room(rooms[pid])] if rooms.get(pid) else []
+                log.emit(make(pid), [el.MODERATORS, el.person(pid), *room])
 
         try:
             await state.commands.run(sid, work, by=caller.person_id)
@@ -141,27 +166,48 @@ async def _tell_sessions(state: AppState, caller: Caller, session_ids, person_id
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
-    token = new_token()
+    return (await reissue_links(state, caller, event_id, LinksRequest(person_ids=[person_id])))[0]
+
+
+async def reissue_links(
+    state: AppState, caller: Caller, event_id: str, body: LinksRequest
+) -> list[PersonCreated]:
+    """New tokens for the people listed and the people of the roles named; their old
+    links end at once. Observers only when named; the caller only when listed."""
     async with state.db.write() as tx:
         await load_event(tx, caller, event_id, Perm.people_manage)
-        person = await _person(tx, event_id, person_id)
-        person.token_hash = hash_token(token)
-        tx.add(person)
-        sessions = await _sessions_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, sessions, person_id, lambda: PersonTokenReissued(person_id=person_id)
-    )
-    return created(state, person, token)
+        if body.person_ids is None and body.roles is None:
+            raise errors.Invalid(
+                "say whose links to re-issue: 'person_ids', 'roles' (e.g. [\"participant\"]), "
+                "or both"
+            )
+        listed = list(dict.fromkeys(body.person_ids or []))
+        q = select(Person).where(Person.event_id == event_id).order_by(Person.created_at, Person.id)
+        people = list((await tx.exec(q)).all())
+        known = {p.id for p in people}
+        missing = [pid for pid in listed if pid not in known]
+        if missing:
+            raise errors.NotFound(f"person {missing[0]} does not exist in event {event_id}")
+        roles = set(body.roles or [])
+        chosen = [
+            p for p in people if p.id in listed or (p.role in roles and p.id != caller.person_id)
+        ]
+        tokens = {}
+        for p in chosen:
+            tokens[p.id] = new_token()
+            p.token_hash = hash_token(tokens[p.id])
+            tx.add(p)
+        sessions = await _sessions_of(tx, [p.id for p in chosen]) if chosen else {}
+    await _tell_sessions(state, caller, sessions, lambda pid: PersonTokenReissued(person_id=pid))
+    return [created(state, p, tokens[p.id]) for p in chosen]
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.people_manage)
         await _person(tx, event_id, person_id)
-        sessions = await _sessions_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, sessions, person_id, lambda: PersonRemoved(person_id=person_id)
-    )
+        sessions = await _sessions_of(tx, [person_id])
+    await _tell_sessions(state, caller, sessions, lambda pid: PersonRemoved(person_id=pid))
     async with state.db.write() as tx:
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
