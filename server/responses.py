@@ -60,6 +60,54 @@ class JoinLink(BaseModel):
     join_url: str
 
 
+# ---- attendance ------------------------------------------------------------------------
+
+
+class RoomSeconds(BaseModel):
+    room_id: str
+    name: str | None
+    s: float
+
+
+class PersonAttendance(BaseModel):
+    person_id: str
+    name: str
+    role: str
+    email: str | None
+    organisation: str | None
+    country: str | None
+    timezone: str
+    first_seen: dt.datetime
+    last_seen: dt.datetime = Field(description="for someone online now: the request's time")
+    online_s: float
+    rooms: list[RoomSeconds] = Field(description="add up to online_s")
+    listened: dict[str, float] = Field(description="language -> seconds; add up to online_s")
+    hands: int
+    help: int
+    messages: int
+
+
+class SessionAttendance(BaseModel):
+    session_id: str
+    title: str
+    start: dt.datetime
+    people: int
+    peak_online: int
+    by_country: dict[str, int]
+    by_organisation: dict[str, int]
+    by_language: dict[str, int]
+
+
+class EventAttendance(BaseModel):
+    sessions: list[SessionAttendance]
+    unique_people: int
+    countries: int
+    organisations: int
+    by_country: dict[str, int]
+    by_organisation: dict[str, int]
+    by_language: dict[str, int]
+
+
 # ---- sessions --------------------------------------------------------------------------
 
 
