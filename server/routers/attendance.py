@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from .. import commands, spreadsheets
 from ..deps import CallerDep, StateDep
+from ..jsonish import utc_json
 from ..responses import EventAttendance, PersonAttendance
 from ..services import attendance, attendance_reports
 
@@ -31,13 +32,13 @@ async def session_attendance(
     people = await attendance_reports.session_attendance(state, caller, session_id)
     if spreadsheets.wants_csv(request.headers.get("accept")):
         return attendance_reports.session_csv(people, spreadsheets.DELIMITERS[delimiter])
-    return people
+    return utc_json(people)
 
 
 @router.get("/api/events/{event_id}/attendance", responses={200: {"model": EventAttendance}})
 async def event_attendance(event_id: str, caller: CallerDep, state: StateDep):
     """The figures a network's report prints, per session and for the event."""
-    return await attendance_reports.event_attendance(state, caller, event_id)
+    return utc_json(await attendance_reports.event_attendance(state, caller, event_id))
 
 
 def install(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import spreadsheets
 from ..auth import Caller, Perm, load_event, load_session
+from ..jsonish import z
 from ..models import (
     AttendancePeak,
     AttendanceTally,
@@ -188,9 +189,7 @@ def session_csv(people: list[dict], delimiter: str):
 
 
 def _cell(value):
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    return value
+    return z(value) if isinstance(value, dt.datetime) else value
 
 
 async def event_attendance(state: AppState, caller: Caller, event_id: str) -> dict:

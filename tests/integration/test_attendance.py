@@ -13,11 +13,13 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 
 import pytest
 
 from tests.support.client import Api, make_world, ws_connect
 from tests.support.receiver import Receiver
+from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -246,3 +248,67 @@ async def test_who_may_read_attendance(server):
             assert (await admin.call("GET", path)).status_code == 200
         async with Api(server.url, other.token("mod")) as stranger:
             assert (await stranger.call("GET", path)).status_code == 404
+
+
+async def test_two_processes_and_a_kill_9_agree_on_attendance(pg_server, tmp_path):
+    """People on two processes: both answer the same report; one process is killed:
+    its person counts until their lease expires (the stored presence.left)."""
+    a = pg_server  # the shared PostgreSQL/Redis service, and a second process beside it
+    b = ServerProcess(
+        tmp_path,
+        {
+            **{k: v for k, v in a.env.items() if k.startswith("CONVENE_")},
+            "CONVENE_INSTANCE_ID": f"att-{uuid.uuid4().hex[:6]}",
+            "CONVENE_DATA_DIR": str(tmp_path / "data"),
+            "CONVENE_PRESENCE_TTL_S": "2",
+            "CONVENE_PRESENCE_RENEW_S": "0.5",
+        },
+        admin_token=a.admin_token,
+    )
+    with b:
+        w = await make_world(a, status="live")
+        sid = w.session["id"]
+        watcher = await ws_connect(a, sid, w.token("mod"))
+        await watcher.next()
+        on_b = await ws_connect(b, sid, w.token("p1"))
+        on_a = await ws_connect(a, sid, w.token("p2"))
+        for c in (on_b, on_a):
+            await c.next()
+        pids = {w.id("p1"), w.id("p2")}
+
+        def joined_frames() -> dict[str, dt.datetime]:
+            return {
+                f["data"]["person_id"]: at(f)
+                for f in watcher.frames
+                if f.get("type") == "presence.joined" and f["data"]["person_id"] in pids
+            }
+
+        while len(joined_frames()) < 2:
+            await watcher.next()
+        joined = joined_frames()
+        await asyncio.sleep(STEP)
+        await on_a.close()
+        left_p2 = await watcher.until(
+            lambda f: f.get("type") == "presence.left" and f["data"]["person_id"] == w.id("p2")
+        )
+        reports = []
+        for srv in (a, b):  # whichever process answers, the same figures
+            async with Api(srv.url, w.token("mod")) as mod:
+                report = await mod.ok("GET", f"/api/sessions/{sid}/attendance")
+            reports.append(next(p for p in report if p["person_id"] == w.id("p2")))
+        assert reports[0] == reports[1] and reports[0]["last_seen"].endswith("Z")
+        p2_s = (at(left_p2) - joined[w.id("p2")]).total_seconds()
+        assert abs(reports[0]["online_s"] - p2_s) <= TOLERANCE
+        b.kill()
+        killed = dt.datetime.now(dt.UTC)
+        left_p1 = await watcher.until(
+            lambda f: f.get("type") == "presence.left" and f["data"]["person_id"] == w.id("p1"),
+            timeout=20,
+        )
+        assert left_p1["by"] is None  # the sweep, once the lease lapsed
+        async with Api(a.url, w.token("mod")) as mod:
+            report = await mod.ok("GET", f"/api/sessions/{sid}/attendance")
+        p1 = next(p for p in report if p["person_id"] == w.id("p1"))
+        assert abs(p1["online_s"] - (at(left_p1) - joined[w.id("p1")]).total_seconds()) <= TOLERANCE
+        assert p1["online_s"] >= (killed - joined[w.id("p1")]).total_seconds()
+        await watcher.close()
