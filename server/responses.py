@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .auth import Role
 from .events import ChannelObject, Status
 from .events_interpretation import HandoverRequested
 from .schemas import EventPublic, PersonPublic, SessionPublic
@@ -39,7 +40,7 @@ class ImportedPerson(BaseModel):
     id: str | None = Field(description="null for a new row in a dry run")
     name: str
     email: str | None
-    role: str
+    role: Role
     token: str | None = Field(None, description="only for people created by this import")
     join_url: str | None = Field(None, description="only for people created by this import")
 
@@ -55,7 +56,7 @@ class JoinLink(BaseModel):
     person_id: str
     name: str
     email: str | None
-    role: str
+    role: Role
     token: str
     join_url: str
 
@@ -72,7 +73,7 @@ class RoomSeconds(BaseModel):
 class PersonAttendance(BaseModel):
     person_id: str
     name: str
-    role: str
+    role: Role
     email: str | None
     organisation: str | None
     country: str | None
