@@ -44,6 +44,7 @@ COUNTED: dict[str, tuple[str, str]] = {
 }
 
 FOLLOWED = PRESENCE | MOVES | {"session.status"} | COUNTED.keys()
+CREATES = {"presence.joined"} | COUNTED.keys()  # events that start a person's tally
 
 
 def _person_of(rec) -> str | None:
@@ -60,12 +61,15 @@ class Tallies:
         self.rows: dict[str, AttendanceTally] = {}
         self.observers: set[str] = set()
 
-    async def load(self, person_ids: set[str], everyone: bool) -> None:
+    async def load(self, person_ids: set[str], arriving: set[str], everyone: bool) -> None:
+        """The tallies of ``person_ids`` (of everyone, for a status change); new ones
+        only for people ``arriving`` or acting: a round that moves a thousand people
+        who never came makes no rows."""
         q = select(AttendanceTally).where(AttendanceTally.session_id == self.s.id)
         if not everyone:
             q = q.where(AttendanceTally.person_id.in_(sorted(person_ids)))
         self.rows = {t.person_id: t for t in (await self.tx.exec(q)).all()}
-        new = sorted(person_ids - self.rows.keys())
+        new = sorted(arriving - self.rows.keys())
         if not new:
             return
         people = (await self.tx.exec(select(Person).where(Person.id.in_(new)))).all()
@@ -139,7 +143,10 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
     event = await tx.get(Event, s.event_id)
     floor = event.floor_language
     tallies = Tallies(tx, s, event)
-    await tallies.load({p for r in records if (p := _person_of(r))}, everyone=bool(statuses))
+    arriving = {p for r in records if r.type in CREATES and (p := _person_of(r)) is not None}
+    await tallies.load(
+        {p for r in records if (p := _person_of(r))}, arriving, everyone=bool(statuses)
+    )
     ended = False
     for rec in records:
         at = rec.at
