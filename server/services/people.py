@@ -128,41 +128,48 @@ def apply_changes(person: Person, changes: dict) -> None:
         setattr(person, key, value)
 
 
-async def _sessions_of(tx: AsyncSession, person_ids: list[str]) -> dict[str, list[str]]:
-    """The sessions these people have been in, each with those of them it holds."""
+Places = dict[str, dict[str, str | None]]  # session id -> person id -> room id
+
+
+async def _places_of(tx: AsyncSession, person_ids: list[str]) -> Places:
+    """The sessions these people have been in, each with the room each belongs in."""
     rows = await tx.exec(
-        select(Attendance.session_id, Attendance.person_id).where(
+        select(Attendance.session_id, Attendance.person_id, Attendance.room_id).where(
             Attendance.person_id.in_(person_ids)
         )
     )
-    out: dict[str, list[str]] = {}
-    for sid, pid in rows.all():
-        out.setdefault(sid, []).append(pid)
+    out: Places = {}
+    for sid, pid, room_id in rows.all():
+        out.setdefault(sid, {})[pid] = room_id
     return out
 
 
-async def _tell_sessions(state: AppState, caller: Caller, sessions, make) -> None:
-    """One command per session tells each person's room, the person and the moderators
+async def _tell_sessions(state: AppState, caller: Caller, places: Places, make) -> None:
+    """One command per session tells each person, their room and the moderators
     (their open connections act on it: a token that ended closes them with 4401)."""
-    for sid, person_ids in sessions.items():
+    for sid, known in places.items():
 
-        async def work(tx, s: Session, log: el.EventLog, person_ids=person_ids):
+        async def work(tx, s: Session, log: el.EventLog, known=known):
             atts = (
                 await tx.exec(
                     select(Attendance).where(
-                        Attendance.session_id == s.id, Attendance.person_id.in_(person_ids)
+                        Attendance.session_id == s.id, Attendance.person_id.in_(sorted(known))
                     )
                 )
             ).all()
-            rooms = {a.person_id: a.room_id for a in atts}
-            for pid in sorted(person_ids):
-                room = [el.room(rooms[pid])] if rooms.get(pid) else []
-                log.emit(make(pid), [el.MODERATORS, el.person(pid), *room])
+            rooms = known | {a.person_id: a.room_id for a in atts}
+            for pid in sorted(known):
+                audience = [el.MODERATORS, el.person(pid), *_room_audience(rooms[pid])]
+                log.emit(make(pid), audience)
 
         try:
             await state.commands.run(sid, work, by=caller.person_id)
         except errors.NotFound:
             continue
+
+
+def _room_audience(room_id: str | None) -> list[str]:
+    return [el.room(room_id)] if room_id else []
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
@@ -173,7 +180,9 @@ async def reissue_links(
     state: AppState, caller: Caller, event_id: str, body: LinksRequest
 ) -> list[PersonCreated]:
     """New tokens for the people listed and the people of the roles named; their old
-    links end at once. Observers only when named; the caller only when listed."""
+    links end at once. Observers only when named; the caller only when listed. The new
+    tokens are stored before the sessions are told, so a socket opening with an old
+    one either gets the news or finds its token ended."""
     async with state.db.write() as tx:
         await load_event(tx, caller, event_id, Perm.people_manage)
         if body.person_ids is None and body.roles is None:
@@ -197,20 +206,21 @@ async def reissue_links(
             tokens[p.id] = new_token()
             p.token_hash = hash_token(tokens[p.id])
             tx.add(p)
-        sessions = await _sessions_of(tx, [p.id for p in chosen]) if chosen else {}
-    await _tell_sessions(state, caller, sessions, lambda pid: PersonTokenReissued(person_id=pid))
+        places = await _places_of(tx, [p.id for p in chosen]) if chosen else {}
+    await _tell_sessions(state, caller, places, lambda pid: PersonTokenReissued(person_id=pid))
     return [created(state, p, tokens[p.id]) for p in chosen]
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
-    async with state.db.read() as tx:
-        await load_event(tx, caller, event_id, Perm.people_manage)
-        await _person(tx, event_id, person_id)
-        sessions = await _sessions_of(tx, [person_id])
-    await _tell_sessions(state, caller, sessions, lambda pid: PersonRemoved(person_id=pid))
+    """As for a re-issue, the token ends (the row goes) before the sessions are told."""
     async with state.db.write() as tx:
+        await load_event(tx, caller, event_id, Perm.people_manage)
+        person = await _person(tx, event_id, person_id)
+        # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
+        # ones then find the person gone
+        await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
+        places = await _places_of(tx, [person_id])
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
-        person = await tx.get(Person, person_id)
-        if person is not None:
-            await tx.delete(person)
+        await tx.delete(person)
+    await _tell_sessions(state, caller, places, lambda pid: PersonRemoved(person_id=pid))

@@ -1,7 +1,7 @@
 """attendance: per-person tallies and per-session peaks (issue 16)
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import server.db
 
 revision: str = "0016"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
