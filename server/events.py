@@ -209,4 +209,9 @@ register(EventUpdated, PersonTokenReissued, WebhookFailing, WebhookPing)
 
 # Feature schemas register themselves on import; importing them here makes the
 # registry complete wherever ``server.events`` is used.
-from . import events_breakouts, events_interpretation, events_speakers  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    events_attendance,
+    events_breakouts,
+    events_interpretation,
+    events_speakers,
+)

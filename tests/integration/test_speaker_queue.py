@@ -218,3 +218,23 @@ async def test_a_round_opening_lowers_the_hands_it_moves_and_going_offline_does_
         assert [h["id"] for h in await mod.ok("GET", f"{base}/hands?room_id={room}")] == [h1b["id"]]
     for c in ws.values():
         await c.close()
+
+
+async def test_attendance_counts_hands_raised_and_messages_sent(server):
+    w = await make_world(server)
+    sid = w.session["id"]
+    ws = await _join(server, w, "mod", "p1")
+    base = f"/api/sessions/{sid}"
+    async with Api(server.url, w.token("mod")) as mod, Api(server.url, w.token("p1")) as p1:
+        first = await p1.ok("POST", f"{base}/hands", {}, 201)
+        await p1.ok("POST", f"{base}/hands", {"language": "ar"}, 200)  # the same hand
+        await p1.ok("DELETE", f"{base}/hands/{first['id']}", status=204)
+        await p1.ok("POST", f"{base}/hands", {}, 201)
+        for text in ("a question", "a follow-up"):
+            await p1.ok("POST", f"{base}/messages", {"text": text, "to": "room"}, 201)
+        await mod.ok("POST", f"{base}/messages", {"text": "noted", "to": w.id("p1")}, 201)
+        report = {p["person_id"]: p for p in await mod.ok("GET", f"{base}/attendance")}
+    assert (report[w.id("p1")]["hands"], report[w.id("p1")]["messages"]) == (2, 2)
+    assert (report[w.id("mod")]["hands"], report[w.id("mod")]["messages"]) == (0, 1)
+    for c in ws.values():
+        await c.close()

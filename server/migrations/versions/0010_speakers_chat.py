@@ -1,7 +1,7 @@
 """speaker queue and chat
 
 Revision ID: 0010_speakers_chat
-Revises: 0009
+Revises: 0016
 Create Date: 2026-12-06 02:06:53.650195
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import server.db
 
 revision: str = '0010_speakers_chat'
-down_revision: str | None = '0009'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
