@@ -51,6 +51,10 @@ targets = st.one_of(
     st.tuples(st.sampled_from(ROOMS), st.sampled_from(["ar", "ru"])).map(
         lambda t: f"channel:{t[0]}:{t[1]}"
     ),
+    st.sampled_from(ROOMS).map(lambda r: f"interpreters:{r}"),  # floor.upcoming
+    st.tuples(st.sampled_from(ROOMS), st.sampled_from(["ar", "ru"])).map(
+        lambda t: f"booth:{t[0]}:{t[1]}"  # booth chat: no staff
+    ),
 )
 connections = st.lists(
     st.tuples(
