@@ -9,8 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
+from ..commands import Logs
 from ..events import PersonRemoved, PersonTokenReissued
-from ..models import Attendance, Person, PresenceLease, Session, utcnow
+from ..models import Attendance, Person, PresenceLease, utcnow
 from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
 from ..state import AppState
 
@@ -82,6 +83,18 @@ async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: st
     return (await with_places(tx, event_id, only=person_id))[0]
 
 
+async def list_people(state: AppState, caller: Caller, event_id: str):
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.people_read)
+        return await with_places(tx, event_id)
+
+
+async def get_person(state: AppState, caller: Caller, event_id: str, person_id: str):
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.event_read)
+        return await get_one(tx, caller, event_id, person_id)
+
+
 NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has these
 
 
@@ -111,45 +124,40 @@ async def _sessions_of(tx: AsyncSession, person_id: str) -> list[str]:
     return list(rows.all())
 
 
-async def _tell_sessions(state: AppState, caller: Caller, session_ids, person_id, make) -> None:
-    for sid in session_ids:
-
-        async def work(tx, s: Session, log: el.EventLog):
-            att = await tx.get(Attendance, (s.id, person_id))
-            room = [el.room(att.room_id)] if att and att.room_id else []
-            log.emit(make(), [el.MODERATORS, el.person(person_id), *room])
-
-        try:
-            await state.commands.run(sid, work, by=caller.person_id)
-        except errors.NotFound:
-            continue
+async def _tell(tx: AsyncSession, log: el.EventLog, person_id: str, event) -> None:
+    """The person, the moderators and the room they are in hear of it."""
+    att = await tx.get(Attendance, (log.session.id, person_id))
+    room = [el.room(att.room_id)] if att and att.room_id else []
+    log.emit(event, [el.MODERATORS, el.person(person_id), *room])
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
+    """One transaction: the new token and what every session of the person is told."""
     token = new_token()
-    async with state.db.write() as tx:
+
+    async def work(tx: AsyncSession, logs: Logs) -> Person:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
         person.token_hash = hash_token(token)
         tx.add(person)
-        sessions = await _sessions_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, sessions, person_id, lambda: PersonTokenReissued(person_id=person_id)
-    )
+        for log in await logs(await _sessions_of(tx, person_id)):
+            await _tell(tx, log, person_id, PersonTokenReissued(person_id=person_id))
+        return person
+
+    person = await state.commands.run_many(work, by=caller.person_id)
     return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
-    async with state.db.read() as tx:
+    """One transaction: every session of the person is told, then they are gone."""
+
+    async def work(tx: AsyncSession, logs: Logs) -> None:
         await load_event(tx, caller, event_id, Perm.people_manage)
-        await _person(tx, event_id, person_id)
-        sessions = await _sessions_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, sessions, person_id, lambda: PersonRemoved(person_id=person_id)
-    )
-    async with state.db.write() as tx:
+        person = await _person(tx, event_id, person_id)
+        for log in await logs(await _sessions_of(tx, person_id)):
+            await _tell(tx, log, person_id, PersonRemoved(person_id=person_id))
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
-        person = await tx.get(Person, person_id)
-        if person is not None:
-            await tx.delete(person)
+        await tx.delete(person)
+
+    await state.commands.run_many(work, by=caller.person_id)
