@@ -1,6 +1,5 @@
-"""The registry of event types: one typed model per ``type``, made where the event
-is made and validated there. Domain packages emit dataclass events with the same
-``type`` strings; ``coerce`` validates them against this registry."""
+"""Typed schemas of the session, presence, people and webhook events, and the base
+every event schema shares. ``event_registry`` gathers all of them by ``type``."""
 
 from __future__ import annotations
 
@@ -141,36 +140,6 @@ class PersonRemoved(EventData):
     person_id: str
 
 
-REGISTRY: dict[str, type[EventData]] = {}
-
-
-def register(*models: type[EventData]) -> None:
-    for m in models:
-        REGISTRY[m.type] = m
-
-
-register(
-    SessionStatus,
-    SessionRescheduled,
-    SessionOvertime,
-    SessionReminder,
-    PresenceJoined,
-    PresenceLeft,
-    PresenceChanged,
-    RoomMoved,
-    BroadcastMessage,
-    PersonRemoved,
-)
-
-
-def coerce(type_: str, data: dict[str, Any]) -> EventData:
-    """Validate a domain event's payload against its registered schema."""
-    model = REGISTRY.get(type_)
-    if model is None:
-        raise KeyError(f"event type {type_!r} is not registered")
-    return model.model_validate(data)
-
-
 class EventUpdated(EventData):
     """The event's settings changed (e.g. a language added or dropped late)."""
 
@@ -204,9 +173,19 @@ class WebhookPing(EventData):
     webhook_id: str
 
 
-register(EventUpdated, PersonTokenReissued, WebhookFailing, WebhookPing)
-
-
-# Feature schemas register themselves on import; importing them here makes the
-# registry complete wherever ``server.events`` is used.
-from . import events_breakouts, events_interpretation  # noqa: E402, F401
+SCHEMAS: tuple[type[EventData], ...] = (
+    SessionStatus,
+    SessionRescheduled,
+    SessionOvertime,
+    SessionReminder,
+    PresenceJoined,
+    PresenceLeft,
+    PresenceChanged,
+    RoomMoved,
+    BroadcastMessage,
+    PersonRemoved,
+    EventUpdated,
+    PersonTokenReissued,
+    WebhookFailing,
+    WebhookPing,
+)

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .events import EventData, register
+from .events import EventData
 
 
 class RoomObject(BaseModel):
@@ -155,7 +155,7 @@ class HelpResolved(EventData):
     reason: str
 
 
-register(
+SCHEMAS: tuple[type[EventData], ...] = (
     BreakoutCreated,
     BreakoutPlanned,
     BreakoutOpened,

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from .events import ChannelObject, EventData, register
+from .events import ChannelObject, EventData
 
 
 class ChannelUpdated(EventData):
@@ -87,7 +87,7 @@ class TurnDue(EventData):
     on_air_s: int
 
 
-register(
+SCHEMAS: tuple[type[EventData], ...] = (
     ChannelUpdated,
     FloorLanguage,
     HandoverRequested,

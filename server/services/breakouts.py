@@ -18,8 +18,8 @@ from scheduler.status import require_active
 from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Role
+from ..event_registry import coerce
 from ..eventlog import EventLog
-from ..events import coerce
 from ..events_breakouts import RoomCounts
 from ..jsonish import utc_json
 from ..models import (

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from server.events import coerce
+from server.event_registry import coerce
 from tests.support.client import Api, make_world, ws_connect
 from tests.support.db import log_rows
 
