@@ -179,9 +179,6 @@ class SessionInterpretation:
             return self.event_languages
         return (self.floor_language, *(lang for lang in self.languages if lang in room.carries))
 
-    def room_channels(self, room_id: str) -> list[Channel]:
-        return [self.channels[ChannelKey(room_id, lang)] for lang in self.room_languages(room_id)]
-
     def live_channel_of(self, person_id: str) -> Channel | None:
         """The channel a person is on air on (at most one, by invariant)."""
         for channel in self.channels.values():

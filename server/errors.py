@@ -74,10 +74,6 @@ class Conflict(Problem):
     status, slug = 409, "conflict"
 
 
-class TooLarge(Problem):
-    status, slug = 413, "too-large"
-
-
 DOMAIN_KINDS: dict[str, type[Problem]] = {
     "invalid": Invalid,
     "not_found": NotFound,

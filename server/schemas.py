@@ -334,15 +334,6 @@ class MoveCreate(Strict):
     room_id: Annotated[str, Field(min_length=1, max_length=64)]
 
 
-class RoomPublic(Out):
-    id: str
-    name: str
-    kind: Literal["plenary", "breakout"]
-    languages: list[str]
-    capacity: int | None = None
-    floor_language: str | None = None
-
-
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 

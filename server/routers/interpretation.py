@@ -76,12 +76,6 @@ async def _run(
     return lo, outcome
 
 
-async def _channel_of(state: AppState, session_id: str, lo, language: str) -> dict:
-    async with state.db.read() as tx:
-        view = await svc.channels(tx, lo.session)
-    return view
-
-
 @router.put(BASE + "/floor", responses=model(200, FloorChanged))
 async def set_floor(session_id: str, body: FloorSet, caller: CallerDep, state: StateDep):
     """The language now spoken on a room's floor (default: the plenary). Sources of

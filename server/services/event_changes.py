@@ -52,6 +52,4 @@ async def update_event(state: AppState, caller: Caller, event_id: str, body: Eve
             log.emit(EventUpdated(changes=changes), [el.SESSION])
 
         await state.commands.run(sid, work, by=caller.person_id)
-    for hook in state.extra.get("event_hooks", []):
-        await hook(event, changes)
     return event
