@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from . import _lookup
-from ._draft import Draft, finish
 from .errors import conflict, forbidden, invalid, not_found
 from .events import MODERATORS, HandoverCompleted, HandoverExpired, HandoverRequested, channel
 from .events import persons as person_targets
 from .outcome import Outcome
 from .state import ChannelKey, HandoverRequest, SessionInterpretation
+from .transition import Draft, finish
 from .views import all_listener_counts
 
 

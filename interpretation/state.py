@@ -1,7 +1,7 @@
 """The state of interpretation in one session, as immutable values.
 
 Transitions never mutate a ``SessionInterpretation``; they build a new one (see
-``_draft``). Everything here is plain data the server can store and reload with
+``transition``). Everything here is plain data the server can store and reload with
 ``serialization``.
 """
 

@@ -124,3 +124,20 @@ def test_the_circle_finder_finds_a_circle() -> None:
 
 def test_no_two_modules_import_each_other_in_a_circle() -> None:
     assert circles(graph()) == []
+
+
+def test_no_test_imports_a_private_name() -> None:
+    """Tests use what the packages offer; a private name may change without notice."""
+    private = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level or (node.module or "").split(".")[0] not in PACKAGES:
+                    continue
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                names = [a.name for a in node.names if a.name.split(".")[0] in PACKAGES]
+            for name in names:
+                if any(part.startswith("_") for part in name.split(".")):
+                    private.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert private == []
