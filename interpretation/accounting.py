@@ -6,7 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from .events import MODERATORS, TurnDue, persons
+from domain.audience import MODERATORS, persons
+
+from .events import TurnDue
 from .outcome import Outcome
 from .presence import choose_partner
 from .state import OnAirSegment, SessionInterpretation

@@ -13,18 +13,16 @@ from collections.abc import Container, Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from domain.audience import MODERATORS, SESSION, person, persons
+
 from .events import (
-    MODERATORS,
     RESTORED,
-    SESSION,
     ChannelUncovered,
     ChannelUpdated,
     Event,
     HandoverCancelled,
     ListeningChanged,
     channel_audience,
-    person,
-    persons,
 )
 from .hearing import heard_language
 from .outcome import Outcome

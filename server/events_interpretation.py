@@ -1,90 +1,26 @@
-"""Typed schemas of the interpretation events (``interpretation`` emits them as
-dataclasses; each is validated here before it is stored)."""
+"""Typed schemas of the interpretation events, derived from the dataclasses
+``interpretation`` emits (each is validated here before it is stored)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import ClassVar, Literal
+import interpretation.events as ip
+from interpretation.views import ChannelView
 
-from pydantic import ConfigDict, Field
+from .events import ChannelObject, EventData, derived
 
-from .events import ChannelObject, EventData
+NESTED = {ChannelView: ChannelObject}
 
-
-class ChannelUpdated(EventData):
-    type: ClassVar[str] = "channel.updated"
-    room_id: str
-    channel: ChannelObject
-    removed: bool = False
-
-
-class FloorLanguage(EventData):
-    type: ClassVar[str] = "floor.language"
-    room_id: str
-    language: str
-    previous: str
-
-
-class _Handover(EventData):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    request_id: str
-    room_id: str
-    language: str
-    from_: str = Field(alias="from")
-    to: str
-
-
-class HandoverRequested(_Handover):
-    type: ClassVar[str] = "handover.requested"
-    expires_at: dt.datetime
-    reason: Literal["request", "dropout"]
-
-
-class HandoverCompleted(_Handover):
-    type: ClassVar[str] = "handover.completed"
-
-
-class HandoverExpired(_Handover):
-    type: ClassVar[str] = "handover.expired"
-
-
-class HandoverCancelled(_Handover):
-    type: ClassVar[str] = "handover.cancelled"
-    reason: str
-
-
-class ChannelUncovered(EventData):
-    type: ClassVar[str] = "channel.uncovered"
-    room_id: str
-    language: str
-    listeners: int
-    reason: str
-
-
-class ListeningChanged(EventData):
-    type: ClassVar[str] = "listening.changed"
-    person_id: str
-    room_id: str | None
-    language: str
-    previous: str | None = None
-    fallback_reason: str | None = None
-    requested: str | None = None
-    reason: str | None = None  # e.g. "channel_available": their chosen channel is back
-
-
-class ListenersChanged(EventData):
-    type: ClassVar[str] = "listeners.changed"
-    room_id: str
-    counts: dict[str, int]
-
-
-class TurnDue(EventData):
-    type: ClassVar[str] = "turn.due"
-    room_id: str
-    language: str
-    person_id: str
-    partner_id: str | None
-    on_air_s: int
+ChannelUpdated = derived(ip.ChannelUpdated, NESTED)
+FloorLanguage = derived(ip.FloorLanguage)
+HandoverRequested = derived(ip.HandoverRequested)
+HandoverCompleted = derived(ip.HandoverCompleted)
+HandoverExpired = derived(ip.HandoverExpired)
+HandoverCancelled = derived(ip.HandoverCancelled)
+ChannelUncovered = derived(ip.ChannelUncovered)
+# previous: what the person heard before (the server adds it)
+ListeningChanged = derived(ip.ListeningChanged, previous=(str | None, None))
+ListenersChanged = derived(ip.ListenersChanged)
+TurnDue = derived(ip.TurnDue)
 
 
 SCHEMAS: tuple[type[EventData], ...] = (

@@ -10,7 +10,7 @@ from pathlib import Path
 import vulture
 
 ROOT = Path(__file__).resolve().parents[2]
-READ = ["server", "breakouts", "interpretation", "scheduler", "tests", "bench"]
+READ = ["server", "domain", "breakouts", "interpretation", "scheduler", "tests", "bench"]
 KINDS = {"function", "method", "class", "property"}
 # called by their frameworks, not by our code
 FRAMEWORK_DECORATORS = [
