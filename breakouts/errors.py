@@ -9,20 +9,7 @@ class BreakoutError(DomainError):
     """A command was refused; ``detail`` says what was wrong and how to fix it."""
 
 
-def invalid(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.INVALID, detail)
-
-
-def not_found(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.NOT_FOUND, detail)
-
-
-def forbidden(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.FORBIDDEN, detail)
-
-
-def conflict(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.CONFLICT, detail)
+invalid, not_found, forbidden, conflict = BreakoutError.refusals()
 
 
 class CsvAssignmentError(BreakoutError):

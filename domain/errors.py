@@ -8,7 +8,10 @@ is that sentence, whichever package raised it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Self
 
 
 class ErrorKind(StrEnum):
@@ -40,3 +43,9 @@ class DomainError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.kind.value!r}, {self.detail!r})"
+
+    @classmethod
+    def refusals(cls) -> tuple[Callable[[str], Self], ...]:
+        """``invalid, not_found, forbidden, conflict``: one constructor per kind, each
+        making this class (a package's own error type)."""
+        return tuple(functools.partial(cls, kind) for kind in ErrorKind)

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from domain.errors import DomainError, ErrorKind
+from domain.errors import DomainError
 
 
 class InterpretationError(DomainError):
     """A command the domain refuses; ``kind`` says which HTTP status fits."""
 
 
-def invalid(detail: str) -> InterpretationError:
-    return InterpretationError(ErrorKind.INVALID, detail)
-
-
-def not_found(detail: str) -> InterpretationError:
-    return InterpretationError(ErrorKind.NOT_FOUND, detail)
-
-
-def forbidden(detail: str) -> InterpretationError:
-    return InterpretationError(ErrorKind.FORBIDDEN, detail)
-
-
-def conflict(detail: str) -> InterpretationError:
-    return InterpretationError(ErrorKind.CONFLICT, detail)
+invalid, not_found, forbidden, conflict = InterpretationError.refusals()

@@ -37,10 +37,16 @@ class Event(DomainEvent):
     """Base of the interpretation events (see the module docstring)."""
 
 
+@dataclass(frozen=True)
 class _Handover(Event):
     """A handover's payload names its two interpreters ``from`` and ``to``."""
 
     wire_names: ClassVar[Mapping[str, str]] = {"from_id": "from", "to_id": "to"}
+    request_id: str
+    room_id: str
+    language: str
+    from_id: str
+    to_id: str
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,6 @@ class HandoverRequested(_Handover):
     """Tells only the asked partner (and the requester, for their own screen)."""
 
     type: ClassVar[str] = "handover.requested"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     expires_at: datetime
     reason: Literal["request", "dropout"]
     audience: tuple[str, ...]
@@ -81,11 +82,6 @@ class HandoverRequested(_Handover):
 @dataclass(frozen=True)
 class HandoverCompleted(_Handover):
     type: ClassVar[str] = "handover.completed"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     audience: tuple[str, ...]
 
 
@@ -94,11 +90,6 @@ class HandoverExpired(_Handover):
     """Not accepted in time; whoever was live stays live."""
 
     type: ClassVar[str] = "handover.expired"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     audience: tuple[str, ...]
 
 
@@ -107,11 +98,6 @@ class HandoverCancelled(_Handover):
     """A pending request that can no longer happen (superseded, requester off air, ...)."""
 
     type: ClassVar[str] = "handover.cancelled"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     reason: str
     audience: tuple[str, ...]
 

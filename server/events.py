@@ -142,9 +142,10 @@ def derived(
         else:
             default = ...
         spec[name] = (wider.get(name) or _wire_type(hints[field.name], nested), default)
-    model = create_model(
-        domain.__name__, __base__=EventData, __doc__=domain.__doc__, **spec, **added
-    )
+    doc = domain.__doc__  # dataclasses without one get their signature: not a description
+    if doc and doc.startswith(f"{domain.__name__}("):
+        doc = None
+    model = create_model(domain.__name__, __base__=EventData, __doc__=doc, **spec, **added)
     model.type = domain.type
     return model
 

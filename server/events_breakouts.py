@@ -37,22 +37,22 @@ class PlanChangeItem(BaseModel):
     to_room: str | None
 
 
-NESTED = {RoomSpec: RoomObject, Unplaced: UnplacedItem, PlanChange: PlanChangeItem}
 LATE = (float | None, None)  # how late a timer fired, when it did
 COUNTS = (dict[str, int] | None, None)  # every room's members, on opening and closing
 MEMBERS = (dict[str, list[str]] | None, None)  # and who they are, up to a large room
-
-BreakoutCreated = derived(
-    bo.BreakoutCreated, NESTED, uncovered=(list[dict], [])
-)  # uncovered: rooms whose languages no interpreter covers
-BreakoutPlanned = derived(bo.BreakoutPlanned, NESTED)
-BreakoutOpened = derived(bo.BreakoutOpened, NESTED, counts=COUNTS, members=MEMBERS)
-BreakoutExtended = derived(bo.BreakoutExtended)
-BreakoutClosing = derived(bo.BreakoutClosing, late_s=LATE)
-BreakoutCloseCancelled = derived(bo.BreakoutCloseCancelled)
-BreakoutClosed = derived(bo.BreakoutClosed, late_s=LATE, counts=COUNTS, members=MEMBERS)
-BreakoutCancelled = derived(bo.BreakoutCancelled)
-BreakoutUnplaced = derived(bo.BreakoutUnplaced)
+# fields only the server adds (uncovered: rooms whose languages no interpreter covers)
+ADDED: dict[str, dict[str, tuple]] = {
+    "breakout.created": {"uncovered": (list[dict], [])},
+    "breakout.opened": {"counts": COUNTS, "members": MEMBERS},
+    "breakout.closing": {"late_s": LATE},
+    "breakout.closed": {"late_s": LATE, "counts": COUNTS, "members": MEMBERS},
+}
+NESTED = {RoomSpec: RoomObject, Unplaced: UnplacedItem, PlanChange: PlanChangeItem}
+ROUNDS: tuple[type[EventData], ...] = tuple(
+    derived(domain, NESTED, **ADDED.get(type_, {}))
+    for type_, domain in bo.EVENT_TYPES.items()
+    if type_ != "room.moved"  # with presence's own moves: ``server.events``
+)
 
 
 class RoomCounts(EventData):
@@ -108,15 +108,7 @@ class HelpResolved(EventData):
 
 
 SCHEMAS: tuple[type[EventData], ...] = (
-    BreakoutCreated,
-    BreakoutPlanned,
-    BreakoutOpened,
-    BreakoutExtended,
-    BreakoutClosing,
-    BreakoutCloseCancelled,
-    BreakoutClosed,
-    BreakoutCancelled,
-    BreakoutUnplaced,
+    *ROUNDS,
     RoomCounts,
     HelpRequested,
     HelpReceived,

@@ -8,30 +8,11 @@ from interpretation.views import ChannelView
 
 from .events import ChannelObject, EventData, derived
 
-NESTED = {ChannelView: ChannelObject}
+# fields only the server adds: what the person heard before a listening change
+ADDED = {"listening.changed": {"previous": (str | None, None)}}
 
-ChannelUpdated = derived(ip.ChannelUpdated, NESTED)
-FloorLanguage = derived(ip.FloorLanguage)
-HandoverRequested = derived(ip.HandoverRequested)
-HandoverCompleted = derived(ip.HandoverCompleted)
-HandoverExpired = derived(ip.HandoverExpired)
-HandoverCancelled = derived(ip.HandoverCancelled)
-ChannelUncovered = derived(ip.ChannelUncovered)
-# previous: what the person heard before (the server adds it)
-ListeningChanged = derived(ip.ListeningChanged, previous=(str | None, None))
-ListenersChanged = derived(ip.ListenersChanged)
-TurnDue = derived(ip.TurnDue)
-
-
-SCHEMAS: tuple[type[EventData], ...] = (
-    ChannelUpdated,
-    FloorLanguage,
-    HandoverRequested,
-    HandoverCompleted,
-    HandoverExpired,
-    HandoverCancelled,
-    ChannelUncovered,
-    ListeningChanged,
-    ListenersChanged,
-    TurnDue,
+SCHEMAS: tuple[type[EventData], ...] = tuple(
+    derived(domain, {ChannelView: ChannelObject}, **ADDED.get(type_, {}))
+    for type_, domain in ip.EVENT_TYPES.items()
 )
+HandoverRequested = next(m for m in SCHEMAS if m.type == "handover.requested")
