@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, StrictInt, field_validator
 from sqlmodel import select
 
 from scheduler.webhooks import BadTarget, standard_key
@@ -54,7 +54,7 @@ class WebhookCreate(Strict):
 class SecretRotate(Strict):
     secret: Secret
     # the old secret also signs webhook-signature for this long (0: not at all)
-    keep_previous_s: Annotated[int, Field(ge=0, le=86400)] = 0
+    keep_previous_s: Annotated[StrictInt, Field(ge=0, le=86400)] = 0
 
 
 async def _target_ok(state, url: str) -> None:
