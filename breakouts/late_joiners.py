@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .events import MODERATORS, BreakoutUnplaced, Event, RoomMoved
+from domain.audience import MODERATORS
+
+from .events import BreakoutUnplaced, Event, RoomMoved
 from .groups import registered_groups
 from .model import Member, Placement, Round, RoundStatus, Strategy, index_members
 from .room_fill import RoomFill

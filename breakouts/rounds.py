@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from domain.audience import MODERATORS, SESSION
+
 from .errors import conflict, invalid
 from .events import (
-    MODERATORS,
-    SESSION,
     BreakoutCancelled,
     BreakoutCloseCancelled,
     BreakoutClosed,

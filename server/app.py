@@ -16,7 +16,8 @@ from scheduler.zones import tzdata_version, use_packaged_tzdata
 
 from . import errors, features, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
-from .broker import MemoryBroker, make_broker
+from .broker import MemoryBroker
+from .brokers import make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune

@@ -10,8 +10,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from . import outage
 
 log = logging.getLogger("convene.errors")
 
@@ -72,10 +75,6 @@ class Unauthorized(Problem):
 
 class Conflict(Problem):
     status, slug = 409, "conflict"
-
-
-class TooLarge(Problem):
-    status, slug = 413, "too-large"
 
 
 DOMAIN_KINDS: dict[str, type[Problem]] = {
@@ -152,6 +151,19 @@ def install(app: FastAPI) -> None:
         else:
             detail = str(exc.detail)
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_req: Request, exc: SQLAlchemyError):
+        if not outage.database_unavailable(exc):
+            raise exc  # a bug: the 500 below, with its traceback
+        log.warning("database unavailable: %s", str(exc).splitlines()[0])
+        return problem_response(
+            503,
+            outage.DETAIL,
+            slug="service-unavailable",
+            headers={"Retry-After": str(outage.RETRY_AFTER_S)},
+            retry_after=outage.RETRY_AFTER_S,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception):

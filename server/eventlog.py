@@ -14,24 +14,15 @@ from sqlalchemy import delete, event, insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.audience import MODERATORS as MODERATORS
+from domain.audience import SESSION as SESSION
+from domain.audience import channel as channel
+from domain.audience import person as person
+from domain.audience import room as room
+
 from . import errors
 from .events import EventData
 from .models import EventRecord, Session, utcnow
-
-SESSION = "session"
-MODERATORS = "moderators"
-
-
-def room(room_id: str) -> str:
-    return f"room:{room_id}"
-
-
-def person(person_id: str) -> str:
-    return f"person:{person_id}"
-
-
-def channel(room_id: str, language: str) -> str:
-    return f"channel:{room_id}:{language}"
 
 
 async def lock_session(tx: AsyncSession, session_id: str) -> Session:

@@ -15,8 +15,8 @@ import breakouts as bo
 
 from .. import errors
 from .. import eventlog as el
+from ..event_registry import coerce
 from ..eventlog import EventLog
-from ..events import coerce
 from ..events_breakouts import RoomCounts
 from ..jsonish import utc_json
 from ..models import (

@@ -12,7 +12,7 @@ from scheduler.status import require_active
 
 from .. import errors
 from .. import eventlog as el
-from ..auth import Caller, Perm, Role, load_session
+from ..auth import Caller, Perm, load_session, require
 from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
@@ -131,8 +131,11 @@ async def resolve(state, caller: Caller, session_id: str, help_id: str) -> None:
         await load_session(tx, caller, session_id, Perm.session_read)
         h = await _get(tx, s, help_id)
         asker = caller.person_id == h.person_id
-        if not (caller.is_staff and caller.role != Role.observer) and not asker:
-            raise errors.Forbidden("only a moderator or the person who asked may close this")
+        require(
+            caller,
+            Perm.help_cancel if asker else Perm.session_moderate,
+            "only a moderator or the person who asked may close this",
+        )
         if h.resolved_at:
             raise errors.Conflict("this help request is already resolved")
         _close(h, "cancelled" if asker else "dismissed", log)
@@ -184,7 +187,7 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
 async def moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
     """A moderator's move into a room resolves the open requests of the people in it."""
     person = st.people.get(person_id)
-    if person is None or person.role != Role.moderator:
+    if person is None or not Caller(person).can(Perm.session_moderate):
         return
     for h in await open_requests(tx, st.session.id):
         if st.placement.get(h.person_id) == room_id:

@@ -16,9 +16,9 @@ import interpretation as ip
 from interpretation import commands as cmd
 
 from .. import errors
+from ..event_registry import REGISTRY
 from ..eventlog import EventLog
 from ..events import EventUpdated, PresenceJoined, PresenceLeft, RoomMoved
-from ..events_breakouts import BreakoutClosed, BreakoutOpened
 from ..models import Attendance, InterpretationState, Person, Room, Session, Timer, utcnow
 from ..timers import set_timer
 from .interpretation_state import (
@@ -32,6 +32,8 @@ from .interpretation_state import (
     save,
 )
 
+# the schemas of the round events are derived from the breakouts domain's dataclasses
+BreakoutOpened, BreakoutClosed = REGISTRY["breakout.opened"], REGISTRY["breakout.closed"]
 FOLLOWED = (RoomMoved, PresenceJoined, PresenceLeft, BreakoutOpened, BreakoutClosed, EventUpdated)
 
 log_ = logging.getLogger("convene.interpretation")

@@ -17,12 +17,9 @@ from interpretation import serialization
 from interpretation.coalescer import ListenerCoalescer
 from interpretation.views import all_listener_counts
 
-from .. import (
-    errors,
-    events_interpretation,  # noqa: F401  (registers the schemas)
-)
+from .. import errors
+from ..event_registry import coerce
 from ..eventlog import EventLog
-from ..events import coerce
 from ..jsonish import utc_json
 from ..models import (
     Attendance,

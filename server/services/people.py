@@ -119,29 +119,36 @@ async def update(
     return person
 
 
-async def _sessions_of(tx: AsyncSession, person_id: str) -> list[str]:
-    rows = await tx.exec(select(Attendance.session_id).where(Attendance.person_id == person_id))
-    return list(rows.all())
+async def _places_of(tx: AsyncSession, person_id: str) -> dict[str, str | None]:
+    """The sessions the person has been in, each with the room they belong in."""
+    rows = await tx.exec(
+        select(Attendance.session_id, Attendance.room_id).where(Attendance.person_id == person_id)
+    )
+    return dict(rows.all())
 
 
-async def _tell(tx: AsyncSession, log: el.EventLog, person_id: str, event) -> None:
-    """The person, the moderators and the room they are in hear of it."""
-    att = await tx.get(Attendance, (log.session.id, person_id))
-    room = [el.room(att.room_id)] if att and att.room_id else []
-    log.emit(event, [el.MODERATORS, el.person(person_id), *room])
+async def _tell(logs: list[el.EventLog], places: dict, person_id: str, event) -> None:
+    """The person, the moderators and the room they belong in, in every session."""
+    for log in logs:
+        room_id = places.get(log.session.id)
+        room = [el.room(room_id)] if room_id else []
+        log.emit(event, [el.MODERATORS, el.person(person_id), *room])
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
-    """One transaction: the new token and what every session of the person is told."""
+    """One transaction: the new token and the news to every session of the person, so
+    a socket opening with the old one either gets the news or finds its token ended."""
     token = new_token()
 
     async def work(tx: AsyncSession, logs: Logs) -> Person:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
+        places = await _places_of(tx, person_id)
+        sessions = await logs(places)
+        places = await _places_of(tx, person_id)  # their rooms as of the sessions' locks
         person.token_hash = hash_token(token)
         tx.add(person)
-        for log in await logs(await _sessions_of(tx, person_id)):
-            await _tell(tx, log, person_id, PersonTokenReissued(person_id=person_id))
+        await _tell(sessions, places, person_id, PersonTokenReissued(person_id=person_id))
         return person
 
     person = await state.commands.run_many(work, by=caller.person_id)
@@ -149,13 +156,18 @@ async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
-    """One transaction: every session of the person is told, then they are gone."""
+    """One transaction: every session of the person is told, and they are gone."""
 
     async def work(tx: AsyncSession, logs: Logs) -> None:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
-        for log in await logs(await _sessions_of(tx, person_id)):
-            await _tell(tx, log, person_id, PersonRemoved(person_id=person_id))
+        places = await _places_of(tx, person_id)
+        sessions = await logs(places)  # the sessions first: arrivals lock theirs first too
+        # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
+        # ones then find the person gone
+        await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
+        places = await _places_of(tx, person_id)  # their rooms as of the sessions' locks
+        await _tell(sessions, places, person_id, PersonRemoved(person_id=person_id))
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
         await tx.delete(person)

@@ -15,7 +15,8 @@ import breakouts as bo
 from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
-from ..events import PresenceChanged, PresenceJoined, PresenceLeft, coerce
+from ..event_registry import coerce
+from ..events import PresenceChanged, PresenceJoined, PresenceLeft
 from ..models import Attendance, Person, PresenceLease, PresenceNews, Room, Session, Timer, utcnow
 from ..timers import set_timer
 from .batches import Batcher
@@ -215,7 +216,20 @@ async def join_many(
 
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
         now = utcnow()
-        ids = sorted(one)
+        # a token that ended since its handshake (re-issued, person removed) joins
+        # nothing: its socket closes 4401, and a removed person's row would fail the
+        # batch. FOR KEY SHARE holds off a removal until this commits (PostgreSQL).
+        current = dict(
+            (
+                await tx.exec(
+                    select(Person.id, Person.token_hash)
+                    .where(Person.id.in_(sorted(one)))
+                    .with_for_update(read=True, key_share=True)
+                )
+            ).all()
+        )
+        live = [(p, c) for p, c in arrivals if current.get(p.id) == p.token_hash]
+        ids = sorted({p.id for p, _ in live})
         online = await online_among(tx, s.id, ids, now)
         known = {
             a.person_id: a
@@ -229,7 +243,7 @@ async def join_many(
         }
         memo = Memo(tx, s.id)
         placed: set[str] = set()
-        for person, conn_id in arrivals:
+        for person, conn_id in live:
             tx.add(
                 PresenceLease(
                     id=conn_id,

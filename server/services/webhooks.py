@@ -35,7 +35,8 @@ from scheduler.webhooks import (
 
 from .. import errors, metrics
 from .. import eventlog as el
-from ..events import REGISTRY, WebhookFailing
+from ..event_registry import REGISTRY
+from ..events import WebhookFailing
 from ..jsonish import z
 from ..models import (
     Session,
