@@ -22,7 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check server breakouts interpretation scheduler tests bench
+	$(BIN)/ruff format --check server domain breakouts interpretation scheduler tests bench
 
 # figures go to docs/performance.md; the PostgreSQL rows need the local PostgreSQL and Redis
 bench: $(STAMP)

@@ -1,61 +1,15 @@
-"""The one error type of the breakout domain.
-
-The server maps ``kind`` to an HTTP status and ``detail`` to the problem
-object's ``detail``, so every rejection reads the same whichever command
-raised it. A rejected command has changed nothing: domain functions raise
-before they build any new state.
-"""
+"""The error type of the breakout domain (see ``domain.errors``)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from domain.errors import DomainError, ErrorKind
 
 
-class ErrorKind(StrEnum):
-    INVALID = "invalid"
-    NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
-    CONFLICT = "conflict"
-
-
-HTTP_STATUS: dict[ErrorKind, int] = {
-    ErrorKind.INVALID: 422,
-    ErrorKind.NOT_FOUND: 404,
-    ErrorKind.FORBIDDEN: 403,
-    ErrorKind.CONFLICT: 409,
-}
-
-
-class BreakoutError(Exception):
+class BreakoutError(DomainError):
     """A command was refused; ``detail`` says what was wrong and how to fix it."""
 
-    def __init__(self, kind: ErrorKind | str, detail: str) -> None:
-        self.kind = ErrorKind(kind)
-        self.detail = detail
-        super().__init__(detail)
 
-    @property
-    def status(self) -> int:
-        return HTTP_STATUS[self.kind]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.kind.value!r}, {self.detail!r})"
-
-
-def invalid(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.INVALID, detail)
-
-
-def not_found(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.NOT_FOUND, detail)
-
-
-def forbidden(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.FORBIDDEN, detail)
-
-
-def conflict(detail: str) -> BreakoutError:
-    return BreakoutError(ErrorKind.CONFLICT, detail)
+invalid, not_found, forbidden, conflict = BreakoutError.refusals()
 
 
 class CsvAssignmentError(BreakoutError):

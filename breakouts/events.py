@@ -17,33 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from domain.audience import MODERATORS, person, room
+from domain.events import Event as DomainEvent
+
 from .model import RoomSpec, Unplaced
-
-SESSION = "session"
-MODERATORS = "moderators"
-
-
-def room(room_id: str) -> str:
-    return f"room:{room_id}"
-
-
-def person(person_id: str) -> str:
-    return f"person:{person_id}"
 
 
 @dataclass(frozen=True)
-class Event:
-    """Base of every breakout event; subclasses set ``type`` and ``data()``."""
+class Event(DomainEvent):
+    """Base of every breakout event: the audience first, then the payload's fields."""
 
-    type: ClassVar[str]
     audience: tuple[str, ...]
-
-    def data(self) -> dict:
-        raise NotImplementedError
-
-
-def _rooms(rooms: tuple[RoomSpec, ...]) -> list[dict]:
-    return [spec.public() for spec in rooms]
 
 
 @dataclass(frozen=True)
@@ -52,7 +36,7 @@ class RoomMoved(Event):
 
     type: ClassVar[str] = "room.moved"
     person_id: str
-    from_room: str
+    from_room: str | None  # None: they just arrived
     to_room: str
 
     @classmethod
@@ -60,8 +44,10 @@ class RoomMoved(Event):
         audience = (person(person_id), MODERATORS, room(from_room), room(to_room))
         return cls(audience, person_id, from_room, to_room)
 
-    def data(self) -> dict:
-        return {"person_id": self.person_id, "from_room": self.from_room, "to_room": self.to_room}
+    @classmethod
+    def arrived(cls, person_id: str, plenary_id: str) -> RoomMoved:
+        """Into the plenary from nowhere: a first arrival (or their room is gone)."""
+        return cls((person(person_id), MODERATORS, room(plenary_id)), person_id, None, plenary_id)
 
 
 @dataclass(frozen=True)
@@ -77,18 +63,6 @@ class BreakoutCreated(Event):
     duration_s: int | None
     countdown_s: int
     allow_return: bool
-
-    def data(self) -> dict:
-        return {
-            "round_id": self.round_id,
-            "rooms": _rooms(self.rooms),
-            "strategy": self.strategy,
-            "plan": dict(self.plan),
-            "unplaced": [item.public() for item in self.unplaced],
-            "duration_s": self.duration_s,
-            "countdown_s": self.countdown_s,
-            "allow_return": self.allow_return,
-        }
 
 
 @dataclass(frozen=True)
@@ -112,13 +86,6 @@ class BreakoutPlanned(Event):
     changes: tuple[PlanChange, ...]
     unplaced: tuple[Unplaced, ...]
 
-    def data(self) -> dict:
-        return {
-            "round_id": self.round_id,
-            "changes": [change.public() for change in self.changes],
-            "unplaced": [item.public() for item in self.unplaced],
-        }
-
 
 @dataclass(frozen=True)
 class BreakoutOpened(Event):
@@ -131,24 +98,12 @@ class BreakoutOpened(Event):
     strategy: str
     allow_return: bool
 
-    def data(self) -> dict:
-        return {
-            "round_id": self.round_id,
-            "rooms": _rooms(self.rooms),
-            "ends_at": self.ends_at,
-            "strategy": self.strategy,
-            "allow_return": self.allow_return,
-        }
-
 
 @dataclass(frozen=True)
 class BreakoutExtended(Event):
     type: ClassVar[str] = "breakout.extended"
     round_id: str
     ends_at: datetime
-
-    def data(self) -> dict:
-        return {"round_id": self.round_id, "ends_at": self.ends_at}
 
 
 @dataclass(frozen=True)
@@ -159,9 +114,6 @@ class BreakoutClosing(Event):
     round_id: str
     closes_at: datetime
 
-    def data(self) -> dict:
-        return {"round_id": self.round_id, "closes_at": self.closes_at}
-
 
 @dataclass(frozen=True)
 class BreakoutCloseCancelled(Event):
@@ -171,17 +123,11 @@ class BreakoutCloseCancelled(Event):
     round_id: str
     ends_at: datetime | None
 
-    def data(self) -> dict:
-        return {"round_id": self.round_id, "ends_at": self.ends_at}
-
 
 @dataclass(frozen=True)
 class BreakoutClosed(Event):
     type: ClassVar[str] = "breakout.closed"
     round_id: str
-
-    def data(self) -> dict:
-        return {"round_id": self.round_id}
 
 
 @dataclass(frozen=True)
@@ -190,9 +136,6 @@ class BreakoutCancelled(Event):
 
     type: ClassVar[str] = "breakout.cancelled"
     round_id: str
-
-    def data(self) -> dict:
-        return {"round_id": self.round_id}
 
 
 @dataclass(frozen=True)
@@ -203,9 +146,6 @@ class BreakoutUnplaced(Event):
     round_id: str
     person_id: str
     reason: str
-
-    def data(self) -> dict:
-        return {"round_id": self.round_id, "person_id": self.person_id, "reason": self.reason}
 
 
 #: Every event type this package emits, by its wire name.

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .events import MODERATORS, BreakoutUnplaced, Event, RoomMoved
+from domain.audience import MODERATORS
+
+from .events import BreakoutUnplaced, Event, RoomMoved
 from .groups import registered_groups
 from .model import Member, Placement, Round, RoundStatus, Strategy, index_members
 from .room_fill import RoomFill
@@ -72,6 +74,11 @@ def place_late_joiner(
     for an open round, where to move them now (or use ``join_late``).
     """
     return late_joiner_choice(round_, member, placement, members)[0]
+
+
+def arrive(person_id: str, plenary_id: str) -> RoomMoved:
+    """Someone arriving with no room of this session starts in the plenary."""
+    return RoomMoved.arrived(person_id, plenary_id)
 
 
 def join_late(

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from domain.audience import MODERATORS
+
 from .errors import invalid, not_found
-from .events import MODERATORS, BreakoutPlanned, Event, PlanChange
+from .events import BreakoutPlanned, Event, PlanChange
 from .model import Member, Round, index_members
 from .strategies import check_plan
 from .transitions import Action, require

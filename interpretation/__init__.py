@@ -16,6 +16,8 @@ raises ``InterpretationError`` and changes nothing. Modules:
   ``commands`` (``apply``); ``serialization``
 """
 
+from domain.errors import HTTP_STATUS, ErrorKind
+
 from .accounting import on_air_seconds, report, turn_due
 from .channels import (
     add_language,
@@ -30,7 +32,7 @@ from .channels import (
 )
 from .coalescer import Coalesced, ListenerCoalescer
 from .commands import Command, apply
-from .errors import HTTP_STATUS, ErrorKind, InterpretationError
+from .errors import InterpretationError
 from .floor import set_floor
 from .handover import accept_handover, expire_handover, request_handover
 from .languages import Direction, Interpreter

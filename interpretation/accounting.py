@@ -6,11 +6,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ._draft import Draft, finish
-from .events import MODERATORS, TurnDue, persons
+from domain.audience import MODERATORS, persons
+
+from .events import TurnDue
 from .outcome import Outcome
 from .presence import choose_partner
 from .state import OnAirSegment, SessionInterpretation
+from .transition import Draft, finish
 
 
 def on_air_segments(state: SessionInterpretation, now: datetime) -> list[OnAirSegment]:

@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from . import _lookup
-from ._draft import Draft, finish
 from .errors import conflict, invalid, not_found
 from .events import Event, FloorLanguage
 from .floor import reassign_live
 from .languages import require_language
 from .outcome import Outcome
 from .state import Room, SessionInterpretation, Settings
+from .transition import Draft, finish
 
 
 def new_session(

@@ -12,29 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar, Literal
+
+from domain.audience import MODERATORS, SESSION, channel, room
+from domain.events import Event as DomainEvent
 
 from .views import ChannelView
-
-SESSION = "session"
-MODERATORS = "moderators"
-
-
-def person(person_id: str) -> str:
-    return f"person:{person_id}"
-
-
-def room(room_id: str) -> str:
-    return f"room:{room_id}"
-
-
-def channel(room_id: str, language: str) -> str:
-    return f"channel:{room_id}:{language}"
-
-
-def persons(*person_ids: str | None) -> tuple[str, ...]:
-    """Person targets without duplicates or ``None``s, in the given order."""
-    return tuple(dict.fromkeys(person(pid) for pid in person_ids if pid is not None))
 
 
 def channel_audience(state, room_id: str) -> tuple[str, ...]:
@@ -50,14 +33,20 @@ def channel_audience(state, room_id: str) -> tuple[str, ...]:
     return (MODERATORS, room(room_id))
 
 
-class Event:
-    """Base of the domain events (see the module docstring)."""
+class Event(DomainEvent):
+    """Base of the interpretation events (see the module docstring)."""
 
-    type: ClassVar[str]
-    audience: tuple[str, ...]
 
-    def data(self) -> dict[str, Any]:
-        raise NotImplementedError
+@dataclass(frozen=True)
+class _Handover(Event):
+    """A handover's payload names its two interpreters ``from`` and ``to``."""
+
+    wire_names: ClassVar[Mapping[str, str]] = {"from_id": "from", "to_id": "to"}
+    request_id: str
+    room_id: str
+    language: str
+    from_id: str
+    to_id: str
 
 
 @dataclass(frozen=True)
@@ -70,9 +59,6 @@ class ChannelUpdated(Event):
     removed: bool = False
     audience: tuple[str, ...] = (SESSION,)
 
-    def data(self) -> dict[str, Any]:
-        return {"room_id": self.room_id, "channel": self.channel.as_dict(), "removed": self.removed}
-
 
 @dataclass(frozen=True)
 class FloorLanguage(Event):
@@ -82,100 +68,38 @@ class FloorLanguage(Event):
     previous: str
     audience: tuple[str, ...] = (SESSION,)
 
-    def data(self) -> dict[str, Any]:
-        return {"room_id": self.room_id, "language": self.language, "previous": self.previous}
-
 
 @dataclass(frozen=True)
-class HandoverRequested(Event):
+class HandoverRequested(_Handover):
     """Tells only the asked partner (and the requester, for their own screen)."""
 
     type: ClassVar[str] = "handover.requested"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     expires_at: datetime
-    reason: str
+    reason: Literal["request", "dropout"]
     audience: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "room_id": self.room_id,
-            "language": self.language,
-            "from": self.from_id,
-            "to": self.to_id,
-            "expires_at": self.expires_at,
-            "reason": self.reason,
-        }
 
 
 @dataclass(frozen=True)
-class HandoverCompleted(Event):
+class HandoverCompleted(_Handover):
     type: ClassVar[str] = "handover.completed"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     audience: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "room_id": self.room_id,
-            "language": self.language,
-            "from": self.from_id,
-            "to": self.to_id,
-        }
 
 
 @dataclass(frozen=True)
-class HandoverExpired(Event):
+class HandoverExpired(_Handover):
     """Not accepted in time; whoever was live stays live."""
 
     type: ClassVar[str] = "handover.expired"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     audience: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "room_id": self.room_id,
-            "language": self.language,
-            "from": self.from_id,
-            "to": self.to_id,
-        }
 
 
 @dataclass(frozen=True)
-class HandoverCancelled(Event):
+class HandoverCancelled(_Handover):
     """A pending request that can no longer happen (superseded, requester off air, ...)."""
 
     type: ClassVar[str] = "handover.cancelled"
-    request_id: str
-    room_id: str
-    language: str
-    from_id: str
-    to_id: str
     reason: str
     audience: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "request_id": self.request_id,
-            "room_id": self.room_id,
-            "language": self.language,
-            "from": self.from_id,
-            "to": self.to_id,
-            "reason": self.reason,
-        }
 
 
 @dataclass(frozen=True)
@@ -189,14 +113,6 @@ class ChannelUncovered(Event):
     reason: str
     audience: tuple[str, ...] = (MODERATORS,)
 
-    def data(self) -> dict[str, Any]:
-        return {
-            "room_id": self.room_id,
-            "language": self.language,
-            "listeners": self.listeners,
-            "reason": self.reason,
-        }
-
 
 RESTORED = "channel_available"
 
@@ -208,6 +124,9 @@ class ListeningChanged(Event):
     gives them back their choice (their language kept while it had no channel)."""
 
     type: ClassVar[str] = "listening.changed"
+    omitted_when_none: ClassVar[frozenset[str]] = frozenset(
+        {"fallback_reason", "requested", "reason"}
+    )
     person_id: str
     room_id: str | None
     language: str
@@ -215,19 +134,6 @@ class ListeningChanged(Event):
     requested: str | None
     audience: tuple[str, ...]
     reason: str | None = None
-
-    def data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "person_id": self.person_id,
-            "room_id": self.room_id,
-            "language": self.language,
-        }
-        if self.fallback_reason is not None:
-            data["fallback_reason"] = self.fallback_reason
-            data["requested"] = self.requested
-        elif self.reason is not None:
-            data["reason"] = self.reason
-        return data
 
 
 @dataclass(frozen=True)
@@ -238,9 +144,6 @@ class ListenersChanged(Event):
     room_id: str
     counts: Mapping[str, int]
     audience: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {"room_id": self.room_id, "counts": dict(self.counts)}
 
 
 @dataclass(frozen=True)
@@ -255,15 +158,6 @@ class TurnDue(Event):
     partner_id: str | None
     on_air_s: int
     audience: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "room_id": self.room_id,
-            "language": self.language,
-            "person_id": self.person_id,
-            "partner_id": self.partner_id,
-            "on_air_s": self.on_air_s,
-        }
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

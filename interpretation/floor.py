@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from . import _lookup
-from ._draft import Draft, finish
 from .assignment import assign_live
 from .errors import invalid
 from .events import FloorLanguage
@@ -14,6 +13,7 @@ from .hearing import heard_language
 from .languages import require_language
 from .outcome import FloorOutcome
 from .state import ChannelKey, SessionInterpretation
+from .transition import Draft, finish
 from .views import uncovered_channels
 
 

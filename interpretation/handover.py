@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from domain.audience import MODERATORS, channel
+from domain.audience import persons as person_targets
+
 from . import _lookup
-from ._draft import Draft, finish
 from .errors import conflict, forbidden, invalid, not_found
-from .events import MODERATORS, HandoverCompleted, HandoverExpired, HandoverRequested, channel
-from .events import persons as person_targets
+from .events import HandoverCompleted, HandoverExpired, HandoverRequested
 from .outcome import Outcome
 from .state import ChannelKey, HandoverRequest, SessionInterpretation
+from .transition import Draft, finish
 from .views import all_listener_counts
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from domain.audience import person
+
 from . import _lookup
-from ._draft import Draft, finish
 from .errors import invalid
-from .events import ListeningChanged, person
+from .events import ListeningChanged
 from .hearing import heard_language
 from .languages import require_language
 from .outcome import Outcome
 from .state import SessionInterpretation
+from .transition import Draft, finish
 
 
 def set_listening(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import _lookup
-from ._draft import Draft, finish
 from .errors import conflict, forbidden
 from .outcome import Outcome
 from .state import SessionInterpretation
+from .transition import Draft, finish
 
 
 def go_on_air(

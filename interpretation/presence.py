@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from . import _lookup
-from ._draft import Draft, finish
 from .handover import requested_event
 from .hearing import heard_language
 from .languages import Interpreter, is_language_code, parse_directions
 from .outcome import Outcome
 from .state import ChannelKey, HandoverRequest, Member, PendingDropout, SessionInterpretation
+from .transition import Draft, finish
 
 
 def add_person(

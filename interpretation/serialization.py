@@ -63,7 +63,7 @@ def to_dict(state: SessionInterpretation) -> dict[str, Any]:
                     "turn_since": _t(c.live.turn_since),
                     "turns_due": c.live.turns_due,
                 },
-                "source": c.source.as_dict() if c.source else None,
+                "source": c.source.public() if c.source else None,
             }
             for c in state.channels.values()
         ],

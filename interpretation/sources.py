@@ -26,7 +26,7 @@ class Source:
     kind: SourceKind
     language: str
 
-    def as_dict(self) -> dict[str, str]:
+    def public(self) -> dict[str, str]:
         return {"kind": self.kind, "language": self.language}
 
 

@@ -165,12 +165,6 @@ def lower(q: Queue, hand_id: str, reason: str) -> tuple[Queue, list[QueueEvent]]
     return q, [HandLowered(q.room_id, h.id, h.person_id, reason)]
 
 
-def lower_person(q: Queue, person_id: str, reason: str) -> tuple[Queue, list[QueueEvent]]:
-    """The person's hand, if they have one up here (moves and departures)."""
-    h = q.hand_of(person_id)
-    return (q, []) if h is None else lower(q, h.id, reason)
-
-
 def reorder(q: Queue, hand_ids: list[str]) -> tuple[Queue, list[QueueEvent]]:
     by_id = {h.id: h for h in q.hands}
     unknown = [i for i in hand_ids if i not in by_id]

@@ -1,7 +1,7 @@
 """The state of interpretation in one session, as immutable values.
 
 Transitions never mutate a ``SessionInterpretation``; they build a new one (see
-``_draft``). Everything here is plain data the server can store and reload with
+``transition``). Everything here is plain data the server can store and reload with
 ``serialization``.
 """
 
@@ -178,9 +178,6 @@ class SessionInterpretation:
         if room.kind == "plenary":
             return self.event_languages
         return (self.floor_language, *(lang for lang in self.languages if lang in room.carries))
-
-    def room_channels(self, room_id: str) -> list[Channel]:
-        return [self.channels[ChannelKey(room_id, lang)] for lang in self.room_languages(room_id)]
 
     def live_channel_of(self, person_id: str) -> Channel | None:
         """The channel a person is on air on (at most one, by invariant)."""

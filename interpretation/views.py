@@ -31,11 +31,11 @@ class ChannelView:
     listeners: int
     booth: tuple[BoothSeat, ...]
 
-    def as_dict(self) -> dict[str, Any]:
+    def public(self) -> dict[str, Any]:
         return {
             "language": self.language,
             "on_air": self.on_air,
-            "source": self.source.as_dict() if self.source else None,
+            "source": self.source.public() if self.source else None,
             "listeners": self.listeners,
             "booth": [{"person_id": s.person_id, "live": s.live} for s in self.booth],
         }
@@ -102,7 +102,7 @@ def room_view(
         "kind": room.kind,
         "floor_language": room.floor_language,
         "channels": [
-            channel_view(state, ChannelKey(room_id, lang), counts).as_dict()
+            channel_view(state, ChannelKey(room_id, lang), counts).public()
             for lang in state.room_languages(room_id)
         ],
     }

@@ -89,7 +89,3 @@ class AlarmClock:
         job = self._sched.get_job(f"timer:{tid}")
         if job is not None:
             job.remove()
-
-    @property
-    def job_count(self) -> int:
-        return len(self._sched.get_jobs())

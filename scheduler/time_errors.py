@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .formatting import format_utc
+
 
 class TimeInputError(ValueError):
     """Invalid time input: ``field`` and ``value`` say what, ``detail`` says how to fix it."""
@@ -34,8 +36,6 @@ class _TwoCandidatesError(TimeInputError):
 
     def problem_fields(self) -> dict[str, Any]:
         fields = super().problem_fields()
-        from .wallclock import format_utc  # late: wallclock imports this module
-
         fields["candidates"] = [format_utc(c) for c in self.candidates]
         return fields
 

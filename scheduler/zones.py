@@ -12,13 +12,10 @@ import functools
 import importlib.metadata
 import zoneinfo
 
-from .languages import ISO_639_1, is_valid_language
 from .time_errors import TimeInputError
 
 __all__ = [
-    "ISO_639_1",
     "get_zone",
-    "is_valid_language",
     "tzdata_package_version",
     "tzdata_version",
     "use_packaged_tzdata",

@@ -50,11 +50,3 @@ class MemoryBroker(Broker):
 
     async def stop(self) -> None:
         self._handler = None
-
-
-def make_broker(redis_url: str | None, prefix: str) -> Broker:
-    if not redis_url:
-        return MemoryBroker()
-    from .redis_broker import RedisBroker
-
-    return RedisBroker(redis_url, prefix)

@@ -77,10 +77,6 @@ class Conflict(Problem):
     status, slug = 409, "conflict"
 
 
-class TooLarge(Problem):
-    status, slug = 413, "too-large"
-
-
 class TooMany(Problem):
     """429 with ``retry_after`` (seconds) in the problem and a ``Retry-After`` header."""
 

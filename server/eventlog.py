@@ -14,24 +14,15 @@ from sqlalchemy import delete, event, insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.audience import MODERATORS as MODERATORS
+from domain.audience import SESSION as SESSION
+from domain.audience import channel as channel
+from domain.audience import person as person
+from domain.audience import room as room
+
 from . import errors
 from .events import EventData
 from .models import EventRecord, Session, utcnow
-
-SESSION = "session"
-MODERATORS = "moderators"
-
-
-def room(room_id: str) -> str:
-    return f"room:{room_id}"
-
-
-def person(person_id: str) -> str:
-    return f"person:{person_id}"
-
-
-def channel(room_id: str, language: str) -> str:
-    return f"channel:{room_id}:{language}"
 
 
 async def lock_session(tx: AsyncSession, session_id: str) -> Session:
@@ -47,14 +38,17 @@ class LogRecord:
     thousand events, and the ORM's construction and unit of work cost more than the
     one multi-row insert they go out in at commit."""
 
-    __slots__ = ("session_id", "seq", "type", "audience", "by", "data", "at")
+    __slots__ = ("session_id", "seq", "type", "audience", "by", "data", "at", "event")
 
-    def __init__(self, session_id, seq, type, audience, by, data, at):  # noqa: A002
+    COLUMNS = ("session_id", "seq", "type", "audience", "by", "data", "at")
+
+    def __init__(self, session_id, seq, type, audience, by, data, at, event=None):  # noqa: A002
         self.session_id, self.seq, self.type = session_id, seq, type
         self.audience, self.by, self.data, self.at = audience, by, data, at
+        self.event = event  # the typed event (followers match on its class, not on ``type``)
 
     def row(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__}
+        return {k: getattr(self, k) for k in self.COLUMNS}
 
 
 class EventLog:
@@ -88,6 +82,7 @@ class EventLog:
             self.by if by is ... else by,
             data.model_dump(mode="json", by_alias=True),
             at or utcnow(),
+            data,
         )
         self.records.append(rec)
         return rec

@@ -1,13 +1,18 @@
-"""The registry of event types: one typed model per ``type``, made where the event
-is made and validated there. Domain packages emit dataclass events with the same
-``type`` strings; ``coerce`` validates them against this registry."""
+"""Typed schemas of the session, presence, people and webhook events, and the base
+every event schema shares. ``event_registry`` gathers all of them by ``type``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Annotated, Any, ClassVar, Literal
+import types
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, create_model
+
+import breakouts.events as bo_events
 
 
 class EventData(BaseModel):
@@ -113,18 +118,63 @@ class ChannelObject(BaseModel):
     booth: list[BoothSeat]
 
 
-class RoomMoved(EventData):
-    """``round_id`` marks a move of a round opening or closing: the round's event
-    carries the rooms' counts and members, so clients do not count these moves."""
+def derived(
+    domain: type,
+    nested: Mapping[type, Any] = {},
+    wider: Mapping[str, Any] = {},
+    **added: tuple[Any, Any],
+) -> type[EventData]:
+    """The wire schema of a domain event type, derived from its dataclass so that the
+    fields are written once: one field per dataclass field under its wire name (the
+    ``public()`` types of ``nested`` become their wire models), ``wider`` types where
+    the server sends more than the domain makes, and ``added`` fields (type, default)
+    that only the server fills in."""
+    hints = typing.get_type_hints(domain)
+    spec: dict[str, Any] = {}
+    for field in dataclasses.fields(domain):
+        if field.name == "audience":
+            continue
+        name = domain.wire_names.get(field.name, field.name)
+        if field.name in domain.omitted_when_none:
+            default: Any = None
+        elif field.default is not dataclasses.MISSING:
+            default = field.default
+        else:
+            default = ...
+        spec[name] = (wider.get(name) or _wire_type(hints[field.name], nested), default)
+    doc = domain.__doc__  # dataclasses without one get their signature: not a description
+    if doc and doc.startswith(f"{domain.__name__}("):
+        doc = None
+    model = create_model(domain.__name__, __base__=EventData, __doc__=doc, **spec, **added)
+    model.type = domain.type
+    return model
 
-    type: ClassVar[str] = "room.moved"
-    person_id: str
-    from_room: str | None
-    to_room: str | None
-    round_id: str | None = None
-    # into a breakout room: that room's channels (a participant holds the plenary's
-    # and their own room's; the room's channel.updated go to its members only)
-    channels: list[ChannelObject] | None = None
+
+def _wire_type(hint: Any, nested: Mapping[type, Any]) -> Any:
+    """tuples are lists on the wire, mappings dicts, nested values their models."""
+    if hint in nested:
+        return nested[hint]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is tuple:
+        return list[_wire_type(args[0], nested)]
+    if origin in (Mapping, dict):
+        return dict[_wire_type(args[0], nested), _wire_type(args[1], nested)]
+    if origin in (Union, types.UnionType):
+        return Union[tuple(_wire_type(arg, nested) for arg in args)]  # noqa: UP007
+    return hint
+
+
+# ``round_id`` marks a move of a round opening or closing: the round's event carries
+# the rooms' counts and members, so clients do not count these moves. ``channels``:
+# into a breakout room, that room's channels (a participant holds the plenary's and
+# their own room's; the room's channel.updated go to its members only). A first
+# arrival or a departure has no room on one side.
+RoomMoved = derived(
+    bo_events.RoomMoved,
+    wider={"from_room": str | None, "to_room": str | None},
+    round_id=(str | None, None),
+    channels=(list[ChannelObject] | None, None),
+)
 
 
 class BroadcastMessage(EventData):
@@ -139,36 +189,6 @@ class BroadcastMessage(EventData):
 class PersonRemoved(EventData):
     type: ClassVar[str] = "person.removed"
     person_id: str
-
-
-REGISTRY: dict[str, type[EventData]] = {}
-
-
-def register(*models: type[EventData]) -> None:
-    for m in models:
-        REGISTRY[m.type] = m
-
-
-register(
-    SessionStatus,
-    SessionRescheduled,
-    SessionOvertime,
-    SessionReminder,
-    PresenceJoined,
-    PresenceLeft,
-    PresenceChanged,
-    RoomMoved,
-    BroadcastMessage,
-    PersonRemoved,
-)
-
-
-def coerce(type_: str, data: dict[str, Any]) -> EventData:
-    """Validate a domain event's payload against its registered schema."""
-    model = REGISTRY.get(type_)
-    if model is None:
-        raise KeyError(f"event type {type_!r} is not registered")
-    return model.model_validate(data)
 
 
 class EventUpdated(EventData):
@@ -204,14 +224,19 @@ class WebhookPing(EventData):
     webhook_id: str
 
 
-register(EventUpdated, PersonTokenReissued, WebhookFailing, WebhookPing)
-
-
-# Feature schemas register themselves on import; importing them here makes the
-# registry complete wherever ``server.events`` is used.
-from . import (  # noqa: E402, F401
-    events_attendance,
-    events_breakouts,
-    events_interpretation,
-    events_speakers,
+SCHEMAS: tuple[type[EventData], ...] = (
+    SessionStatus,
+    SessionRescheduled,
+    SessionOvertime,
+    SessionReminder,
+    PresenceJoined,
+    PresenceLeft,
+    PresenceChanged,
+    RoomMoved,
+    BroadcastMessage,
+    PersonRemoved,
+    EventUpdated,
+    PersonTokenReissued,
+    WebhookFailing,
+    WebhookPing,
 )

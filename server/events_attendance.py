@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from .events import EventData, register
+from .events import EventData
 
 
 class AttendanceReady(EventData):
@@ -22,4 +22,4 @@ class AttendanceReady(EventData):
     by_language: dict[str, int]
 
 
-register(AttendanceReady)
+SCHEMAS: tuple[type[EventData], ...] = (AttendanceReady,)

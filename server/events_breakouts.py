@@ -1,14 +1,18 @@
-"""Typed schemas of the breakout and help events (``breakouts`` emits the breakout
-ones as dataclasses; each is validated here before it is stored)."""
+"""Typed schemas of the breakout and help events: the breakout ones derived from the
+dataclasses ``breakouts`` emits (validated here before they are stored), the help
+ones written here (only the server makes them)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .events import EventData, register
+import breakouts.events as bo
+from breakouts.events import PlanChange
+from breakouts.model import RoomSpec, Unplaced
+
+from .events import EventData, derived
 
 
 class RoomObject(BaseModel):
@@ -33,74 +37,22 @@ class PlanChangeItem(BaseModel):
     to_room: str | None
 
 
-class BreakoutCreated(EventData):
-    type: ClassVar[str] = "breakout.created"
-    round_id: str
-    rooms: list[RoomObject]
-    strategy: str
-    plan: dict[str, str]
-    unplaced: list[UnplacedItem]
-    duration_s: int | None
-    countdown_s: int
-    allow_return: bool
-    uncovered: list[dict] = []
-
-
-class BreakoutPlanned(EventData):
-    type: ClassVar[str] = "breakout.planned"
-    round_id: str
-    changes: list[PlanChangeItem]
-    unplaced: list[UnplacedItem]
-
-
-class BreakoutOpened(EventData):
-    type: ClassVar[str] = "breakout.opened"
-    round_id: str
-    rooms: list[RoomObject]
-    ends_at: dt.datetime | None
-    strategy: str
-    allow_return: bool
-    counts: dict[str, int] | None = None
-    members: dict[str, list[str]] | None = None
-
-
-class BreakoutExtended(EventData):
-    type: ClassVar[str] = "breakout.extended"
-    round_id: str
-    ends_at: dt.datetime
-
-
-class BreakoutClosing(EventData):
-    type: ClassVar[str] = "breakout.closing"
-    round_id: str
-    closes_at: dt.datetime
-    late_s: float | None = None
-
-
-class BreakoutCloseCancelled(EventData):
-    type: ClassVar[str] = "breakout.close_cancelled"
-    round_id: str
-    ends_at: dt.datetime | None
-
-
-class BreakoutClosed(EventData):
-    type: ClassVar[str] = "breakout.closed"
-    round_id: str
-    late_s: float | None = None
-    counts: dict[str, int] | None = None
-    members: dict[str, list[str]] | None = None
-
-
-class BreakoutCancelled(EventData):
-    type: ClassVar[str] = "breakout.cancelled"
-    round_id: str
-
-
-class BreakoutUnplaced(EventData):
-    type: ClassVar[str] = "breakout.unplaced"
-    round_id: str
-    person_id: str
-    reason: str
+LATE = (float | None, None)  # how late a timer fired, when it did
+COUNTS = (dict[str, int] | None, None)  # every room's members, on opening and closing
+MEMBERS = (dict[str, list[str]] | None, None)  # and who they are, up to a large room
+# fields only the server adds (uncovered: rooms whose languages no interpreter covers)
+ADDED: dict[str, dict[str, tuple]] = {
+    "breakout.created": {"uncovered": (list[dict], [])},
+    "breakout.opened": {"counts": COUNTS, "members": MEMBERS},
+    "breakout.closing": {"late_s": LATE},
+    "breakout.closed": {"late_s": LATE, "counts": COUNTS, "members": MEMBERS},
+}
+NESTED = {RoomSpec: RoomObject, Unplaced: UnplacedItem, PlanChange: PlanChangeItem}
+ROUNDS: tuple[type[EventData], ...] = tuple(
+    derived(domain, NESTED, **ADDED.get(type_, {}))
+    for type_, domain in bo.EVENT_TYPES.items()
+    if type_ != "room.moved"  # with presence's own moves: ``server.events``
+)
 
 
 class RoomCounts(EventData):
@@ -155,16 +107,8 @@ class HelpResolved(EventData):
     reason: str
 
 
-register(
-    BreakoutCreated,
-    BreakoutPlanned,
-    BreakoutOpened,
-    BreakoutExtended,
-    BreakoutClosing,
-    BreakoutCloseCancelled,
-    BreakoutClosed,
-    BreakoutCancelled,
-    BreakoutUnplaced,
+SCHEMAS: tuple[type[EventData], ...] = (
+    *ROUNDS,
     RoomCounts,
     HelpRequested,
     HelpReceived,

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from .events import EventData, register
+from .events import EventData
 
 
 class HandRaised(EventData):
@@ -86,5 +86,13 @@ class ChatDeleted(EventData):
     id: str
 
 
-register(HandRaised, HandChanged, HandLowered, HandsReordered, SpeakerCalled, FloorUpcoming)
-register(ChatMessage, ChatDeleted)
+SCHEMAS: tuple[type[EventData], ...] = (
+    HandRaised,
+    HandChanged,
+    HandLowered,
+    HandsReordered,
+    SpeakerCalled,
+    FloorUpcoming,
+    ChatMessage,
+    ChatDeleted,
+)

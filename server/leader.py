@@ -66,10 +66,6 @@ class Leadership:
         self.term: int | None = None
         self._conn = None
 
-    @property
-    def is_leader(self) -> bool:
-        return self.term is not None
-
     async def run(self) -> None:
         try:
             if self.db.is_sqlite:

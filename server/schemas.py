@@ -19,7 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from scheduler.zones import TimeInputError, get_zone, is_valid_language
+from interpretation.languages import is_language_code
+from scheduler.zones import TimeInputError, get_zone
 
 from .auth import Role
 from .nul import refuse_nul
@@ -34,7 +35,7 @@ def _zone(value: str) -> str:
 
 
 def _lang(value: str) -> str:
-    if not is_valid_language(value):
+    if not is_language_code(value):
         raise ValueError(
             f"{value!r} is not an ISO 639-1 language code (two lowercase letters, e.g. 'en', 'ar')"
         )
@@ -43,7 +44,7 @@ def _lang(value: str) -> str:
 
 def _direction(value: str) -> str:
     src, sep, dst = value.partition(">")
-    if not sep or not is_valid_language(src) or not is_valid_language(dst) or src == dst:
+    if not sep or not is_language_code(src) or not is_language_code(dst) or src == dst:
         raise ValueError(
             f"{value!r} is not an interpreting direction: write 'from>to' with two different "
             "ISO 639-1 codes, e.g. 'en>ar'"
@@ -341,15 +342,6 @@ class BroadcastCreate(Strict):
 class MoveCreate(Strict):
     person_id: Annotated[str, Field(min_length=1, max_length=64)]
     room_id: Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class RoomPublic(Out):
-    id: str
-    name: str
-    kind: Literal["plenary", "breakout"]
-    languages: list[str]
-    capacity: int | None = None
-    floor_language: str | None = None
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

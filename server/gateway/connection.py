@@ -47,8 +47,6 @@ class Connection:
         "close_code",
         "_backlog",
         "_backlog_bytes",
-        "_stalled",
-        "_waiting_on",
         "_task",
         "__weakref__",
     )
@@ -80,8 +78,6 @@ class Connection:
         # frames (str) and a deferred close code (int) waiting behind a stalled send
         self._backlog: collections.deque[str | int] | None = None
         self._backlog_bytes = 0  # characters of the frames in the backlog
-        self._stalled: Coroutine[Any, Any, Any] | None = None
-        self._waiting_on: asyncio.Future | None = None
         self._task: asyncio.Task | None = None
 
     # ---- audience, judged as of each event (replay; live fan-out uses the feed's buckets)
@@ -127,7 +123,7 @@ class Connection:
     @property
     def pending(self) -> int:
         """Frames not yet handed to the transport (the stalled one included)."""
-        if self._stalled is None and self._task is None:
+        if self._task is None:
             return 0
         return 1 + (len(self._backlog) if self._backlog else 0)
 
@@ -136,7 +132,7 @@ class Connection:
         closing or was just closed for falling too far behind."""
         if self.closing:
             return False
-        if self._stalled is not None or self._task is not None:
+        if self._task is not None:
             backlog = self._backlog
             size = self._backlog_bytes + len(frame)
             if len(backlog) + 1 >= self.queue_max or size > self.queue_bytes:
@@ -152,7 +148,7 @@ class Connection:
         """Close with ``code`` once the frames already queued are sent."""
         if self.closing:
             return
-        if self._stalled is not None or self._task is not None:
+        if self._task is not None:
             self._backlog.append(code)
             return
         self.closing = True
@@ -174,23 +170,11 @@ class Connection:
     def _stall(self, coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
         if self._backlog is None:
             self._backlog = collections.deque()
-        self._stalled = coro
-        loop = asyncio.get_running_loop()
-        if asyncio.isfuture(waiting):
-            waiting._asyncio_future_blocking = False
-            self._waiting_on = waiting
-            waiting.add_done_callback(self._resume)
-        else:  # a bare yield (sleep(0)): resume on the next iteration
-            loop.call_soon(self._resume, None)
+        self._task = asyncio.get_running_loop().create_task(self._drain(coro, waiting))
 
-    def _resume(self, _fut: asyncio.Future | None) -> None:
-        coro, self._stalled, self._waiting_on = self._stalled, None, None
-        if coro is not None:
-            self._task = asyncio.get_running_loop().create_task(self._drain(coro))
-
-    async def _drain(self, coro: Coroutine[Any, Any, Any]) -> None:
+    async def _drain(self, coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
         try:
-            await coro  # finishes the stalled send (its future is done)
+            await _finish(coro, waiting)
             backlog = self._backlog
             while backlog:
                 item = backlog.popleft()
@@ -227,12 +211,6 @@ class Connection:
         if self._backlog:
             self._backlog.clear()
         self._backlog_bytes = 0
-        coro, fut = self._stalled, self._waiting_on
-        self._stalled = self._waiting_on = None
-        if fut is not None:
-            fut.remove_done_callback(self._resume)
-        if coro is not None:
-            coro.close()
         if self._task is not None:
             self._task.cancel()
 
@@ -243,3 +221,21 @@ class Connection:
         if task is not None:
             with contextlib.suppress(BaseException):
                 await task
+
+
+async def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
+    """Drive a coroutine that ``Connection._run`` started by hand to its end: wait for
+    what it waits on, then resume it. (It cannot be awaited: it is suspended inside an
+    ``await`` of its own, and Python refuses a second one.)"""
+    try:
+        while True:
+            if asyncio.isfuture(waiting):
+                await asyncio.wait([waiting])  # done or failed: the coroutine reads which
+            else:  # a bare yield (sleep(0)): resume on the next iteration
+                await asyncio.sleep(0)
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+    finally:
+        coro.close()

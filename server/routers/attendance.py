@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 
-from .. import commands, spreadsheets
+from .. import spreadsheets
 from ..deps import CallerDep, StateDep
 from ..jsonish import utc_json
 from ..responses import EventAttendance, PersonAttendance
-from ..services import attendance, attendance_reports
+from ..services import attendance_reports
 
 router = APIRouter(tags=["attendance"])
 CSV_TOO = {"content": {"text/csv": {"schema": {"type": "string"}}}}
@@ -39,16 +39,3 @@ async def session_attendance(
 async def event_attendance(event_id: str, caller: CallerDep, state: StateDep):
     """The figures a network's report prints, per session and for the event."""
     return utc_json(await attendance_reports.event_attendance(state, caller, event_id))
-
-
-def install(app: FastAPI) -> None:
-    """The routes, and the follower that keeps the tallies: it joins the followers
-    at start-up, after the features whose events it reads (moves, listening)."""
-    app.include_router(router)
-
-    async def start(state) -> list:
-        if attendance.follow not in commands.FOLLOWERS:
-            commands.FOLLOWERS.append(attendance.follow)
-        return []
-
-    app.state.starters.append(start)

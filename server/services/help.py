@@ -12,7 +12,7 @@ from scheduler.status import require_active
 
 from .. import errors
 from .. import eventlog as el
-from ..auth import Caller, Role
+from ..auth import Caller, Perm, load_session, require
 from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
@@ -48,10 +48,13 @@ def _audience(h: HelpRequest) -> list[str]:
 async def ask(state, caller: Caller, session_id: str, text: str | None) -> tuple[dict, bool]:
     """(the request, whether it is new): a second request while one is open returns
     the open one, unchanged, and tells no one again."""
-    if caller.person is None:
-        raise errors.Forbidden("the admin token is not a participant: ask with a person's token")
 
     async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, Perm.help_ask)
+        if caller.person is None:
+            raise errors.Forbidden(
+                "the admin token is not a participant: ask with a person's token"
+            )
         problem = require_active(s.status, "asking for help")
         if problem:
             raise errors.Conflict(problem, current=s.status)
@@ -96,8 +99,19 @@ async def _get(tx: AsyncSession, s: Session, help_id: str) -> HelpRequest:
     return h
 
 
+async def list_requests(state, caller: Caller, session_id: str) -> list[dict]:
+    """Moderators and observers see every open request; anyone else their own."""
+    async with state.db.read() as tx:
+        await load_session(tx, caller, session_id, Perm.session_read)
+        rows = await open_requests(tx, session_id)
+    if not caller.is_staff:
+        rows = [h for h in rows if h.person_id == caller.person_id]
+    return [public(h) for h in rows]
+
+
 async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, Perm.session_moderate)
         h = await _get(tx, s, help_id)
         if h.resolved_at:
             raise errors.Conflict("this help request is already resolved")
@@ -114,10 +128,14 @@ async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
 
 async def resolve(state, caller: Caller, session_id: str, help_id: str) -> None:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, Perm.session_read)
         h = await _get(tx, s, help_id)
         asker = caller.person_id == h.person_id
-        if not (caller.is_staff and caller.role != Role.observer) and not asker:
-            raise errors.Forbidden("only a moderator or the person who asked may close this")
+        require(
+            caller,
+            Perm.help_cancel if asker else Perm.session_moderate,
+            "only a moderator or the person who asked may close this",
+        )
         if h.resolved_at:
             raise errors.Conflict("this help request is already resolved")
         _close(h, "cancelled" if asker else "dismissed", log)
@@ -169,7 +187,7 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
 async def moderator_arrived(tx, st, log: EventLog, person_id: str, room_id: str) -> None:
     """A moderator's move into a room resolves the open requests of the people in it."""
     person = st.people.get(person_id)
-    if person is None or person.role != Role.moderator:
+    if person is None or not Caller(person).can(Perm.session_moderate):
         return
     for h in await open_requests(tx, st.session.id):
         if st.placement.get(h.person_id) == room_id:

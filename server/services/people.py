@@ -9,9 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
+from ..commands import Logs
 from ..events import PersonRemoved, PersonTokenReissued
 from ..joinlinks import join_url
-from ..models import Attendance, Person, PresenceLease, Session, utcnow
+from ..models import Attendance, Person, PresenceLease, utcnow
 from ..schemas import (
     LinksRequest,
     PersonCreate,
@@ -99,6 +100,18 @@ async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: st
     return (await with_places(tx, event_id, only=person_id))[0]
 
 
+async def list_people(state: AppState, caller: Caller, event_id: str):
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.people_read)
+        return await with_places(tx, event_id)
+
+
+async def get_person(state: AppState, caller: Caller, event_id: str, person_id: str):
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.event_read)
+        return await get_one(tx, caller, event_id, person_id)
+
+
 NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has these
 
 
@@ -144,32 +157,14 @@ async def _places_of(tx: AsyncSession, person_ids: list[str]) -> Places:
     return out
 
 
-async def _tell_sessions(state: AppState, caller: Caller, places: Places, make) -> None:
-    """One command per session tells each person, their room and the moderators
-    (their open connections act on it: a token that ended closes them with 4401)."""
-    for sid, known in places.items():
-
-        async def work(tx, s: Session, log: el.EventLog, known=known):
-            atts = (
-                await tx.exec(
-                    select(Attendance).where(
-                        Attendance.session_id == s.id, Attendance.person_id.in_(sorted(known))
-                    )
-                )
-            ).all()
-            rooms = known | {a.person_id: a.room_id for a in atts}
-            for pid in sorted(known):
-                audience = [el.MODERATORS, el.person(pid), *_room_audience(rooms[pid])]
-                log.emit(make(pid), audience)
-
-        try:
-            await state.commands.run(sid, work, by=caller.person_id)
-        except errors.NotFound:
-            continue
-
-
-def _room_audience(room_id: str | None) -> list[str]:
-    return [el.room(room_id)] if room_id else []
+async def _tell(logs: list[el.EventLog], places: Places, make) -> None:
+    """Each person, the moderators and the room the person belongs in, in every
+    session (their open connections act on it: a token that ended closes 4401)."""
+    for log in logs:
+        known = places.get(log.session.id, {})
+        for pid in sorted(known):
+            room = [el.room(known[pid])] if known[pid] else []
+            log.emit(make(pid), [el.MODERATORS, el.person(pid), *room])
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
@@ -180,10 +175,11 @@ async def reissue_links(
     state: AppState, caller: Caller, event_id: str, body: LinksRequest
 ) -> list[PersonCreated]:
     """New tokens for the people listed and the people of the roles named; their old
-    links end at once. Observers only when named; the caller only when listed. The new
-    tokens are stored before the sessions are told, so a socket opening with an old
-    one either gets the news or finds its token ended."""
-    async with state.db.write() as tx:
+    links end at once. Observers only when named; the caller only when listed. One
+    transaction: the new tokens and the news to every session of those people, so a
+    socket opening with an old one either gets the news or finds its token ended."""
+
+    async def work(tx: AsyncSession, logs: Logs):
         await load_event(tx, caller, event_id, Perm.people_manage)
         if body.person_ids is None and body.roles is None:
             raise errors.Invalid(
@@ -201,26 +197,36 @@ async def reissue_links(
         chosen = [
             p for p in people if p.id in listed or (p.role in roles and p.id != caller.person_id)
         ]
+        ids = [p.id for p in chosen]
+        sessions = await logs(await _places_of(tx, ids)) if chosen else []
+        places = await _places_of(tx, ids) if chosen else {}  # rooms as of the locks
         tokens = {}
         for p in chosen:
             tokens[p.id] = new_token()
             p.token_hash = hash_token(tokens[p.id])
             tx.add(p)
-        places = await _places_of(tx, [p.id for p in chosen]) if chosen else {}
-    await _tell_sessions(state, caller, places, lambda pid: PersonTokenReissued(person_id=pid))
+        await _tell(sessions, places, lambda pid: PersonTokenReissued(person_id=pid))
+        return chosen, tokens
+
+    chosen, tokens = await state.commands.run_many(work, by=caller.person_id)
     return [created(state, p, tokens[p.id]) for p in chosen]
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
-    """As for a re-issue, the token ends (the row goes) before the sessions are told."""
-    async with state.db.write() as tx:
+    """One transaction: every session of the person is told, and they are gone."""
+
+    async def work(tx: AsyncSession, logs: Logs) -> None:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
+        # the sessions first: arrivals lock theirs first too
+        sessions = await logs(await _places_of(tx, [person_id]))
         # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
         # ones then find the person gone
         await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
-        places = await _places_of(tx, [person_id])
+        places = await _places_of(tx, [person_id])  # their rooms as of the sessions' locks
+        await _tell(sessions, places, lambda pid: PersonRemoved(person_id=pid))
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
         await tx.delete(person)
-    await _tell_sessions(state, caller, places, lambda pid: PersonRemoved(person_id=pid))
+
+    await state.commands.run_many(work, by=caller.person_id)

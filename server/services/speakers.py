@@ -18,8 +18,8 @@ from scheduler.status import require_active
 
 from .. import errors
 from ..auth import Caller, Perm, load_session, require
+from ..event_registry import coerce
 from ..eventlog import EventLog
-from ..events import coerce
 from ..jsonish import utc_json
 from ..models import (
     Attendance,
@@ -33,7 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas_speakers import HandRaise, HandsOrder
-from . import interpretation as interp
+from . import interpretation_state as interp
 
 QUEUE_EVENTS = frozenset(
     {"hand.raised", "hand.changed", "hand.lowered", "hands.reordered", "speaker.called"}

@@ -44,6 +44,8 @@ ROUTES = [
     ("POST", "/api/sessions/{s}/moves", {"person_id": "{p}", "room_id": "{r}"}, STAFF | {"p1"}),
     ("POST", "/api/sessions/{s}/help", {"text": "no sound"}, {"p1", "ar1"}),
     ("GET", "/api/sessions/{s}/help", None, EVERYONE),
+    # {h}: a request p1 asked; the asker cancels it, a moderator dismisses it
+    ("DELETE", "/api/sessions/{s}/help/{h}", None, STAFF | {"p1"}),
     ("GET", "/api/sessions/{s}/channels", None, EVERYONE),
     ("PUT", "/api/sessions/{s}/listening", {"language": "en"}, EVERYONE - {"admin"}),
     ("PUT", "/api/sessions/{s}/floor", {"language": "ar"}, STAFF),
@@ -96,6 +98,9 @@ async def test_matrix(server, worlds, method, path, body, allowed, role):
         "p": w.id("p1"),
         "r": w.session["plenary_room_id"],
     }
+    if "{h}" in path:
+        async with Api(server.url, w.token("p1")) as asker:
+            ids["h"] = (await asker.ok("POST", f"/api/sessions/{ids['s']}/help", {}, 201))["id"]
     url = path.format(**ids)
     if body is not None:
         body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}

@@ -11,7 +11,8 @@ import uuid
 import pytest
 import redis.asyncio as aioredis
 
-from server.broker import EVERYTHING, MemoryBroker, make_broker
+from server.broker import EVERYTHING, MemoryBroker
+from server.brokers import make_broker
 from server.redis_broker import RedisBroker
 from tests.support.server import free_port
 

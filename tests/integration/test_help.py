@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from server.events import coerce
+from server.event_registry import coerce
 from tests.support.client import Api, make_world, ws_connect
 from tests.support.db import log_rows
 
@@ -108,3 +108,22 @@ async def test_an_open_request_follows_its_asker_to_the_plenary_when_the_round_c
     stored = [(t, data) for _, t, data in log_rows(server, sid) if t == "help.moved"]
     assert len(stored) == 1
     coerce(*stored[0])  # the registry's schema
+
+
+async def test_who_may_close_a_request_is_the_permission_table(server):
+    """The asker cancels (help:cancel), a moderator dismisses (session:moderate); another
+    participant and an observer are refused and the request stays open."""
+    w = await make_world(server)
+    sid = w.session["id"]
+    async with Api(server.url, w.token("p1")) as p1, Api(server.url, w.token("mod")) as mod:
+        mine = await p1.ok("POST", f"/api/sessions/{sid}/help", {}, 201)
+        for role in ("p2", "obs"):
+            async with Api(server.url, w.token(role)) as other:
+                r = await other.call("DELETE", f"/api/sessions/{sid}/help/{mine['id']}")
+            assert r.status_code == 403, (role, r.text)
+        assert [h["status"] for h in await mod.ok("GET", f"/api/sessions/{sid}/help")] == ["open"]
+        await p1.ok("DELETE", f"/api/sessions/{sid}/help/{mine['id']}", status=204)
+        again = await p1.ok("POST", f"/api/sessions/{sid}/help", {}, 201)
+        await mod.ok("DELETE", f"/api/sessions/{sid}/help/{again['id']}", status=204)
+    closed = [d for _, t, d in log_rows(server, sid) if t == "help.resolved"]
+    assert [d["reason"] for d in closed] == ["cancelled", "dismissed"]

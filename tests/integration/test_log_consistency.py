@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from scheduler.status import TRANSITIONS
-from server.events import SessionReminder, SessionStatus, Status, coerce
+from server.event_registry import coerce
+from server.events import SessionReminder, SessionStatus, Status
 from tests.support.client import Api, make_world, ws_connect
 from tests.support.db import log_rows
 from tests.support.server import process_pair

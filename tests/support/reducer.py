@@ -19,11 +19,6 @@ def _person(snap: dict, pid: str) -> dict | None:
     return next((p for p in snap.get("people", []) if p["id"] == pid), None)
 
 
-def _online(snap: dict, pid: str) -> bool | None:
-    p = _person(snap, pid)
-    return None if p is None else p["online"]
-
-
 def apply(snap: dict, ev: dict) -> dict:
     s = copy.deepcopy(snap)
     t, d = ev["type"], ev["data"]

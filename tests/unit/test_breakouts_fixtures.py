@@ -15,9 +15,10 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from breakouts.events import EVENT_TYPES, MODERATORS, SESSION, Event
+from breakouts.events import EVENT_TYPES, Event
 from breakouts.model import Member, Placement, Role, RoomDraft, Round
 from breakouts.rounds import create_round
+from domain.audience import MODERATORS, SESSION
 
 # 31 Aug 2021, 14:00 CEST
 NOW = datetime(2021, 8, 31, 12, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from breakouts.errors import BreakoutError, ErrorKind
-from breakouts.events import MODERATORS, Event, RoomMoved
+from breakouts.events import Event, RoomMoved
 from breakouts.late_joiners import join_late
 from breakouts.model import Member, Placement, Role, RoomDraft, Round, RoundStatus, Strategy
 from breakouts.moves import move
@@ -34,6 +34,7 @@ from breakouts.rounds import (
     recreate_round,
 )
 from breakouts.timers import Timer, TimerKind, fire_timer, pending_timer
+from domain.audience import MODERATORS
 
 from .test_breakouts_fixtures import (
     EVENT_LANGUAGES,

@@ -131,3 +131,32 @@ def test_database_urls_pick_their_own_drivers():
     assert async_url("sqlite:////abs/x.db") == "sqlite+aiosqlite:////abs/x.db"
     assert async_url("postgresql://u@h:5432/d") == "postgresql+psycopg://u@h:5432/d"
     assert sync_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+
+
+class PausedSocket(FakeSocket):
+    """A transport that asked to pause writing: sends wait until ``writable`` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.writable = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send_text(self, frame):
+        await self.writable.wait()
+        self.sent.append(frame)
+
+
+async def test_a_stalled_send_resumes_and_drains_its_backlog_in_order():
+    c = _conn(queue_max=10)
+    c.ws = socket = PausedSocket()
+    for i in range(4):
+        assert c.push(f"frame {i}")
+    assert socket.sent == [] and c.pending == 4
+    socket.writable.set()
+    for _ in range(50):
+        if c.pending == 0:
+            break
+        await asyncio.sleep(0)  # yields to the drain task; no timing involved
+    assert socket.sent == [f"frame {i}" for i in range(4)]
+    assert c.push("after") and socket.sent[-1] == "after" and not c.closing
+    await c.stop()

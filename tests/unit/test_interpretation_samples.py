@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interpretation._draft import _add_samples
+from interpretation.samples import add_samples
 from interpretation.state import ListenerSample
 
 from .test_interpretation_helpers import T0
@@ -51,11 +51,11 @@ step = st.tuples(
 def test_same_result_as_the_plain_definition(steps, cut):
     all_ = samples(steps)
     existing, new = reference((), all_[:cut]), all_[cut:]  # as earlier commands left them
-    assert _add_samples(existing, new) == reference(existing, new)
+    assert add_samples(existing, new) == reference(existing, new)
 
 
 def test_a_burst_of_a_hundred_rooms_keeps_one_point_per_channel():
     burst = [ListenerSample(T0, f"B{i}", "en", i) for i in range(100)]
     again = [ListenerSample(T0 + timedelta(milliseconds=5), f"B{i}", "en", 0) for i in range(100)]
-    kept = _add_samples(tuple(burst), again)
+    kept = add_samples(tuple(burst), again)
     assert len(kept) == 100 and all(s.listeners == 0 for s in kept)

@@ -9,11 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.languages import ISO_639_1
 from scheduler.time_errors import TimeInputError
 from scheduler.zones import (
     get_zone,
-    is_valid_language,
     tzdata_package_version,
     tzdata_version,
     use_packaged_tzdata,
@@ -91,12 +89,3 @@ def test_arbitrary_text_only_ever_raises_time_input_error(text):
         assert exc.field == "timezone"
     else:
         assert zone.key == text
-
-
-def test_iso_639_1_list():
-    assert len(ISO_639_1) == 183
-    assert all(re.fullmatch(r"[a-z]{2}", code) for code in ISO_639_1)
-    for code in ("en", "ar", "ru", "de", "uk", "ka", "hy", "az", "sq", "sr", "tr"):
-        assert is_valid_language(code)
-    for code in ("EN", "eng", "xx", "", "sh", "bh", " en", None, 7):
-        assert not is_valid_language(code)

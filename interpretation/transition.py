@@ -13,21 +13,20 @@ from collections.abc import Container, Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from domain.audience import MODERATORS, SESSION, person, persons
+
 from .events import (
-    MODERATORS,
     RESTORED,
-    SESSION,
     ChannelUncovered,
     ChannelUpdated,
     Event,
     HandoverCancelled,
     ListeningChanged,
     channel_audience,
-    person,
-    persons,
 )
 from .hearing import heard_language
 from .outcome import Outcome
+from .samples import add_samples
 from .sources import compute_sources
 from .state import (
     Channel,
@@ -310,7 +309,7 @@ def finish(
         if key not in new_counts and n
     ]
     if samples:
-        new_state = replace(new_state, samples=_add_samples(new_state.samples, samples))
+        new_state = replace(new_state, samples=add_samples(new_state.samples, samples))
 
     routed: list[Event] = []
     for event in updated:
@@ -389,29 +388,3 @@ def _leaves_before_joins(
         ordered.append(ready)
         left.add(key(ready))
     return ordered
-
-
-def _add_samples(
-    existing: tuple[ListenerSample, ...], new: list[ListenerSample]
-) -> tuple[ListenerSample, ...]:
-    """Append, keeping one sample per channel per second (the last), so a thousand
-    people switching in a burst leave a few points, not a thousand. The samples of
-    the latest second are kept by channel (re-inserting moves one to the end), so a
-    round opening a hundred rooms costs one step per sample, not one per pair."""
-    head = list(existing)
-    second = head[-1].at.replace(microsecond=0) if head else None
-    start = len(head)
-    while start > 0 and head[start - 1].at.replace(microsecond=0) == second:
-        start -= 1
-    tail = {(s.room_id, s.language): s for s in head[start:]}
-    del head[start:]
-    for sample in new:
-        at = sample.at.replace(microsecond=0)
-        if at != second:
-            head.extend(tail.values())
-            tail, second = {}, at
-        key = (sample.room_id, sample.language)
-        tail.pop(key, None)
-        tail[key] = sample
-    head.extend(tail.values())
-    return tuple(head)
