@@ -18,8 +18,10 @@ from scheduler.status import require_active
 
 from .. import errors
 from ..auth import Caller, Perm, load_session, require
-from ..event_registry import coerce
+from ..event_registry import REGISTRY, coerce
 from ..eventlog import EventLog
+from ..events import PersonRemoved, RoomMoved, SessionStatus
+from ..events_speakers import HandChanged, HandLowered, HandRaised, HandsReordered, SpeakerCalled
 from ..jsonish import utc_json
 from ..models import (
     Attendance,
@@ -35,10 +37,9 @@ from ..models import (
 from ..schemas_speakers import HandRaise, HandsOrder
 from . import interpretation_state as interp
 
-QUEUE_EVENTS = frozenset(
-    {"hand.raised", "hand.changed", "hand.lowered", "hands.reordered", "speaker.called"}
-)
-FOLLOWED = QUEUE_EVENTS | {"room.moved", "session.status", "person.removed", "floor.language"}
+FloorLanguage = REGISTRY["floor.language"]
+QUEUE_EVENTS = (HandRaised, HandChanged, HandLowered, HandsReordered, SpeakerCalled)
+FOLLOWED = (*QUEUE_EVENTS, FloorLanguage, RoomMoved, PersonRemoved, SessionStatus)
 OVER = frozenset({"ended", "cancelled"})
 
 
@@ -263,34 +264,33 @@ async def queue(state, caller: Caller, session_id: str, room_id: str | None) -> 
 
 
 async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
-    records = [r for r in log.records if r.type in FOLLOWED]
-    if not records:
+    happened = [r.event for r in log.records if isinstance(r.event, FOLLOWED)]
+    if not happened:
         return
     up = await up_hands(tx, s.id)
     touched: set[str] = set()
     leaving: dict[str, str] = {}  # person -> reason
-    for r in records:
-        d = r.data
-        if r.type == "room.moved":
-            leaving[d["person_id"]] = "moved"
-        elif r.type == "person.removed":
-            leaving[d["person_id"]] = "left"
-        elif r.type == "session.status" and d["status"] in OVER:
+    placed: dict[str, str | None] = {}  # person -> the room they moved to
+    for e in happened:
+        if isinstance(e, RoomMoved):
+            leaving[e.person_id] = "moved"
+            placed[e.person_id] = e.to_room
+        elif isinstance(e, PersonRemoved):
+            leaving[e.person_id] = "left"
+        elif isinstance(e, SessionStatus) and e.status in OVER:
             leaving.update((h.person_id, "left") for h in up)
-        elif r.type == "floor.language" or r.type in QUEUE_EVENTS:
-            touched.add(d["room_id"])
-    placed = {
-        p: room
-        for p, room in (
-            (r.data["person_id"], r.data["to_room"]) for r in records if r.type == "room.moved"
-        )
-    }
-    for h in up:
-        reason = leaving.get(h.person_id)
-        if reason == "moved" and placed.get(h.person_id) == h.room_id:
-            continue
-        if reason:
-            touched.add(h.room_id)
+        elif isinstance(e, (FloorLanguage, *QUEUE_EVENTS)):
+            touched.add(e.room_id)
+
+    def lowers(person_id: str, room_id: str) -> str | None:
+        """Why this person's hand in this room comes down now (a move within the
+        room, e.g. a first placement, does not lower it)."""
+        reason = leaving.get(person_id)
+        if reason == "moved" and placed.get(person_id) == room_id:
+            return None
+        return reason
+
+    touched.update(h.room_id for h in up if lowers(h.person_id, h.room_id))
     if not touched:
         return
     event = await tx.get(Event, s.event_id)
@@ -301,8 +301,8 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
         lo = await load(tx, s, room_id)
         q, events = lo.queue, []
         for h in lo.queue.hands:
-            reason = leaving.get(h.person_id)
-            if reason and not (reason == "moved" and placed.get(h.person_id) == room_id):
+            reason = lowers(h.person_id, room_id)
+            if reason:
                 q, evs = sp.lower(q, h.id, reason)
                 events += evs
         q, evs = sp.announce(q, floor_of(room, event))
