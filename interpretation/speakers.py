@@ -14,13 +14,16 @@ head); ``announced`` is the last ``floor.upcoming`` sent for the room, as
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar
+from dataclasses import dataclass, replace
+from typing import ClassVar, Literal, get_args
+
+from domain.audience import MODERATORS, room
+from domain.events import Event as DomainEvent
 
 from .commands import SetFloor
-from .events import MODERATORS, room
 
-REASONS = ("lowered", "dismissed", "called", "moved", "left")
+Reason = Literal["lowered", "dismissed", "called", "moved", "left"]
+REASONS = get_args(Reason)
 
 
 def interpreters(room_id: str) -> str:
@@ -65,16 +68,16 @@ class Queue:
 
 
 @dataclass(frozen=True)
-class QueueEvent:
+class QueueEvent(DomainEvent):
+    """To the room and the moderators; the fields are the payload (the server derives
+    the wire schema from them)."""
+
     type: ClassVar[str]
     room_id: str
 
     @property
-    def audience(self) -> tuple[str, ...]:
+    def audience(self) -> tuple[str, ...]:  # type: ignore[override]
         return (MODERATORS, room(self.room_id))
-
-    def data(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -101,16 +104,13 @@ class HandLowered(QueueEvent):
     type: ClassVar[str] = "hand.lowered"
     hand_id: str
     person_id: str
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
 class HandsReordered(QueueEvent):
     type: ClassVar[str] = "hands.reordered"
     hand_ids: tuple[str, ...]
-
-    def data(self) -> dict[str, Any]:
-        return {"room_id": self.room_id, "hand_ids": list(self.hand_ids)}
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,12 @@ class FloorUpcoming(QueueEvent):
     @property
     def audience(self) -> tuple[str, ...]:
         return (MODERATORS, interpreters(self.room_id))
+
+
+EVENT_TYPES: dict[str, type[QueueEvent]] = {
+    cls.type: cls
+    for cls in (HandRaised, HandChanged, HandLowered, HandsReordered, SpeakerCalled, FloorUpcoming)
+}
 
 
 # ---- commands -------------------------------------------------------------------------

@@ -1,68 +1,19 @@
-"""Typed schemas of the speaker-queue and chat events (the queue's are emitted by
-``interpretation.speakers`` as dataclasses and validated here before they are
-stored)."""
+"""Typed schemas of the speaker-queue and chat events: the queue's derived from the
+dataclasses ``interpretation.speakers`` emits (validated here before they are
+stored), chat's written here (chat is the server's own, no domain)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 
-from .events import EventData
+from interpretation import speakers as sp
 
+from .events import EventData, derived
 
-class HandRaised(EventData):
-    type: ClassVar[str] = "hand.raised"
-    room_id: str
-    hand_id: str
-    person_id: str
-    name: str
-    language: str
-    raised_at: dt.datetime
-    position: int
-
-
-class HandChanged(EventData):
-    """A second raise: the same hand and place, another language."""
-
-    type: ClassVar[str] = "hand.changed"
-    room_id: str
-    hand_id: str
-    person_id: str
-    language: str
-
-
-class HandLowered(EventData):
-    type: ClassVar[str] = "hand.lowered"
-    room_id: str
-    hand_id: str
-    person_id: str
-    reason: Literal["lowered", "dismissed", "called", "moved", "left"]
-
-
-class HandsReordered(EventData):
-    type: ClassVar[str] = "hands.reordered"
-    room_id: str
-    hand_ids: list[str]
-
-
-class SpeakerCalled(EventData):
-    type: ClassVar[str] = "speaker.called"
-    room_id: str
-    person_id: str
-    language: str
-    hand_id: str
-
-
-class FloorUpcoming(EventData):
-    """``language`` null: the head of the queue no longer changes the floor."""
-
-    type: ClassVar[str] = "floor.upcoming"
-    room_id: str
-    language: str | None
-    person_id: str | None
-    hand_id: str | None
+# the queue's schemas, derived from the domain's dataclasses (one definition each)
+QUEUE: tuple[type[EventData], ...] = tuple(derived(cls) for cls in sp.EVENT_TYPES.values())
 
 
 class ChatMessage(EventData):
@@ -86,13 +37,4 @@ class ChatDeleted(EventData):
     id: str
 
 
-SCHEMAS: tuple[type[EventData], ...] = (
-    HandRaised,
-    HandChanged,
-    HandLowered,
-    HandsReordered,
-    SpeakerCalled,
-    FloorUpcoming,
-    ChatMessage,
-    ChatDeleted,
-)
+SCHEMAS: tuple[type[EventData], ...] = (*QUEUE, ChatMessage, ChatDeleted)

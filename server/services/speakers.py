@@ -21,7 +21,6 @@ from ..auth import Caller, Perm, load_session, require
 from ..event_registry import REGISTRY, coerce
 from ..eventlog import EventLog
 from ..events import PersonRemoved, RoomMoved, SessionStatus
-from ..events_speakers import HandChanged, HandLowered, HandRaised, HandsReordered, SpeakerCalled
 from ..jsonish import utc_json
 from ..models import (
     Attendance,
@@ -38,7 +37,7 @@ from ..schemas_speakers import HandRaise, HandsOrder
 from . import interpretation_state as interp
 
 FloorLanguage = REGISTRY["floor.language"]
-QUEUE_EVENTS = (HandRaised, HandChanged, HandLowered, HandsReordered, SpeakerCalled)
+QUEUE_EVENTS = tuple(REGISTRY[t] for t in sp.EVENT_TYPES if t != "floor.upcoming")
 FOLLOWED = (*QUEUE_EVENTS, FloorLanguage, RoomMoved, PersonRemoved, SessionStatus)
 OVER = frozenset({"ended", "cancelled"})
 
