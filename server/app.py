@@ -24,7 +24,17 @@ from .gateway.hub import Hub
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
-from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
+from .routers import (
+    breakouts,
+    events,
+    interpretation,
+    me,
+    people,
+    realtime,
+    sessions,
+    time,
+    webhooks,
+)
 from .services import presence
 from .settings import Settings
 from .state import AppState
@@ -207,6 +217,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     for r in (
         events.router,
         people.router,
+        me.router,
         sessions.router,
         breakouts.router,
         interpretation.router,

@@ -15,10 +15,24 @@ from pydantic import BaseModel, Field
 
 from .events import ChannelObject, Status
 from .events_interpretation import HandoverRequested
+from .schemas import EventPublic, PersonPublic, SessionPublic
 
 RoundStatusName = Literal["planned", "open", "closing", "closed", "cancelled"]
 StrategyName = Literal["balanced", "by_language", "working_groups", "manual", "self_select"]
 RoomKind = Literal["plenary", "breakout"]
+
+
+# ---- who am I ---------------------------------------------------------------------------
+
+
+class Me(BaseModel):
+    """Who a token belongs to: the admin (no person, no event) or one person of one
+    event, with that event's sessions."""
+
+    person: PersonPublic | None
+    role: Literal["admin", "moderator", "interpreter", "participant", "observer"]
+    event: EventPublic | None
+    sessions: list[SessionPublic]
 
 
 # ---- sessions --------------------------------------------------------------------------

@@ -247,6 +247,7 @@ class PersonWithPlace(PersonPublic):
 
 class PersonCreated(PersonPublic):
     token: str
+    join_url: str
 
 
 # ---- sessions -----------------------------------------------------------------------

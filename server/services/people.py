@@ -10,6 +10,7 @@ from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
 from ..events import PersonRemoved, PersonTokenReissued
+from ..joinlinks import join_url
 from ..models import Attendance, Person, PresenceLease, Session, utcnow
 from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
 from ..state import AppState
@@ -21,7 +22,16 @@ async def create(state: AppState, caller: Caller, event_id: str, body: PersonCre
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = Person(event_id=event_id, token_hash=hash_token(token), **body.model_dump())
         tx.add(person)
-    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+    return created(state, person, token)
+
+
+def created(state: AppState, person: Person, token: str) -> PersonCreated:
+    """A person with the token just made for them and its join link (shown once)."""
+    return PersonCreated(
+        **dump(PersonWithPlace.model_validate(person)),
+        token=token,
+        join_url=join_url(state.settings.public_url, token),
+    )
 
 
 async def _person(tx: AsyncSession, event_id: str, person_id: str) -> Person:
@@ -136,7 +146,7 @@ async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str
     await _tell_sessions(
         state, caller, sessions, person_id, lambda: PersonTokenReissued(person_id=person_id)
     )
-    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+    return created(state, person, token)
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
