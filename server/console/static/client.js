@@ -189,11 +189,15 @@ export class Session {
     this.ws = ws;
     ws.onmessage = (m) => this._frame(JSON.parse(m.data));
     ws.onopen = () => {
-      this._ping = setInterval(() => this.send({ type: "ping" }), this.pingEveryMs);
-      this._sentPing = Date.now();
-      this.send({ type: "ping" });
+      this._ping = setInterval(() => this._pingNow(), this.pingEveryMs);
+      this._pingNow();
     };
     ws.onclose = (e) => this._closed(e.code);
+  }
+
+  _pingNow() {
+    this._sentPing = Date.now();
+    this.send({ type: "ping" });
   }
 
   send(obj) {
@@ -206,7 +210,12 @@ export class Session {
       const now = Date.now();
       const mid = this._sentPing ? (this._sentPing + now) / 2 : now;
       this.offsetMs = Date.parse(frame.server_time) - mid;
-      this._sentPing = now;
+      // a resume with nothing to replay sends no event: the pong says we are back
+      if (this.status !== "open" && this.state) {
+        this.status = "open";
+        this.attempt = 0;
+        this.onChange?.(this, frame, this.state);
+      }
       return;
     }
     if (frame.type === "snapshot") this.offsetMs = Date.parse(frame.data.server_time) - Date.now();
@@ -233,7 +242,7 @@ export class Session {
     this.status = "reconnecting";
     this.onChange?.(this, null, this.state);
     // 4408 (too slow): at once, resuming; anything else: growing back-off with jitter
-    const delay = code === 4408 ? 0 : Math.min(10000, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    const delay = code === 4408 ? 0 : Math.min(5000, 400 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt += 1;
     this._retry = setTimeout(() => this._connect(), delay);
   }

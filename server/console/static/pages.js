@@ -151,11 +151,13 @@ function myRoom(app, m) {
     );
     const chans = (s.channels?.rooms || []).find((r) => r.room_id === s.you.room_id)?.channels || [];
     const langs = chans.map((c) => c.language);
-    patch(listen, JSON.stringify([langs, s.channel]), () =>
+    const heard = chans.find((c) => c.language === s.channel);
+    patch(listen, JSON.stringify([langs, s.channel, heard?.source, heard?.on_air]), () => [
       select(t("listen.in"), langs.map((c) => [c, languageName(c)]), s.channel, (language) =>
         act(app, () => api(app.base, app.token, "PUT", `/api/sessions/${sid(app)}/listening`, { language })),
       ),
-    );
+      heard ? h("p", { class: "heard" }, t("listen.source", { source: sourceText(heard.source, heard, s) })) : null,
+    ]);
     if (s.you.role === "participant" || s.you.role === "interpreter") {
       const mine = (s.help || []).find((x) => !x.person_id || x.person_id === s.you.person_id);
       patch(help, mine ? mine.id : "none", () =>
@@ -226,11 +228,13 @@ function schedule(app, m) {
 
 function rooms(app, m) {
   const list = h("ul", { class: "rooms" });
+  const awayBox = h("div", { class: "not-joined" });
   m.parts.push((s) => {
     const people = s.people || [];
     const key = JSON.stringify([s.rooms.map((r) => [r.id, r.name, r.members]), people.map((p) => [p.id, p.name, p.online, p.room_id])]);
-    patch(list, key, () =>
-      s.rooms.map((r) => {
+    const away = people.filter((p) => !p.room_id && p.role !== "observer");
+    patch(list, key, () => [
+      ...s.rooms.map((r) => {
         const head = uid("room");
         const here = people.filter((p) => p.room_id === r.id);
         return h(
@@ -263,9 +267,12 @@ function rooms(app, m) {
             : h("p", {}, t("rooms.empty")),
         );
       }),
+    ]);
+    patch(awayBox, JSON.stringify(away.map((p) => p.name)), () =>
+      away.length ? [h("h3", {}, t("rooms.not_joined")), h("ul", {}, away.map((p) => h("li", {}, p.name)))] : [],
     );
   });
-  return region(t("rooms.title"), list);
+  return region(t("rooms.title"), list, awayBox);
 }
 
 function breakouts(app, m) {
@@ -422,10 +429,20 @@ function helpRequests(app, m) {
   return region(t("help.title"), list);
 }
 
-function sourceText(src) {
+function sourceText(src, channel, s) {
   if (!src) return t("source.none");
   if (src.kind === "floor") return t("source.floor");
-  return t(`source.${src.kind}`, { language: languageName(src.language) });
+  const text = t(`source.${src.kind}`, { language: languageName(src.language) });
+  return channel?.on_air ? `${text} (${interpreterName(s, channel, channel.on_air)})` : text;
+}
+
+/** Staff see names; others see booth positions ("Interpreter 2"): the contract gives
+ * participants and interpreters no one's name. */
+function interpreterName(s, channel, pid) {
+  const known = (s.people || []).find((p) => p.id === pid);
+  if (known) return known.name;
+  const i = channel.booth.findIndex((b) => b.person_id === pid);
+  return t("booth.interpreter_n", { n: i + 1 });
 }
 
 function channels(app, m) {
@@ -453,7 +470,7 @@ function channels(app, m) {
               "tbody",
               {},
               r.channels.map((c) =>
-                h("tr", {}, h("th", { scope: "row" }, languageName(c.language)), h("td", {}, sourceText(c.source)), h("td", {}, c.on_air ? nameOf(s, c.on_air) : t("channels.nobody")), h("td", {}, String(c.listeners))),
+                h("tr", {}, h("th", { scope: "row" }, languageName(c.language)), h("td", {}, sourceText(c.source)), h("td", {}, c.on_air ? interpreterName(s, c, c.on_air) : t("channels.nobody")), h("td", {}, String(c.listeners))),
               ),
             ),
           ),
@@ -521,7 +538,7 @@ function booth(app, m) {
     patch(live, onAir ? "on" : "off", () => (onAir ? h("p", { role: "status", class: "on-air" }, t("booth.live")) : []));
     patch(box, JSON.stringify([room?.floor_language, mine, asked?.request_id, chosen]), () => {
       if (!current) return h("p", {}, t("booth.none"));
-      const partners = current.booth.filter((b) => b.person_id !== me).map((b, i) => [b.person_id, `${t("booth.partner")} ${i + 1}`]);
+      const partners = current.booth.filter((b) => b.person_id !== me).map((b) => [b.person_id, interpreterName(s, current, b.person_id)]);
       const partnerSel = select(t("booth.partner"), partners, partners[0]?.[0], null);
       const lang = current.language;
       const post = (path, body) => act(app, () => api(app.base, app.token, "POST", `/api/sessions/${sid(app)}/channels/${lang}/${path}`, body));
@@ -531,7 +548,7 @@ function booth(app, m) {
           app.rerender();
         }),
         h("p", {}, t("booth.floor", { language: languageName(room.floor_language) })),
-        h("p", {}, t("booth.source", { source: sourceText(current.source) })),
+        h("p", {}, t("booth.source", { source: current.source ? sourceText(current.source) : `${t("source.floor")} (${languageName(room.floor_language)})` })),
         h("p", {}, t("booth.listeners", { n: current.listeners })),
         h(
           "div",
