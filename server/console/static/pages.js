@@ -465,7 +465,7 @@ function channels(app, m) {
           h(
             "table",
             {},
-            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), h("th", { scope: "col" }, t("channels.source")), h("th", { scope: "col" }, t("channels.on_air")), h("th", { scope: "col" }, t("channels.listeners")))),
+            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("channels.language")), h("th", { scope: "col" }, t("channels.source")), h("th", { scope: "col" }, t("channels.on_air")), h("th", { scope: "col" }, t("channels.listeners")))),
             h(
               "tbody",
               {},
