@@ -55,13 +55,25 @@ SKEW_SCRIPT = """(() => {
 })();"""
 
 
-async def open_page(browser, server, token: str | None, *, skew_s: float = 0, axe: bool = False):
+async def open_page(
+    browser,
+    server,
+    token: str | None,
+    *,
+    skew_s: float = 0,
+    axe: bool = False,
+    ui_language: str | None = None,
+):
     """A page of its own (own sessionStorage) on the person's join link. ``skew_s``
     moves the page's local clock; ``axe`` injects axe-core, which the page's CSP
     rightly blocks, so its context bypasses the CSP."""
     context = await browser.new_context(bypass_csp=axe, viewport={"width": 1280, "height": 900})
     if skew_s:
         await context.add_init_script(SKEW_SCRIPT % int(skew_s * 1000))
+    if ui_language:  # as if the person had chosen it in "Interface language"
+        await context.add_init_script(
+            f"sessionStorage.setItem('convene.ui_language', {ui_language!r})"
+        )
     page = await context.new_page()
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))

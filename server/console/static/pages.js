@@ -288,7 +288,7 @@ function breakouts(app, m) {
       m.breakoutSeq = app.lastFrame.seq;
       refresh();
     }
-    const planned = [...rounds].reverse().find((r) => r.status === "planned");
+    const planned = [...rounds].reverse().find((r) => ["planned", "open", "closing"].includes(r.status));
     patch(plan, JSON.stringify([planned, s.people?.length]), () => {
       if (!planned) return h("p", {}, t("breakouts.none"));
       return [
