@@ -289,6 +289,9 @@ class Webhook(SQLModel, table=True):
     event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=200)
+    # after a rotation with keep_previous_s: the old secret also signs until then
+    previous_secret: str | None = Field(default=None, max_length=200)
+    previous_secret_until: dt.datetime | None = _ts(nullable=True)
     events: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     active: bool = True
     failing: bool = False

@@ -116,18 +116,21 @@ async def update(
     return person
 
 
-async def _sessions_of(tx: AsyncSession, person_id: str) -> list[str]:
-    rows = await tx.exec(select(Attendance.session_id).where(Attendance.person_id == person_id))
-    return list(rows.all())
+async def _places_of(tx: AsyncSession, person_id: str) -> dict[str, str | None]:
+    """The sessions the person has been in, each with the room they belong in."""
+    rows = await tx.exec(
+        select(Attendance.session_id, Attendance.room_id).where(Attendance.person_id == person_id)
+    )
+    return dict(rows.all())
 
 
-async def _tell_sessions(state: AppState, caller: Caller, session_ids, person_id, make) -> None:
-    for sid in session_ids:
+async def _tell_sessions(state: AppState, caller: Caller, places, person_id, make) -> None:
+    for sid, known_room in places.items():
 
-        async def work(tx, s: Session, log: el.EventLog):
+        async def work(tx, s: Session, log: el.EventLog, known_room=known_room):
             att = await tx.get(Attendance, (s.id, person_id))
-            room = [el.room(att.room_id)] if att and att.room_id else []
-            log.emit(make(), [el.MODERATORS, el.person(person_id), *room])
+            room_id = att.room_id if att else known_room
+            log.emit(make(), [el.MODERATORS, el.person(person_id), *_room_audience(room_id)])
 
         try:
             await state.commands.run(sid, work, by=caller.person_id)
@@ -135,31 +138,38 @@ async def _tell_sessions(state: AppState, caller: Caller, session_ids, person_id
             continue
 
 
+def _room_audience(room_id: str | None) -> list[str]:
+    return [el.room(room_id)] if room_id else []
+
+
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
+    """The new token is stored before the person's sessions are told, so a socket
+    opening with the old one either gets the news or finds its token ended."""
     token = new_token()
     async with state.db.write() as tx:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
         person.token_hash = hash_token(token)
         tx.add(person)
-        sessions = await _sessions_of(tx, person_id)
+        places = await _places_of(tx, person_id)
     await _tell_sessions(
-        state, caller, sessions, person_id, lambda: PersonTokenReissued(person_id=person_id)
+        state, caller, places, person_id, lambda: PersonTokenReissued(person_id=person_id)
     )
     return created(state, person, token)
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
-    async with state.db.read() as tx:
-        await load_event(tx, caller, event_id, Perm.people_manage)
-        await _person(tx, event_id, person_id)
-        sessions = await _sessions_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, sessions, person_id, lambda: PersonRemoved(person_id=person_id)
-    )
+    """As for a re-issue, the token ends (the row goes) before the sessions are told."""
     async with state.db.write() as tx:
+        await load_event(tx, caller, event_id, Perm.people_manage)
+        person = await _person(tx, event_id, person_id)
+        # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
+        # ones then find the person gone
+        await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
+        places = await _places_of(tx, person_id)
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
-        person = await tx.get(Person, person_id)
-        if person is not None:
-            await tx.delete(person)
+        await tx.delete(person)
+    await _tell_sessions(
+        state, caller, places, person_id, lambda: PersonRemoved(person_id=person_id)
+    )
