@@ -77,6 +77,13 @@ async def test_a_moderator_runs_a_round_with_the_keyboard_alone(browser, server)
     timer = page.get_by_role("region", name="My room").get_by_role("timer")
     await expect(timer).to_contain_text("19:", timeout=WAIT)
 
+    move = rooms.get_by_role("combobox", name="Move Mona Moderator")
+    await tab_to(page, move)
+    await key.press("ArrowDown")  # Plenary -> Digital divide: she joins that room
+    divide = rooms.get_by_role("listitem", name="Digital divide")
+    await expect(divide.get_by_text("Mona Moderator", exact=True)).to_be_visible(timeout=WAIT)
+    await expect(rooms.get_by_role("combobox", name="Move Mona Moderator")).to_be_focused()
+
     await tab_to(page, bo.get_by_role("button", name="Close round"))
     await key.press("Enter")
     await expect(page.get_by_text("Closing: back to the plenary in")).to_be_visible(timeout=WAIT)

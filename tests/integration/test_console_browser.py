@@ -266,7 +266,11 @@ async def test_people_page_checks_a_registrants_file_and_downloads(browser, serv
         pytest.skip("registrants import (issue 16) is not on this branch yet")
     page = await open_page(browser, server, w.token("mod"))
     people = region(page, "People")
-    csv = "name;email;timezone\nLeyla Aliyeva;leyla@example.org;Asia/Baku\nBad Zone;bad@example.org;Mars/Olympus\n"
+    csv = (
+        "name;email;timezone\n"
+        "Leyla Aliyeva;leyla@example.org;Asia/Baku\n"
+        "Bad Zone;bad@example.org;Mars/Olympus\n"  # line 3
+    )
     await people.get_by_label("Registrants file").set_input_files(
         files=[{"name": "registrants.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
     )

@@ -155,6 +155,7 @@ function myRoom(app, m) {
     patch(listen, JSON.stringify([langs, s.channel, heard?.source, heard?.on_air]), () => [
       select(t("listen.in"), langs.map((c) => [c, languageName(c)]), s.channel, (language) =>
         act(app, () => api(app.base, app.token, "PUT", `/api/sessions/${sid(app)}/listening`, { language })),
+        { id: "listen-in" },
       ),
       heard ? h("p", { class: "heard" }, t("listen.source", { source: sourceText(heard.source, heard, s) })) : null,
     ]);
@@ -258,7 +259,7 @@ function rooms(app, m) {
                           s.rooms.map((x) => [x.id, x.name]),
                           r.id,
                           (room_id) => act(app, () => api(app.base, app.token, "POST", `/api/sessions/${sid(app)}/moves`, { person_id: p.id, room_id })),
-                          { class: "move" },
+                          { class: "move", id: `move-${p.id}` },
                         )
                       : null,
                   ),
@@ -460,6 +461,7 @@ function channels(app, m) {
           isMod(app)
             ? select(t("channels.floor"), all.map((l) => [l, languageName(l)]), r.floor_language, (language) =>
                 act(app, () => api(app.base, app.token, "PUT", `/api/sessions/${sid(app)}/floor`, { language, room_id: r.room_id })),
+                { id: `floor-${r.room_id}` },
               )
             : h("p", {}, `${t("channels.floor")}: ${languageName(r.floor_language)}`),
           h(

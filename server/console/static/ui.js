@@ -70,13 +70,11 @@ export function region(name, ...children) {
 /** Replace the children of ``el`` only when ``key`` changed (keeps focus and input). */
 export function patch(el, key, build) {
   if (el.dataset.key === key) return;
-  const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") || document.activeElement.id : null;
+  // a control with a stable id (e.g. "move-<person id>") keeps the focus across a redraw
+  const focused = el.contains(document.activeElement) ? document.activeElement.id : "";
   el.dataset.key = key;
   el.replaceChildren(...[build()].flat(Infinity).filter(Boolean));
-  if (focused) {
-    const again = [...el.querySelectorAll("[aria-label],[id]")].find((n) => (n.getAttribute("aria-label") || n.id) === focused);
-    again?.focus();
-  }
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 /** Seconds as m:ss (or h:mm:ss), never negative. */
