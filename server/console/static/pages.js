@@ -197,6 +197,7 @@ function schedule(app, m) {
     const s = app.conn.state;
     if (!s || s.session.status !== "scheduled") return patch(start, "", () => "");
     const left = remainingMs(s.session.start, app.conn.offsetMs);
+    if (left <= 0) return patch(start, "waiting", () => t("starts.waiting"));
     patch(start, clock(left), () => [
       t("starts.at", { when: when(s.session.start, zone) }),
       " · ",
@@ -321,6 +322,7 @@ function breakouts(app, m) {
   const count = h("input", { type: "number", min: 1, max: 100, value: 2, inputmode: "numeric" });
   const names = h("textarea", { rows: 4, oninput: () => updateLanguages() });
   const duration = h("input", { type: "number", min: 1, max: 600, value: 15, inputmode: "numeric" });
+  const countdown = h("input", { type: "number", min: 0, max: 3600, value: 60, inputmode: "numeric" });
   const langBox = h("div", { class: "room-languages" });
   const langs = s0.event.interpretation_languages || [];
   function updateLanguages() {
@@ -337,7 +339,11 @@ function breakouts(app, m) {
   const create = () => {
     const list = names.value.split("\n").map((x) => x.trim()).filter(Boolean);
     const byRoom = Object.fromEntries([...langBox.querySelectorAll("select")].map((el) => [el.dataset.room, el.value]));
-    const body = { strategy: strategy.querySelector("select").value, duration_s: Math.max(1, parseInt(duration.value, 10) || 15) * 60 };
+    const body = {
+      strategy: strategy.querySelector("select").value,
+      duration_s: Math.max(1, parseInt(duration.value, 10) || 15) * 60,
+      countdown_s: Math.max(0, parseInt(countdown.value, 10) || 0),
+    };
     if (list.length) body.rooms = list.map((name) => ({ name, languages: byRoom[name] ? [byRoom[name]] : [] }));
     else body.count = Math.max(1, parseInt(count.value, 10) || 2);
     return act(app, async () => {
@@ -362,6 +368,7 @@ function breakouts(app, m) {
       field(t("breakouts.names"), names),
       langBox,
       field(t("breakouts.duration"), duration),
+      field(t("breakouts.countdown"), countdown),
       h(
         "div",
         { class: "buttons" },
