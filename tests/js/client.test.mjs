@@ -139,3 +139,14 @@ test("reconnects with resume_from; 4408 at once; 4401/4403/4404 end; pings", asy
   assert.ok(seen.includes("reconnecting") && seen.at(-1) === "open");
   conn.stop();
 });
+
+test("turn.due, floor.upcoming and uncovered channels become notices, the last 20 kept", () => {
+  let s = reduce(null, snapshot());
+  s = reduce(s, ev(11, "turn.due", { room_id: P, language: "ar", person_id: "i1", partner_id: "i2", on_air_s: 1200 }));
+  s = reduce(s, ev(12, "floor.upcoming", { room_id: P, language: "ar", person_id: "p1", hand_id: "h1" }));
+  s = reduce(s, ev(13, "session.status", { status: "live" }));
+  assert.deepEqual(s.notices.map((n) => n.type), ["turn.due", "floor.upcoming"]);
+  for (let i = 0; i < 30; i++) s = reduce(s, ev(14 + i, "channel.uncovered", { room_id: P, language: "ar", listeners: 1, reason: "off_air" }));
+  assert.equal(s.notices.length, 20);
+  assert.equal(s.notices.at(-1).seq, 43);
+});
