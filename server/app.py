@@ -25,6 +25,7 @@ from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
 from .routers import (
+    attendance,
     breakouts,
     events,
     interpretation,
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         realtime.router,
     ):
         app.include_router(r)
+    attendance.install(app)
     openapi.install(app)
     console.install(app)
 
