@@ -106,7 +106,7 @@ function notices(app, m) {
       shown.slice(-5).map((n) => {
         const d = n.data;
         if (n.type === "broadcast.message")
-          return h("p", { class: "broadcast", role: "status" }, h("strong", {}, `${t("broadcast.from_moderators")}: `), d.text);
+          return h("p", { class: "broadcast", role: "status" }, h("strong", {}, `${t("broadcast.from_moderators")}: `), h("bdi", {}, d.text));
         if (n.type === "turn.due") return h("p", { role: "alert" }, t("alert.turn_due", { language: languageName(d.language) }));
         if (n.type === "floor.upcoming")
           return h("p", { role: "alert" }, d.language ? t("alert.floor_upcoming", { language: languageName(d.language) }) : t("alert.floor_back"));
@@ -215,7 +215,7 @@ function schedule(app, m) {
             h(
               "ul",
               {},
-              rows.map((r) => h("li", {}, h("strong", {}, r.title), " ", `${when(r.start, zone).replace(/ \S+$/, "")} – ${when(r.end, zone, { timeStyle: "short" }).replace(/ \S+$/, "")} ${r.local?.start_abbr || ""}`)),
+              rows.map((r) => h("li", {}, h("strong", {}, h("bdi", {}, r.title)), " ", h("bdi", {}, `${when(r.start, zone).replace(/ \S+$/, "")} – ${when(r.end, zone, { timeStyle: "short" }).replace(/ \S+$/, "")} ${r.local?.start_abbr || ""}`))),
             ),
           ]
         : [],
@@ -251,7 +251,7 @@ function rooms(app, m) {
                   h(
                     "li",
                     { class: p.online ? "online" : "offline" },
-                    h("span", { class: "person-name" }, p.name),
+                    h("bdi", { class: "person-name" }, p.name),
                     " ",
                     h("span", { class: "presence" }, `(${p.online ? t("rooms.online") : t("rooms.offline")})`),
                     isMod(app)
