@@ -285,3 +285,21 @@ async def test_people_page_checks_a_registrants_file_and_downloads(browser, serv
     assert (await download.path()).read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     assert page.errors == []
     await page.context.close()
+
+
+async def test_observer_sees_the_moderator_regions_without_controls(browser, server):  # noqa: F811
+    w = await make_world(server)
+    async with Api(server.url, w.token("p2")) as p2:
+        await p2.ok("POST", f"/api/sessions/{w.session['id']}/help", {}, 201)
+    page = await open_page(browser, server, w.token("obs"))
+    for name in ("Rooms", "Breakouts", "Channels", "Help requests"):
+        await expect(region(page, name)).to_be_visible(timeout=WAIT)
+    # he asked before joining any room: his name, and no empty room
+    await expect(region(page, "Help requests").get_by_role("listitem")).to_have_text("Rami Aziz")
+    for name in ("Go live", "Create round", "Claim", "Dismiss", "Send to all rooms"):
+        await expect(page.get_by_role("button", name=name)).to_have_count(0)
+    await expect(
+        page.get_by_role("combobox", name=re.compile("^(Move |Floor language)"))
+    ).to_have_count(0)
+    await expect(page.get_by_role("button", name="Download attendance")).to_be_visible()
+    await page.context.close()

@@ -419,7 +419,7 @@ function helpRequests(app, m) {
               h(
                 "li",
                 {},
-                t("help.in_room", { name: nameOf(s, x.person_id), room: roomName(s, x.room_id) }),
+                roomName(s, x.room_id) ? t("help.in_room", { name: nameOf(s, x.person_id), room: roomName(s, x.room_id) }) : nameOf(s, x.person_id),
                 x.status === "claimed" ? ` (${t("help.claimed")})` : "",
                 isMod(app)
                   ? [
