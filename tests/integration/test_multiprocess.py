@@ -19,6 +19,8 @@ from tests.support.client import Api, eventually, make_world, ws_connect
 from tests.support.db import log_rows, query
 from tests.support.server import free_port, process_pair
 
+from .speakers_two_processes import queue_and_chat_are_one_across
+
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.services]
 
 REQUIRE = os.environ.get("CONVENE_REQUIRE_SERVICES") == "1"
@@ -54,6 +56,7 @@ async def test_clients_on_both_processes_see_the_same_seqs(tmp_path, fresh_pg, r
         assert _texts(on_a) == [f"m{i}" for i in range(10)] == _texts(on_b)
         await on_a.close()
         await on_b.close()
+        await queue_and_chat_are_one_across(a, b)  # issue 17, on the same pair
 
 
 async def test_kill_9_mid_stream_and_resume_on_the_other(tmp_path, fresh_pg, redis_url):
