@@ -118,7 +118,13 @@ def rows_from_csv(raw: bytes) -> list[Row]:
             + " ('name' required; others optional; case and order do not matter)"
             + (f"; unknown column(s): {', '.join(repr(u) for u in unknown)}" if unknown else "")
             + (f"; named twice: {', '.join(twice)}" if twice else "")
-            + ("; 'name' is missing" if "name" not in names else ""),
+            + ("; 'name' is missing" if "name" not in names else "")
+            + (
+                "; the header line mixes ',' and ';' outside quotes, so its delimiter cannot "
+                "be told: save the file with one of them (Excel: CSV UTF-8)"
+                if any(";" in u for u in unknown)
+                else ""
+            ),
             errors=[
                 {
                     "line": 1,

@@ -180,6 +180,7 @@ async def test_every_bad_row_is_listed_and_nothing_is_stored(any_server):
         cases = [
             (b"name,phone\nX,1\n", "text/csv", 422, "phone"),
             (b"email\nx@example.org\n", "text/csv", 422, "'name' is missing"),
+            (b"name;email,country\nX;x@example.org,Chile\n", "text/csv", 422, "mixes"),
             ("name\nJürgen\n".encode("latin-1"), "text/csv", 422, "CSV UTF-8"),
             (b"name\nX\n", "text/plain", 415, "text/csv"),
             (b'{"name": "X"}', "application/json", 422, "JSON array"),
