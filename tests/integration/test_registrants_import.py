@@ -194,19 +194,6 @@ async def test_every_bad_row_is_listed_and_nothing_is_stored(any_server):
         assert await mod.ok("GET", f"/api/events/{eid}/people") == before
 
 
-async def test_who_may_import(server):
-    w = await make_world(server, status=None)
-    other = await make_world(server, status=None, title="Other")
-    eid = w.event["id"]
-    for key in ("p1", "ar1", "obs"):
-        async with Api(server.url, w.token(key)) as who:
-            assert (await _import(who, eid, b"name\nX\n")).status_code == 403
-    async with Api(server.url, other.token("mod")) as stranger:
-        assert (await _import(stranger, eid, b"name\nX\n")).status_code == 404
-    async with Api(server.url, None) as anon:
-        assert (await _import(anon, eid, b"name\nX\n")).status_code == 401
-
-
 async def test_imported_people_join_a_running_session_like_anyone(server):
     w = await make_world(server, status="live")
     eid, sid = w.event["id"], w.session["id"]
