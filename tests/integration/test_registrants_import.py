@@ -136,6 +136,7 @@ async def test_every_bad_row_is_listed_and_nothing_is_stored(any_server):
         "Nino Beridze,NINO@example.org,moderator,,,\n"  # exists as participant
         "Twice,t@example.org,,,,\n"
         "Twice again,T@example.org,,,,\n"
+        "Too Many,m@example.org,,UTC,,,surplus\n"
     )
     async with Api(server.url, w.token("mod")) as mod:
         before = await mod.ok("GET", f"/api/events/{eid}/people")
@@ -153,6 +154,7 @@ async def test_every_bad_row_is_listed_and_nothing_is_stored(any_server):
             (9, 6, "role"),
             (10, 7, "email"),
             (11, 8, "email"),
+            (12, 9, None),
         }, problem["errors"]
         zone = next(e for e in problem["errors"] if e["column"] == "timezone")
         assert zone["value"] == "Mars/\nOlympus" and zone["detail"]
