@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate, openapi, responses
+from . import console, errors, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
@@ -229,6 +229,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.include_router(r)
     attendance.install(app)
     openapi.install(app)
+    console.install(app)
 
     @app.get(
         "/healthz",

@@ -268,6 +268,7 @@ def report(demo: Demo, url: str) -> str:
             f"{role}: {p['name']} ({p.get('organisation') or p['country']}, {p['timezone']})",
             f"  token      {p['token']}",
             f"  websocket  {ws}?token={p['token']}",
+            f"  console    {p.get('join_url') or url + '/join#token=' + p['token']}",
         ]
     lines += ["", "join links (one per person; the token sits after #, so no log holds it):"]
     width = max(len(p["name"]) for p in demo.people)

@@ -58,6 +58,8 @@ async def test_demo_creates_the_kickoff_and_prints_working_tokens(server):
     assert server.admin_token not in out  # the operator's token is never printed
     event_id, session_id, printed = _printed(out)
     assert set(printed) == {"moderator", "interpreter", "participant", "observer"}
+    for token, _ in printed.values():  # the web console's join link, per role
+        assert f"console    {server.url}/join#token={token}\n" in out + "\n"
 
     async with Api(server.url, server.admin_token) as admin:
         event = await admin.ok("GET", f"/api/events/{event_id}")
