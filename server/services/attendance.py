@@ -29,7 +29,6 @@ from ..models import (
     AttendanceTally,
     Event,
     Person,
-    Room,
     Session,
 )
 
@@ -210,8 +209,3 @@ async def _peak(tx: AsyncSession, s: Session) -> None:
     row.online = online
     row.peak_online = max(row.peak_online, online)
     tx.add(row)
-
-
-async def rooms_of(tx: AsyncSession, session_id: str) -> dict[str, Room]:
-    rows = await tx.exec(select(Room).where(Room.session_id == session_id))
-    return {r.id: r for r in rows.all()}
