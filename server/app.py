@@ -25,6 +25,7 @@ from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
 from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
+from .routers import media as media_routes
 from .services import presence
 from .settings import Settings
 from .state import AppState
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         realtime.router,
     ):
         app.include_router(r)
+    media_routes.install(app)
     openapi.install(app)
 
     @app.get(

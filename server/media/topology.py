@@ -99,8 +99,7 @@ def state_from_views(
             )
         built[r["room_id"]] = Room(r["room_id"], r["floor_language"], chans)
     folks = {
-        p["id"]: Person(p["id"], p["role"], p.get("room_id"), p.get("listening"))
-        for p in people
+        p["id"]: Person(p["id"], p["role"], p.get("room_id"), p.get("listening")) for p in people
     }
     return MediaState(built, folks, default_language, dict(speakers or {}))
 
