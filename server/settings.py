@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     # media (docs/media-server.md): the Janus clients join, and the secret that derives
     # their AudioBridge tokens (the bridge must be given the same secret)
     janus_url: str | None = None
+    janus_admin_key: SecretStr | None = None  # AudioBridge admin_key: only the bridge
     media_secret: SecretStr | None = None
     media_generation: int = Field(1, ge=1)  # bump to end every media ticket at once
 

@@ -26,7 +26,8 @@ class JanusError(Exception):
 # AudioBridge error codes the bridge reacts to
 NO_SUCH_ROOM = 485
 ROOM_EXISTS = 486
-NO_SUCH_USER = 487
+NOT_JOINED = 487
+NO_SUCH_USER = 492
 
 
 class JanusSession:
@@ -110,9 +111,9 @@ class JanusSession:
         if self._poller:
             self._poller.cancel()
         if self.session_id is not None:
-            try:
-                await self._post(f"/{self.session_id}", {"janus": "destroy"})
-            except (httpx.HTTPError, JanusError):
+            try:  # a Janus that went away must not hold the caller up
+                await asyncio.wait_for(self._post(f"/{self.session_id}", {"janus": "destroy"}), 2.0)
+            except (httpx.HTTPError, JanusError, TimeoutError):
                 pass
         if self._own_http:
             await self.http.aclose()

@@ -10,7 +10,7 @@ import interpretation as ip
 from .. import errors
 from ..auth import Caller, Perm, load_session
 from ..media import tickets, topology
-from ..models import Person
+from ..models import Attendance, Person
 from ..state import AppState
 from . import interpretation as interp
 
@@ -33,8 +33,10 @@ async def media_ticket(state: AppState, caller: Caller, session_id: str) -> dict
             )
         lo = await interp.load(tx, s)
         person: Person = caller.person
+        # where the person is, as their own snapshot and room.moved say (and the bridge)
+        att = await tx.get(Attendance, (s.id, person.id))
     member = lo.state.members.get(person.id)
-    room_id = member.room_id if member else None
+    room_id = att.room_id if att else None
     if room_id not in lo.state.rooms:
         raise errors.Conflict(
             "you are in no room of this session yet: connect to its WebSocket first, "
@@ -42,9 +44,10 @@ async def media_ticket(state: AppState, caller: Caller, session_id: str) -> dict
             current=None,
         )
     view = ip.room_view(lo.state, room_id)
+    heard = (member.chosen or member.listening) if member else att.listening
     media = topology.state_from_views(
         [view],
-        [{"id": person.id, "role": person.role, "room_id": room_id, "listening": member.listening}],
+        [{"id": person.id, "role": person.role, "room_id": room_id, "listening": heard}],
         lo.event.floor_language,
     )
     where = topology.placement(media, person.id)

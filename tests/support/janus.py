@@ -94,7 +94,7 @@ admin: {{
         )
 
     def start(self, timeout: float = 20.0) -> JanusProcess:
-        log = open(self.dir / "janus.log", "ab")
+        self._log = log = open(self.dir / "janus.log", "ab")
         self.proc = subprocess.Popen(
             [self.binary, "-F", str(self.dir / "conf"), "-C", str(self.dir / "conf/janus.jcfg")],
             stdout=log,
@@ -121,14 +121,10 @@ admin: {{
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        self._log.close()
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.kill()  # a test Janus keeps nothing worth a graceful stop
 
     def __enter__(self) -> JanusProcess:
         return self.start()
@@ -138,3 +134,58 @@ admin: {{
 
 
 PLUGIN_NAME = "janus.plugin.audiobridge"
+
+
+class BridgeProcess:
+    """``convene media-bridge`` for one session, as an operator runs it."""
+
+    def __init__(
+        self, workdir: Path, server, janus: JanusProcess, session_id: str, token: str, secret: str
+    ):
+        import sys
+
+        self.metrics_port = free_port()
+        self.log_path = Path(workdir) / f"bridge-{session_id[:8]}.log"
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server.cli",
+                "media-bridge",
+                "--session",
+                session_id,
+                "--url",
+                server.url,
+                "--metrics-port",
+                str(self.metrics_port),
+                "--poll-s",
+                "0.25",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={
+                **os.environ,
+                "CONVENE_BRIDGE_TOKEN": token,
+                "CONVENE_JANUS_URL": janus.url,
+                "CONVENE_JANUS_ADMIN_KEY": janus.admin_key,
+                "CONVENE_MEDIA_SECRET": secret,
+                "CONVENE_LOG_FORMAT": "text",
+            },
+        )
+
+    def metrics(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._log.close()

@@ -57,13 +57,13 @@ class Received:
 class RtpPeer(asyncio.DatagramProtocol):
     """One UDP socket: sends a looped tone to Janus, keeps what Janus sends."""
 
-    def __init__(self, packets: list[bytes] | None):
+    def __init__(self, packets: list[bytes] | None, received: list | None = None):
         # a listener sends silence: Janus starts sending to a plain-RTP peer only once
         # it has heard from it
         self.packets = packets or silence()
         self.transport = None
         self.remote: tuple[str, int] | None = None
-        self.received: list[Received] = []
+        self.received: list[Received] = [] if received is None else received
         self.ssrc = int.from_bytes(np.random.bytes(4), "big")
         self._dec = av.CodecContext.create("libopus", "r")
         self._dec.sample_rate = RATE
@@ -71,10 +71,12 @@ class RtpPeer(asyncio.DatagramProtocol):
         self._task: asyncio.Task | None = None
 
     @classmethod
-    async def open(cls, packets: list[bytes] | None = None) -> RtpPeer:
+    async def open(
+        cls, packets: list[bytes] | None = None, received: list | None = None
+    ) -> RtpPeer:
         loop = asyncio.get_running_loop()
         _, peer = await loop.create_datagram_endpoint(
-            lambda: cls(packets), local_addr=("127.0.0.1", 0)
+            lambda: cls(packets, received), local_addr=("127.0.0.1", 0)
         )
         return peer
 
@@ -153,8 +155,8 @@ class Windows:
         return sum(h) / len(h) if h else 0.0
 
 
-def windows(peer: RtpPeer, since: float, until: float, freqs: list[float]) -> Windows:
-    got = [r for r in peer.received if since <= r.at < until]
+def windows(received: list[Received], since: float, until: float, freqs: list[float]) -> Windows:
+    got = [r for r in received if since <= r.at < until]
     got.sort(key=lambda r: r.at)
     if not got:
         return Windows()
@@ -165,10 +167,12 @@ def windows(peer: RtpPeer, since: float, until: float, freqs: list[float]) -> Wi
     )
 
 
-def longest_silence_s(peer: RtpPeer, since: float, until: float, freqs: list[float]) -> float:
+def longest_silence_s(
+    received: list[Received], since: float, until: float, freqs: list[float]
+) -> float:
     """The longest run, in seconds, of 20 ms packets holding none of ``freqs`` (or
     missing, by RTP sequence number)."""
-    got = sorted((r for r in peer.received if since <= r.at < until), key=lambda r: r.at)
+    got = sorted((r for r in received if since <= r.at < until), key=lambda r: r.at)
     run = longest = 0
     last_seq = None
     for r in got:
