@@ -243,3 +243,47 @@ async def test_after_janus_restarts_clients_rejoin_and_audio_returns(scene, janu
     finally:
         await control.close()
     assert "convene_media_bridge_rooms_created_total" in bridge.metrics()
+
+
+async def test_a_restarted_bridge_resyncs_and_applies_what_it_missed(
+    scene, media_server, janus, tmp_path
+):
+    w, join, bridge = scene
+    sid, url = w.session["id"], media_server.url
+    await join("ar1", 660)
+    await join("ar2", 880)
+    listener = await join("p2")
+    async with Api(url, w.token("ar1")) as a:
+        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await hears(listener, 660, without=880)
+    bridge.proc.kill()
+    bridge.stop()
+    async with Api(url, w.token("ar1")) as a, Api(url, w.token("ar2")) as b:
+        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/handover", {"to": w.id("ar2")})
+        await call(b, "POST", f"/api/sessions/{sid}/channels/ar/handover/accept")
+    again = BridgeProcess(tmp_path, media_server, janus, sid, w.token("obs"), SECRET)
+    try:
+        await hears(listener, 880, without=660)  # from its snapshot, in rooms it adopted
+        assert "convene_media_bridge_rooms_created_total 0.0" in again.metrics()
+    finally:
+        again.stop()
+
+
+async def test_the_bridge_follows_across_a_convene_restart_with_resume_from(scene, media_server):
+    w, join, bridge = scene
+    sid, url = w.session["id"], media_server.url
+    await join("ar1", 660)
+    await join("ar2", 880)
+    listener = await join("p2")
+    async with Api(url, w.token("ar1")) as a:
+        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await hears(listener, 660, without=880)
+    media_server.kill()  # the process serving the bridge's socket dies
+    media_server.start()
+    async with Api(url, w.token("ar1")) as a, Api(url, w.token("ar2")) as b:
+        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/handover", {"to": w.id("ar2")})
+        await call(b, "POST", f"/api/sessions/{sid}/channels/ar/handover/accept")
+    await hears(listener, 880, without=660)
+    metrics = bridge.metrics()
+    assert 'convene_media_bridge_resumes_total{how="resume"}' in metrics
+    assert 'resumes_total{how="snapshot"}' not in metrics  # replayed from its seq

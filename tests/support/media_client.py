@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 
 import httpx
+from websockets.exceptions import ConnectionClosed
 
 from server.media.janus import JanusError, JanusSession
 from tests.support.client import ws_connect
@@ -111,7 +112,7 @@ class Participant:
 
     async def start(self) -> Participant:
         self.ws = await ws_connect(self.server, self.sid, self.token)
-        await self.ws.next()  # snapshot
+        self.seq = (await self.ws.next())["seq"]  # snapshot
         await self.place()
         self._task = asyncio.create_task(self._follow())
         return self
@@ -161,8 +162,18 @@ class Participant:
         while True:
             try:
                 frame = await self.ws.next(timeout=0.5)
+                self.seq = frame.get("seq", self.seq)
             except TimeoutError:
                 frame = None
+            except ConnectionClosed:  # the service restarted: resume where we were
+                try:
+                    self.ws = await ws_connect(
+                        self.server, self.sid, self.token, resume_from=self.seq
+                    )
+                    frame = {"type": "room.moved"}  # whatever was missed: ask again
+                except OSError:
+                    await asyncio.sleep(0.2)
+                    continue
             try:
                 if frame is not None and frame.get("type") in REPLACE_ON:
                     await self.place()
