@@ -118,6 +118,9 @@ def media_bridge(
     url: str = typer.Option("http://127.0.0.1:8000", help="the Convene service"),
     metrics_port: int = typer.Option(0, help="serve Prometheus metrics here (0: off)"),
     poll_s: float = typer.Option(0.3, help="Janus is checked at least this often"),
+    janus_url: str = typer.Option(
+        None, help="Janus as the bridge reaches it (default: CONVENE_JANUS_URL, the clients')"
+    ),
 ) -> None:
     """Follow each session as an observer and keep Janus's AudioBridge rooms, allowed
     lists and mutes equal to it. The observer token is read from
@@ -133,7 +136,9 @@ def media_bridge(
     settings = Settings()
     configure(settings.log_format, settings.log_level)
     token = os.environ.get("CONVENE_BRIDGE_TOKEN")
-    if not token or not settings.janus_url or settings.media_secret is None:
+    janus_url = janus_url or settings.janus_url
+    secret = settings.media_secret.get_secret_value() if settings.media_secret else ""
+    if not token or not janus_url or not secret:
         typer.echo(
             "set CONVENE_BRIDGE_TOKEN (an observer's token), CONVENE_JANUS_URL and "
             "CONVENE_MEDIA_SECRET",
@@ -152,9 +157,9 @@ def media_bridge(
                 convene_url=url,
                 session_id=sid,
                 token=token,
-                janus_url=settings.janus_url,
+                janus_url=janus_url,
                 admin_key=admin_key.get_secret_value() if admin_key else None,
-                secret=settings.media_secret.get_secret_value(),
+                secret=secret,
                 generation=settings.media_generation,
                 poll_s=poll_s,
             ),

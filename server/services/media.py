@@ -25,7 +25,9 @@ async def media_ticket(state: AppState, caller: Caller, session_id: str) -> dict
                 "the admin token is not a person: a media ticket is for the person who joins"
             )
         settings = state.settings
-        if not settings.janus_url or settings.media_secret is None:
+        if not settings.janus_url or not (
+            settings.media_secret and settings.media_secret.get_secret_value()
+        ):
             raise errors.Problem(
                 "media is not configured on this service: set CONVENE_JANUS_URL and "
                 "CONVENE_MEDIA_SECRET",
