@@ -82,9 +82,10 @@ def test_the_service_refuses_the_placeholder_admin_token(tmp_path):
     assert "CONVENE_ADMIN_TOKEN" in line and "placeholder" in line
 
 
-def test_dockerfile_passes_hadolint():
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "janus/Dockerfile"])
+def test_dockerfile_passes_hadolint(dockerfile):
     out = subprocess.run(
-        [tool("hadolint"), "--no-color", str(DOCKER / "Dockerfile")],
+        [tool("hadolint"), "--no-color", str(DOCKER / dockerfile)],
         capture_output=True,
         text=True,
         timeout=30,
