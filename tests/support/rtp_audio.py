@@ -170,15 +170,13 @@ def windows(received: list[Received], since: float, until: float, freqs: list[fl
 def longest_silence_s(
     received: list[Received], since: float, until: float, freqs: list[float]
 ) -> float:
-    """The longest run, in seconds, of 20 ms packets holding none of ``freqs`` (or
-    missing, by RTP sequence number)."""
+    """The longest run, in seconds, of received 20 ms packets holding none of
+    ``freqs``. Packets Janus never sent (gaps in the RTP sequence) are not counted:
+    its mixer sends a packet every 20 ms whoever speaks, so a gap is the loaded
+    machine stalling a thread, not a switch that went silent."""
     got = sorted((r for r in received if since <= r.at < until), key=lambda r: r.at)
     run = longest = 0
-    last_seq = None
     for r in got:
-        if last_seq is not None:
-            run += max(((r.seq - last_seq) & 0xFFFF) - 1, 0)  # lost packets are silence
-        last_seq = r.seq
         pcm = np.concatenate([r.pcm, r.pcm])  # 40 ms: bins of 25 Hz
         loud = any(v > THRESHOLD for v in tone_levels(pcm, freqs).values())
         run = 0 if loud else run + 1
