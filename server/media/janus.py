@@ -74,9 +74,13 @@ class JanusSession:
             raise JanusError(data.get("error", "AudioBridge error"), data["error_code"])
         return data
 
-    async def send(self, body: dict[str, Any]) -> None:
-        """An asynchronous request (join, changeroom, configure): its answer is an event."""
-        await self._post(f"/{self.session_id}/{self.handle_id}", {"janus": "message", "body": body})
+    async def send(self, body: dict[str, Any], jsep: dict | None = None) -> None:
+        """An asynchronous request (join, changeroom, configure): its answer is an event.
+        ``jsep``: a WebRTC offer, answered in that event's ``jsep``."""
+        msg: dict[str, Any] = {"janus": "message", "body": body}
+        if jsep is not None:
+            msg["jsep"] = jsep
+        await self._post(f"/{self.session_id}/{self.handle_id}", msg)
 
     async def _poll(self) -> None:
         while True:
@@ -90,7 +94,10 @@ class JanusSession:
                 continue
             for item in items if isinstance(items, list) else [items]:
                 if item.get("janus") == "event":
-                    await self.events.put(item.get("plugindata", {}).get("data", {}))
+                    data = item.get("plugindata", {}).get("data", {})
+                    if "jsep" in item:  # the answer to a WebRTC offer
+                        data = {**data, "jsep": item["jsep"]}
+                    await self.events.put(data)
                 elif item.get("janus") in ("hangup", "detached", "timeout"):
                     await self.events.put({"audiobridge": item["janus"]})
 

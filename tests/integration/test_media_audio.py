@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from server.media.janus import JanusSession
+from server.media.janus import JanusError, JanusSession
 from tests.support.client import Api, make_world
 from tests.support.janus import BridgeProcess, JanusProcess
 from tests.support.media_client import Participant
@@ -287,3 +287,92 @@ async def test_the_bridge_follows_across_a_convene_restart_with_resume_from(scen
     metrics = bridge.metrics()
     assert 'convene_media_bridge_resumes_total{how="resume"}' in metrics
     assert 'resumes_total{how="snapshot"}' not in metrics  # replayed from its seq
+
+
+def _has_ice_address() -> bool:
+    """aiortc (aioice) gathers no loopback candidates: ICE needs another address."""
+    import ifaddr
+
+    return any(
+        isinstance(ip.ip, str) and not ip.ip.startswith("127.")
+        for adapter in ifaddr.get_adapters()
+        for ip in adapter.ips
+    )
+
+
+async def test_a_webrtc_client_joins_with_its_ticket_and_hears_its_channel(scene, media_server):
+    """A browser's path, with aiortc: ICE, DTLS-SRTP and Opus into the room its ticket
+    names; it hears the live Arabic interpreter."""
+    aiortc = pytest.importorskip("aiortc")
+    if not _has_ice_address():
+        pytest.skip("this host has only loopback addresses, where aiortc gathers no ICE candidate")
+    import numpy as np
+    from aiortc.mediastreams import AudioStreamTrack
+
+    from tests.support.client import ws_connect
+    from tests.support.rtp_audio import tone_levels
+
+    w, join, _ = scene
+    sid, url = w.session["id"], media_server.url
+    await join("ar1", 660)
+    async with Api(url, w.token("ar1")) as a:
+        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    ws = await ws_connect(media_server, sid, w.token("p2"))
+    await ws.next()
+    async with Api(url, w.token("p2")) as p2:
+        for _ in range(50):
+            r = await p2.call("GET", f"/api/sessions/{sid}/media")
+            if r.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+    ticket = r.json()
+    listen = ticket["listen"]
+    session = await JanusSession(ticket["janus_url"]).open(poll=True)
+    pc = aiortc.RTCPeerConnection()
+    samples: list = []
+
+    async def record(track):
+        while True:
+            frame = await track.recv()
+            pcm = frame.to_ndarray().astype(np.float32).reshape(-1, len(frame.layout.channels))
+            samples.append((time.monotonic(), pcm.mean(axis=1) / 32768.0, frame.sample_rate))
+
+    tasks = []
+    pc.on("track", lambda track: tasks.append(asyncio.create_task(record(track))))
+    try:
+        for _ in range(50):  # the bridge allows the token right after placing Rami
+            try:
+                await session.send({"request": "join", **listen, "muted": True})
+                await session.wait_event({"joined"}, 5)
+                break
+            except JanusError:
+                await asyncio.sleep(0.1)
+        pc.addTrack(AudioStreamTrack())  # a silent microphone
+        await pc.setLocalDescription(await pc.createOffer())
+        await session.send(
+            {"request": "configure", "muted": True},
+            jsep={"type": "offer", "sdp": pc.localDescription.sdp},
+        )
+        answer = await session.wait_event({"event"}, 10)
+        while "jsep" not in answer:
+            answer = await session.wait_event({"event"}, 10)
+        await pc.setRemoteDescription(
+            aiortc.RTCSessionDescription(sdp=answer["jsep"]["sdp"], type="answer")
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            recent = [s for s in samples if s[0] > time.monotonic() - 0.5]
+            if len(recent) >= 20:
+                assert recent[0][2] == 48_000  # Opus decodes at 48 kHz
+                window = np.concatenate([s[1] for s in recent])[-4800:]  # 100 ms
+                if tone_levels(window, [660.0])[660.0] > 0.03:
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"no 660 Hz over WebRTC (ICE {pc.iceConnectionState})")
+    finally:
+        for t in tasks:
+            t.cancel()
+        await pc.close()
+        await session.close()
+        await ws.close()
