@@ -5,7 +5,9 @@ command is ``(state, ..., now) -> Outcome(new_state, events)``; a rejected one
 raises ``InterpretationError`` and changes nothing. Modules:
 
 - ``languages``: codes, ``Direction`` ("en>ar"), ``Interpreter``
-- ``sources``: ``compute_sources``, the one routing rule
+- ``sources``: ``compute_sources``, the one routing rule; ``assignment``: who of
+  the live interpreters goes where after a floor change; ``hearing``: what a
+  person hears
 - ``state``: the immutable session state; ``views``: contract-shaped reads
 - ``channels``: session, rooms, event languages; ``floor``; ``on_air``;
   ``handover``; ``listening``; ``presence`` (people, moves, dropouts)

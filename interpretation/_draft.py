@@ -9,7 +9,7 @@ are always what ``compute_sources`` says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -26,6 +26,7 @@ from .events import (
     person,
     persons,
 )
+from .hearing import heard_language
 from .outcome import Outcome
 from .sources import compute_sources
 from .state import (
@@ -168,38 +169,30 @@ class Draft:
 
     def settle_listeners(self, reason: str) -> list[Event]:
         """Everyone hears their chosen language where their room has that channel,
-        else the event floor language; each change is told (``listening.changed``:
-        with ``fallback_reason`` when it is not their choice, ``reason``
-        ``channel_available`` when they get their choice back). A choice the event
-        no longer has becomes the floor language."""
+        else the event floor language (``hearing``); each change is told
+        (``listening.changed``: with ``fallback_reason`` when it is not their choice,
+        ``reason`` ``channel_available`` when they get their choice back). The choice
+        is kept even while the event has no channel for it (a language dropped and
+        added again, or added late, brings its people back)."""
         events: list[Event] = []
         event_languages = {self.floor_language, *self.languages}
         for pid, member in list(self.members.items()):
             chosen = member.chosen
             if chosen is None:
                 continue
-            if chosen not in event_languages:
-                chosen = self.floor_language
-            if member.room_id is None or ChannelKey(member.room_id, chosen) in self.channels:
-                heard = chosen
+            if member.room_id is None:
+                available: Container[str] = event_languages
             else:
-                heard = self.floor_language
-            if heard == member.listening and chosen == member.chosen:
+                available = {chosen} if ChannelKey(member.room_id, chosen) in self.channels else ()
+            heard = heard_language(chosen, available, self.floor_language)
+            if heard == member.listening:
                 continue
-            self.members[pid] = replace(member, listening=heard, chosen=chosen)
-            if chosen != member.chosen or heard != chosen:
-                told = ListeningChanged(
-                    pid, member.room_id, heard, reason, member.chosen, (person(pid),)
-                )
+            self.members[pid] = replace(member, listening=heard)
+            if heard != chosen:
+                told = ListeningChanged(pid, member.room_id, heard, reason, chosen, (person(pid),))
             else:
                 told = ListeningChanged(
-                    pid,
-                    member.room_id,
-                    heard,
-                    None,
-                    None,
-                    (person(pid),),
-                    reason=RESTORED,
+                    pid, member.room_id, heard, None, None, (person(pid),), reason=RESTORED
                 )
             events.append(told)
         return events
@@ -287,8 +280,11 @@ def finish(
             ):
                 updated.append(ChannelUpdated(room_id, view, audience=audience))
 
-    # Channels someone leaves go first: at no seq is anyone live on two channels.
+    # At no seq is anyone live on two channels: channels someone leaves go first, and a
+    # channel someone joins comes after the one they leave (a swap first shows one of
+    # its channels vacated).
     updated.sort(key=lambda e: not _someone_left(old, e))  # type: ignore[arg-type]
+    updated = _leaves_before_joins(old, updated, uncovered_reason)  # type: ignore[arg-type]
 
     forced = set(announce)
     uncovered: dict[ChannelKey, Event] = {}
@@ -318,8 +314,7 @@ def finish(
 
     routed: list[Event] = []
     for event in updated:
-        assert isinstance(event, ChannelUpdated)
-        if not event.removed:
+        if isinstance(event, ChannelUpdated) and not event.removed:
             announced = uncovered.pop(ChannelKey(event.room_id, event.channel.language), None)
             if announced is not None:
                 routed.append(announced)
@@ -339,6 +334,61 @@ def finish(
 def _someone_left(old: SessionInterpretation, event: ChannelUpdated) -> bool:
     before = old.channels.get(ChannelKey(event.room_id, event.channel.language))
     return before is not None and before.on_air not in (None, event.channel.on_air)
+
+
+def _leaves_before_joins(
+    old: SessionInterpretation, updated: list[ChannelUpdated], reason: str
+) -> list[Event]:
+    """Order ``updated`` so that each interpreter's arrival on a channel comes after
+    the update that takes them off their previous one (stable otherwise). When
+    interpreters swap channels, one channel of the cycle is first shown vacated
+    (and announced, if listened: for that instant nobody speaks there)."""
+
+    def key(e: ChannelUpdated) -> ChannelKey:
+        return ChannelKey(e.room_id, e.channel.language)
+
+    def was_live(e: ChannelUpdated) -> str | None:
+        before = old.channels.get(key(e))
+        return before.on_air if before is not None else None
+
+    leaving = {
+        was_live(e): key(e)
+        for e in updated
+        if was_live(e) is not None and was_live(e) != e.channel.on_air
+    }
+    left: set[ChannelKey] = set()
+
+    def blocked(e: ChannelUpdated) -> bool:
+        joining = e.channel.on_air
+        return (
+            joining is not None
+            and joining != was_live(e)
+            and joining in leaving
+            and leaving[joining] not in left
+        )
+
+    pending, ordered = list(updated), []
+    while pending:
+        ready = next((e for e in pending if not blocked(e)), None)
+        if ready is None:  # a cycle: vacate its first channel
+            e = pending[0]
+            vacated = replace(
+                e.channel,
+                on_air=None,
+                source=None,
+                booth=tuple(replace(seat, live=False) for seat in e.channel.booth),
+            )
+            if e.channel.listeners:
+                ordered.append(
+                    ChannelUncovered(e.room_id, e.channel.language, e.channel.listeners, reason)
+                )
+            ordered.append(replace(e, channel=vacated))
+            left.add(key(e))
+            continue
+        pending.remove(ready)
+        ordered.append(ready)
+        left.add(key(ready))
+    return ordered
 
 
 def _add_samples(

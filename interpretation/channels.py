@@ -17,7 +17,7 @@ from . import _lookup
 from ._draft import Draft, finish
 from .errors import conflict, invalid, not_found
 from .events import Event, FloorLanguage
-from .floor import move_off_floor
+from .floor import reassign_live
 from .languages import require_language
 from .outcome import Outcome
 from .state import Room, SessionInterpretation, Settings
@@ -59,6 +59,7 @@ def set_languages(state: SessionInterpretation, languages: Iterable[str], now: d
         return Outcome(state, [])
     draft = Draft(state, now)
     draft.languages = wanted
+    draft.sync_channels()  # the new channels exist before anyone is reassigned onto them
     floors = _reset_floors(draft, set(state.languages) - set(wanted))
     return finish(
         draft,
@@ -154,7 +155,7 @@ def _reset_floors(draft: Draft, dropped: set[str]) -> list[Event]:
     events: list[Event] = []
     for room_id, room in list(draft.rooms.items()):
         if room.floor_language in dropped:
-            move_off_floor(draft, room_id, draft.floor_language)
             draft.rooms[room_id] = replace(room, floor_language=draft.floor_language)
+            reassign_live(draft, room_id)
             events.append(FloorLanguage(room_id, draft.floor_language, room.floor_language))
     return events

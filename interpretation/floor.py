@@ -7,36 +7,46 @@ from datetime import datetime
 
 from . import _lookup
 from ._draft import Draft, finish
+from .assignment import assign_live
 from .errors import invalid
 from .events import FloorLanguage
+from .hearing import heard_language
 from .languages import require_language
 from .outcome import FloorOutcome
 from .state import ChannelKey, SessionInterpretation
 from .views import uncovered_channels
 
 
-def move_off_floor(draft: Draft, room_id: str, language: str) -> None:
-    """The live interpreter of the channel that ``language`` now fills from the floor
-    moves to their retour channel (the event floor language first) if they have
-    that direction and nobody is live there; otherwise they go off air. Never
-    live on two channels: it is one move."""
-    key = ChannelKey(room_id, language)
-    channel = draft.channels.get(key)
-    if channel is None or channel.live is None:
-        return
-    interpreter = draft.interpreters[channel.live.person_id]
+def reassign_live(draft: Draft, room_id: str) -> None:
+    """After the floor of ``room_id`` changed (already set in ``draft``): the
+    interpreters live in the room are placed again by ``assign_live``. Those who
+    stay keep their segment; those who move keep their turn; nobody else goes on
+    air. Everyone moving leaves before anyone arrives, so nobody is live twice."""
     langs = draft.room_languages(room_id)
-    targets = [
-        lang
-        for lang in langs
-        if lang != language
-        and interpreter.can(language, lang)
-        and draft.channels[ChannelKey(room_id, lang)].live is None
-    ]
-    targets.sort(key=lambda lang: (lang != draft.floor_language, langs.index(lang)))
-    live = draft.go_off(key)
-    if targets:
-        draft.go_live(ChannelKey(room_id, targets[0]), interpreter.person_id, carry=live)
+    live = {}
+    for lang in langs:
+        channel = draft.channels.get(ChannelKey(room_id, lang))
+        if channel is not None and channel.on_air is not None:
+            live[channel.on_air] = (lang, draft.interpreters[channel.on_air])
+    if not live:
+        return
+    floor = draft.rooms[room_id].floor_language
+    listened = {
+        heard_language(m.chosen, langs, draft.floor_language)
+        for m in draft.members.values()
+        if m.room_id == room_id and m.chosen is not None
+    }
+    plan = assign_live(floor, langs, live, listened, pivot=draft.floor_language)
+    moving = {
+        pid: draft.go_off(ChannelKey(room_id, lang))
+        for pid, (lang, _) in live.items()
+        if plan.get(pid) != lang
+    }
+    for pid, carry in moving.items():
+        if pid in plan:
+            draft.go_live(ChannelKey(room_id, plan[pid]), pid, carry=carry)
+            if pid in draft.dropouts:  # their grace follows them to the new channel
+                draft.dropouts[pid] = replace(draft.dropouts[pid], language=plan[pid])
 
 
 def set_floor(
@@ -59,8 +69,8 @@ def set_floor(
     if language == previous:
         return FloorOutcome(state, [], uncovered_channels(state, room_id))
     draft = Draft(state, now)
-    move_off_floor(draft, room_id, language)
     draft.rooms[room_id] = replace(draft.rooms[room_id], floor_language=language)
+    reassign_live(draft, room_id)
     outcome = finish(
         draft,
         uncovered_reason="floor_changed",

@@ -9,9 +9,10 @@ from . import _lookup
 from ._draft import Draft, finish
 from .errors import invalid
 from .events import ListeningChanged, person
+from .hearing import heard_language
 from .languages import require_language
 from .outcome import Outcome
-from .state import ChannelKey, SessionInterpretation
+from .state import SessionInterpretation
 
 
 def set_listening(
@@ -31,17 +32,17 @@ def set_listening(
             f"this event has no {language!r} channel; "
             f"choose one of {', '.join(state.event_languages)}."
         )
-    chosen, reason = language, None
-    if member.room_id is not None and ChannelKey(member.room_id, language) not in state.channels:
-        chosen, reason = state.floor_language, "no_channel_in_room"
-    if chosen == member.listening and language == member.chosen and reason is None:
+    here = state.event_languages if member.room_id is None else state.room_languages(member.room_id)
+    heard = heard_language(language, here, state.floor_language)
+    reason = None if heard == language else "no_channel_in_room"
+    if heard == member.listening and language == member.chosen and reason is None:
         return Outcome(state, [])
     draft = Draft(state, now)
-    draft.members[person_id] = replace(member, listening=chosen, chosen=language)
+    draft.members[person_id] = replace(member, listening=heard, chosen=language)
     told = ListeningChanged(
         person_id,
         member.room_id,
-        chosen,
+        heard,
         reason,
         language if reason else None,
         (person(person_id),),

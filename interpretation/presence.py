@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from . import _lookup
 from ._draft import Draft, finish
 from .handover import requested_event
+from .hearing import heard_language
 from .languages import Interpreter, is_language_code, parse_directions
 from .outcome import Outcome
 from .state import ChannelKey, HandoverRequest, Member, PendingDropout, SessionInterpretation
@@ -30,9 +31,9 @@ def add_person(
     """Make a person known (or update their directions).
 
     ``listening`` is what they choose to hear at first: pass a participant's or
-    moderator's ``language`` (a language the event has no channel for becomes
-    the floor language; one their room lacks is heard as the floor language and
-    kept for the rooms that have it); leave it ``None`` for observers and
+    moderator's ``language`` (one the event or their room has no channel for is
+    heard as the floor language and kept: they hear it once a channel appears,
+    a language added late or a move); leave it ``None`` for observers and
     interpreters, who are not listeners until they choose. A live interpreter who loses the
     direction into their channel goes off air.
     """
@@ -40,10 +41,7 @@ def add_person(
     draft = Draft(state, now)
     member = draft.members.get(person_id) or Member(person_id)
     if listening is not None:
-        heard = listening if is_language_code(listening) else state.floor_language
-        if heard not in state.event_languages:
-            heard = state.floor_language
-        member = replace(member, listening=heard, chosen=heard)
+        member = _requesting(state, member, listening)
     draft.members[person_id] = member
     if directions:
         draft.interpreters[person_id] = Interpreter(person_id, directions)
@@ -53,6 +51,14 @@ def add_person(
     if key is not None and not any(d.target == key.language for d in directions):
         draft.go_off(key)
     return finish(draft, uncovered_reason="left_booth")
+
+
+def _requesting(state: SessionInterpretation, member: Member, language: str) -> Member:
+    """The member asks for ``language`` (kept even if the event has no channel for it
+    yet); what they hear in their room is settled by ``finish``."""
+    chosen = language if is_language_code(language) else state.floor_language
+    heard = heard_language(chosen, state.event_languages, state.floor_language)
+    return replace(member, listening=heard, chosen=chosen)
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,7 @@ def add_people(state: SessionInterpretation, people: Iterable[Newcomer], now: da
         directions = parse_directions(p.interprets)
         member = draft.members.get(p.person_id) or Member(p.person_id)
         if p.listening is not None:
-            heard = p.listening if is_language_code(p.listening) else state.floor_language
-            if heard not in state.event_languages:
-                heard = state.floor_language
-            member = replace(member, listening=heard, chosen=heard)
+            member = _requesting(state, member, p.listening)
         if directions:
             draft.interpreters[p.person_id] = Interpreter(p.person_id, directions)
         else:

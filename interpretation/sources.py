@@ -3,8 +3,8 @@
 A media server follows these sources. ``compute_sources`` is the only place the
 rule lives; every transition stores its result. The property tests check the
 stored sources against the rule's properties (the floor channel is the floor, an
-interpreter hears the floor, a relay hears a sourced channel, no cycles, nothing
-uncovered that could be covered), not against this function.
+interpreter hears the floor, a relay hears a channel interpreted from the floor,
+nothing uncovered that could be covered), not against this function.
 """
 
 from __future__ import annotations
@@ -41,40 +41,30 @@ def compute_sources(
 
     - the channel of the language spoken on the floor carries the floor;
     - a channel whose live interpreter has ``floor>lang`` interprets directly;
-    - otherwise it relays from a covered channel whose language the live
-      interpreter hears (``other>lang``), preferring ``pivot`` (the event's
-      floor-language channel, which carries the retour), then the shortest
-      chain, then the alphabetically first language;
+    - otherwise it relays from a channel that is interpreted directly and whose
+      language the live interpreter hears (``other>lang``), preferring ``pivot``
+      (the event's floor-language channel, which carries the retour), then the
+      alphabetically first language: one hop at most, never a relay of a relay
+      (each hop adds delay and loses meaning), so never a loop;
     - otherwise ``None``: the channel is uncovered.
     """
     languages = list(dict.fromkeys(channels))
     sources: dict[str, Source | None] = dict.fromkeys(languages)
-    hops: dict[str, int] = {}
     if floor_language in sources:
         sources[floor_language] = Source("floor", floor_language)
-        hops[floor_language] = 0
+    direct = []
     for language in languages:
         interpreter = live.get(language)
         if language == floor_language or interpreter is None:
             continue
         if interpreter.can(floor_language, language):
             sources[language] = Source("interpreter", floor_language)
-            hops[language] = 1
-    # Relays, one chain length at a time so that a channel takes the shortest chain.
-    while True:
-        found: dict[str, Source] = {}
-        for language in languages:
-            interpreter = live.get(language)
-            if sources[language] is not None or interpreter is None:
-                continue
-            heard = [
-                other for other in hops if other != language and interpreter.can(other, language)
-            ]
-            if heard:
-                best = min(heard, key=lambda other: (other != pivot, hops[other], other))
-                found[language] = Source("relay", best)
-        if not found:
-            return sources
-        for language, source in found.items():
-            sources[language] = source
-            hops[language] = hops[source.language] + 1
+            direct.append(language)
+    for language in languages:
+        interpreter = live.get(language)
+        if sources[language] is not None or interpreter is None:
+            continue
+        heard = [other for other in direct if interpreter.can(other, language)]
+        if heard:
+            sources[language] = Source("relay", min(heard, key=lambda o: (o != pivot, o)))
+    return sources

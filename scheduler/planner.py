@@ -51,7 +51,8 @@ _DAY_US = 86_400_000_000
 _SAMPLE_US = 12 * 3_600_000_000
 
 _DURATION = re.compile(
-    r"P(?:(?P<d>\d{1,6})D)?(?:T(?=\d)(?:(?P<h>\d{1,6})H)?(?:(?P<m>\d{1,6})M)?(?:(?P<s>\d{1,6})S)?)?"
+    r"P(?:(?P<d>\d{1,6})D)?(?:T(?=\d)(?:(?P<h>\d{1,6})H)?(?:(?P<m>\d{1,6})M)?(?:(?P<s>\d{1,6})S)?)?",
+    re.ASCII,  # \d of other scripts would be read as numbers: ISO 8601 is ASCII
 )
 
 

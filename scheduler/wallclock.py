@@ -37,9 +37,11 @@ MIN_YEAR, MAX_YEAR = 1970, 2999  # beyond this, offsets are guesswork and arithm
 _MAX_TEXT = 64
 
 _DOTTED = re.compile(
-    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"
+    r"[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?",
+    re.ASCII,  # \d of other scripts would be read as numbers
 )
-_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}|\d{1,2}\.\d{1,2}\.\d{4}")
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}|\d{1,2}\.\d{1,2}\.\d{4}", re.ASCII)
 
 
 # ---------------------------------------------------------------- formatting

@@ -44,13 +44,15 @@ class Perm(StrEnum):
     channel_speak = "channel:speak"
     media_join = "media:join"
     webhook_manage = "webhook:manage"
+    me_read = "me:read"
+    attendance_read = "attendance:read"
 
 
-_MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
+_MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen, Perm.me_read}
 _IN_ROOMS = {Perm.media_join}  # people who are placed in rooms (observers never are)
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
-    Role.observer: frozenset(_MEMBER | {Perm.people_read}),
+    Role.observer: frozenset(_MEMBER | {Perm.people_read, Perm.attendance_read}),
     Role.interpreter: frozenset(
         _MEMBER
         | _IN_ROOMS

@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from . import outage
 
 log = logging.getLogger("convene.errors")
 
 PROBLEM = "application/problem+json"
+
+# Fields whose value is a credential: never echoed in a problem (detail, value, errors).
+_SECRET_FIELD = re.compile(r"secret|token|password|passphrase|api_?key|credential", re.I)
+
+
+def secret_bearing(field: object) -> bool:
+    return isinstance(field, str) and _SECRET_FIELD.search(field) is not None
+
+
+def _redacted(extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` without the ``value`` of a secret-bearing ``field``, also in ``errors``."""
+    if secret_bearing(extra.get("field")) and "value" in extra:
+        extra = {k: v for k, v in extra.items() if k != "value"}
+    items = extra.get("errors")
+    if isinstance(items, list):
+        extra["errors"] = [
+            {k: v for k, v in e.items() if k != "value"}
+            if isinstance(e, dict) and secret_bearing(e.get("field"))
+            else e
+            for e in items
+        ]
+    return extra
 
 
 class Problem(Exception):
@@ -77,7 +103,7 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        **extra,
+        **_redacted(extra),
     }
     return Response(
         orjson.dumps(body, default=str), status_code=status, media_type=PROBLEM, headers=headers
@@ -102,7 +128,8 @@ def describe_validation(errors: list[dict]) -> tuple[str, list[dict]]:
             msg = "the request body is not valid JSON"
         else:
             value = e.get("input")
-            shown = "" if isinstance(value, dict | list) or value is None else f" (got {value!r})"
+            hidden = isinstance(value, dict | list) or value is None or secret_bearing(where)
+            shown = "" if hidden else f" (got {value!r})"
             msg = f"'{where}': {e.get('msg', 'invalid value')}{shown}"
         sentences.append(msg)
         items.append({"field": where, "message": msg})
@@ -128,6 +155,19 @@ def install(app: FastAPI) -> None:
         else:
             detail = str(exc.detail)
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_req: Request, exc: SQLAlchemyError):
+        if not outage.database_unavailable(exc):
+            raise exc  # a bug: the 500 below, with its traceback
+        log.warning("database unavailable: %s", str(exc).splitlines()[0])
+        return problem_response(
+            503,
+            outage.DETAIL,
+            slug="service-unavailable",
+            headers={"Retry-After": str(outage.RETRY_AFTER_S)},
+            retry_after=outage.RETRY_AFTER_S,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception):

@@ -76,6 +76,40 @@ class _Live:
         )
 
 
+WEBHOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+WEBHOOK_ATTEMPT_OUTCOMES = ("delivered", "http_error", "timeout", "network_error", "refused")
+
+
+class WebhookMetrics:
+    """Webhook attempts and deliveries of this process (the worker observes them)."""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.attempts = Counter(
+            "convene_webhook_attempts",
+            "Webhook delivery attempts made by this process, by outcome",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in WEBHOOK_ATTEMPT_OUTCOMES:
+            self.attempts.labels(outcome)
+        self.deliveries = Counter(
+            "convene_webhook_deliveries",
+            "Webhook deliveries finished by this process: delivered, or failed after "
+            "their last attempt",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in ("delivered", "failed"):
+            self.deliveries.labels(outcome)
+        self.duration = Histogram(
+            "convene_webhook_attempt_duration_seconds",
+            "Duration of one webhook delivery attempt: resolution, connection, request and "
+            "status line",
+            buckets=WEBHOOK_BUCKETS,
+            registry=registry,
+        )
+
+
 class Metrics:
     def __init__(self, state: AppState):
         self.registry = CollectorRegistry()
@@ -99,6 +133,7 @@ class Metrics:
         for answer in ("replay", "snapshot"):
             self.resumes.labels(answer)
         self.loop_lag = loop_lag.histogram(self.registry)
+        self.webhooks = WebhookMetrics(self.registry)
         self.registry.register(_Live(state))
 
     def committed(self, session_id: str, seq: int) -> None:
@@ -126,6 +161,11 @@ def install(state: AppState) -> Metrics:
 
 def of(state: AppState) -> Metrics | None:
     return state.extra.get("metrics")
+
+
+def webhooks(state: AppState) -> WebhookMetrics | None:
+    m = of(state)
+    return m.webhooks if m is not None else None
 
 
 def count_resume(state: AppState, replayed: bool) -> None:

@@ -64,7 +64,7 @@ class Problem(BaseModel):
         description="a local time in a gap or overlap read both ways, in UTC, earliest first",
     )
     current: str | None = Field(None, description="the session's status that refused (409)")
-    retry_after: float | None = Field(None, description="seconds to wait (429)")
+    retry_after: float | None = Field(None, description="seconds to wait (429, 503)")
 
 
 WHEN = {
@@ -75,7 +75,9 @@ WHEN = {
     "413": "the body is over 1 MiB",
     "422": "invalid input; `errors` lists every bad field",
     "429": "too many requests; wait `retry_after` seconds",
+    "503": "the database is unreachable; retry after `Retry-After` seconds",
 }
+RETRY_AFTER = {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}
 
 
 def _problem_codes(route: RouteContext, method: str, op: dict, secured: bool) -> list[str]:
@@ -90,6 +92,8 @@ def _problem_codes(route: RouteContext, method: str, op: dict, secured: bool) ->
         codes.append("413")
     if op.get("parameters") or op.get("requestBody") or "422" in op["responses"]:
         codes.append("422")
+    if secured or "{" in route.path_format:  # a token or an id is looked up
+        codes.append("503")
     return codes
 
 
@@ -122,6 +126,7 @@ def describe(app: FastAPI, doc: dict[str, Any]) -> dict[str, Any]:
                 op["responses"][code] = {
                     "description": f"Problem: {WHEN[code]}",
                     "content": content,
+                    **({"headers": RETRY_AFTER} if code == "503" else {}),
                 }
             op["responses"] = dict(sorted(op["responses"].items()))
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -24,6 +24,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from .broker import EVERYTHING, Broker, Handler
+from .numbers import natural
 
 log = logging.getLogger("convene.broker")
 
@@ -92,9 +93,10 @@ class RedisBroker(Broker):
                     if msg.get("type") != "message":
                         continue
                     raw = msg["data"].decode() if isinstance(msg["data"], bytes) else msg["data"]
-                    sid, _, seq = raw.partition(" ")
-                    if self._handler and seq.isdigit():
-                        self._handler(sid, int(seq))
+                    sid, _, text = raw.partition(" ")
+                    seq = natural(text)
+                    if self._handler and seq is not None:
+                        self._handler(sid, seq)
                 raise ConnectionError("subscription ended")
             except asyncio.CancelledError:
                 raise

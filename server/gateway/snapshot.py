@@ -44,11 +44,9 @@ async def online_people(tx: AsyncSession, session_id: str, now: dt.datetime) -> 
 
 
 def default_listening(person, event) -> str:
-    """Until they choose, people hear their own language if the event carries it."""
-    langs = {event.floor_language, *event.interpretation_languages}
-    if person is not None and person.language in langs:
-        return person.language
-    return event.floor_language
+    """Until they choose, people ask for their own language (what they hear of it
+    follows from their room's channels: ``snapshot_interpretation``)."""
+    return (person.language if person is not None else None) or event.floor_language
 
 
 async def active_rooms(tx: AsyncSession, s: Session) -> list[Room]:

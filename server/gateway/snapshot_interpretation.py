@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel import select
 
+from interpretation.hearing import heard_language
+
 from ..models import InterpretationState
 from ..services import interpretation as svc
 from .extensions import snapshot_part
@@ -22,7 +24,7 @@ async def channels_part(tx, s, event, caller, data, memo) -> None:
         rooms = [r for r in view.get("rooms", []) if r["kind"] == "plenary" or r["room_id"] == mine]
         view = {**view, "rooms": rooms}
     data["channels"] = view
-    _heard_here(data, event.floor_language)
+    _heard_here(data, event)
 
 
 async def _channels(tx, s) -> dict[str, Any]:
@@ -38,17 +40,18 @@ async def _channels(tx, s) -> dict[str, Any]:
     return svc.utc_json(svc.ip.channels_view(lo.state))
 
 
-def _heard_here(data: dict[str, Any], floor_language: str) -> None:
+def _heard_here(data: dict[str, Any], event) -> None:
     """``you.listening`` (and ``channel``) is the channel the caller hears: the
-    language they chose (kept in their attendance when they move) where their
-    room has that channel, else the event floor language."""
+    language they asked for (kept in their attendance when they move) where their
+    room has that channel, else the event floor language (``interpretation.hearing``,
+    the rule the listener counts follow)."""
     you = data.get("you") or {}
     room_id, chosen = you.get("room_id"), you.get("listening")
-    if room_id is None or chosen is None:
+    if chosen is None:
         return
-    room = next((r for r in data["channels"].get("rooms", []) if r["room_id"] == room_id), None)
-    if room is None:
-        return
-    if chosen not in {c["language"] for c in room["channels"]}:
-        you["listening"] = floor_language
-        data["channel"] = floor_language
+    if room_id is None:
+        here = {event.floor_language, *event.interpretation_languages}
+    else:
+        room = next((r for r in data["channels"].get("rooms", []) if r["room_id"] == room_id), None)
+        here = {c["language"] for c in room["channels"]} if room is not None else {chosen}
+    you["listening"] = data["channel"] = heard_language(chosen, here, event.floor_language)

@@ -3,6 +3,7 @@ join presence, send a snapshot or replay from ``resume_from``, then live events.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -11,12 +12,13 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import select
 
-from .. import errors, metrics
+from .. import errors, metrics, outage
 from ..auth import Caller, Perm, caller_for_token
 from ..gateway import snapshot
 from ..gateway.connection import Connection
 from ..gateway.frames import encode, iso_ms
 from ..models import Attendance, EventRecord, Person, Session, utcnow
+from ..numbers import natural
 from ..state import AppState, get_state
 
 router = APIRouter()
@@ -54,7 +56,9 @@ class RateLimit:
 async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
     origin = ws.headers.get("origin")
     allowed = state.settings.origins
-    if origin and allowed is not None and origin.rstrip("/") not in allowed:
+    # the service's own console (same scheme-less host as the request) is always allowed
+    same_origin = origin is not None and origin.split("://", 1)[-1] == ws.headers.get("host")
+    if origin and allowed is not None and origin.rstrip("/") not in allowed and not same_origin:
         return None, None, (FORBIDDEN, "origin not allowed")
     async with state.db.quick() as tx:
         try:
@@ -113,6 +117,19 @@ async def _can_resume(state: AppState, session_id: str, k: int) -> bool:
 async def session_socket(ws: WebSocket, session_id: str):
     state = get_state(ws)
     await ws.accept()
+    try:
+        await _serve(state, ws, session_id)
+    except Exception as exc:
+        # only the handshake (token, presence, snapshot) uses the database: a live
+        # socket never gets here, and stays open through an outage
+        if not outage.database_unavailable(exc):
+            raise
+        log.warning("handshake refused, database unavailable: %s", str(exc).splitlines()[0])
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await ws.close(outage.TRY_AGAIN_LATER, outage.DETAIL)
+
+
+async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
     caller, session, refusal = await _authenticate(state, ws, session_id)
     del session
     if refusal:
@@ -127,6 +144,9 @@ async def session_socket(ws: WebSocket, session_id: str):
     try:
         conn, feed = await _start(state, ws, session_id, caller, conn_id)
         del caller  # this frame lives as long as the connection: keep it small
+        if conn is None:
+            await ws.close(BAD_TOKEN, "the token was re-issued or its person removed")
+            return
         await _receive(state, ws, conn)
     except WebSocketDisconnect:
         pass
@@ -145,8 +165,7 @@ async def session_socket(ws: WebSocket, session_id: str):
 async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller, conn_id: str):
     """Snapshot (or replay from ``resume_from``), then join the session's feed. What is
     read here (the snapshot, the caller's rows) is dropped when it returns."""
-    resume_raw = ws.query_params.get("resume_from")
-    resume_from = int(resume_raw) if resume_raw and resume_raw.isdigit() else None
+    resume_from = natural(ws.query_params.get("resume_from"))
     person = caller.person
     replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
     if resume_from is not None:
@@ -169,6 +188,8 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
         cursor = snap.pop("seq")
         room, listening = snap["you"]["room_id"], snap["you"]["listening"]
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
+    if await _token_ended(state, caller):
+        return None, None
     conn = Connection(
         ws,
         caller,
@@ -185,6 +206,17 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
     await feed.attach(conn, cursor)
     feed.wake()  # events stored before this feed existed (e.g. our own join) go out now
     return conn, feed
+
+
+async def _token_ended(state: AppState, caller: Caller) -> bool:
+    """Whether the caller's token ended (re-issued, or its person removed) after the
+    handshake read it. Asked once the cursor is fixed: an end at or before the cursor
+    is seen here, one after it reaches the connection as its event (it then closes)."""
+    if caller.person is None:
+        return False
+    async with state.db.quick() as tx:
+        now = await tx.exec(select(Person.token_hash).where(Person.id == caller.person.id))
+        return now.first() != caller.person.token_hash
 
 
 async def _receive(state: AppState, ws: WebSocket, conn: Connection) -> None:

@@ -3,13 +3,14 @@ delivery attempt, redeliver."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, StrictInt, field_validator
 from sqlmodel import select
 
-from scheduler.webhooks import BadTarget
+from scheduler.webhooks import BadTarget, standard_key
 
 from .. import errors
 from ..auth import Perm, load_event
@@ -23,7 +24,13 @@ from ..services import webhooks as svc
 
 router = APIRouter(prefix="/api/events/{event_id}/webhooks", tags=["webhooks"])
 
-Secret = Annotated[str, Field(min_length=8, max_length=200)]
+
+def _standard_key(secret: str) -> str:
+    standard_key(secret)  # a whsec_ secret must decode; the message names no part of it
+    return secret
+
+
+Secret = Annotated[str, Field(min_length=8, max_length=200), AfterValidator(_standard_key)]
 
 
 class WebhookCreate(Strict):
@@ -46,6 +53,8 @@ class WebhookCreate(Strict):
 
 class SecretRotate(Strict):
     secret: Secret
+    # the old secret also signs webhook-signature for this long (0: not at all)
+    keep_previous_s: Annotated[StrictInt, Field(ge=0, le=86400)] = 0
 
 
 async def _target_ok(state, url: str) -> None:
@@ -95,10 +104,16 @@ async def rotate_secret(
     event_id: str, webhook_id: str, body: SecretRotate, caller: CallerDep, state: StateDep
 ):
     """From now on every attempt is signed with the new secret, also the retries and
-    redeliveries of deliveries queued before (their bytes do not change); see
-    docs/webhooks.md."""
+    redeliveries of deliveries queued before (their bytes do not change); with
+    ``keep_previous_s``, ``webhook-signature`` carries the old secret's signature as well
+    for that long; see docs/webhooks.md."""
     async with state.db.write() as tx:
         w = await _hook(tx, caller, event_id, webhook_id)
+        if body.keep_previous_s:
+            w.previous_secret = w.secret
+            w.previous_secret_until = utcnow() + dt.timedelta(seconds=body.keep_previous_s)
+        else:
+            w.previous_secret, w.previous_secret_until = None, None
         w.secret = body.secret
         w.failing = False
         tx.add(w)

@@ -60,11 +60,11 @@ def settings_of(event: Event) -> ip.Settings:
 
 
 def _listens(person: Person, event: Event) -> str | None:
-    """Participants and moderators hear their own language when the event has it."""
+    """Participants and moderators ask for their own language (kept while the event
+    has no channel for it: they hear it once it is added)."""
     if person.role in ("observer", "interpreter"):
         return None
-    langs = {event.floor_language, *event.interpretation_languages}
-    return person.language if person.language in langs else event.floor_language
+    return person.language or event.floor_language
 
 
 class Loaded:
@@ -385,7 +385,9 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
             await save(tx, await load(tx, s, arrivals=False))  # snapshots read its view
     if not relevant:
         return
-    lo = await load(tx, s, arrivals=False)
+    # arrivals still waiting are placed first: the view stored below is what snapshots
+    # read, and its counts must include everyone the command's events speak of
+    lo = await load(tx, s)
     before = lo.state
     run: dict[str, str] = {}  # consecutive moves, applied as one MovePeople
 

@@ -221,7 +221,20 @@ async def join_many(
 
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
         now = utcnow()
-        ids = sorted(one)
+        # a token that ended since its handshake (re-issued, person removed) joins
+        # nothing: its socket closes 4401, and a removed person's row would fail the
+        # batch. FOR KEY SHARE holds off a removal until this commits (PostgreSQL).
+        current = dict(
+            (
+                await tx.exec(
+                    select(Person.id, Person.token_hash)
+                    .where(Person.id.in_(sorted(one)))
+                    .with_for_update(read=True, key_share=True)
+                )
+            ).all()
+        )
+        live = [(p, c) for p, c in arrivals if current.get(p.id) == p.token_hash]
+        ids = sorted({p.id for p, _ in live})
         online = await online_among(tx, s.id, ids, now)
         known = {
             a.person_id: a
@@ -235,7 +248,7 @@ async def join_many(
         }
         memo = Memo(tx, s.id)
         placed: set[str] = set()
-        for person, conn_id in arrivals:
+        for person, conn_id in live:
             tx.add(
                 PresenceLease(
                     id=conn_id,

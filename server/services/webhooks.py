@@ -20,14 +20,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduler.webhooks import (
     TIMEOUT_S,
     BadTarget,
+    Reach,
     backoff_s,
     check_url,
     describe_status,
-    non_global,
+    host_name,
+    literal_reach,
+    reach,
+    refused,
     sign,
+    standard_key,
+    standard_signatures,
 )
 
-from .. import errors
+from .. import errors, metrics
 from .. import eventlog as el
 from ..commands import BEFORE_COMMIT
 from ..events import REGISTRY, WebhookFailing
@@ -47,7 +53,11 @@ log = logging.getLogger("convene.webhooks")
 # so a lease never lapses while its attempt is still running.
 LEASE = dt.timedelta(seconds=3 * TIMEOUT_S)
 assert LEASE.total_seconds() >= 2 * TIMEOUT_S
-BATCH = 20
+# Attempts in flight in one process, in all and per webhook: a slow or dead receiver
+# holds at most PER_TARGET of them, never the claim loop or the others' slots. A row is
+# claimed only when its attempt can start at once, so no lease runs out in a queue.
+IN_FLIGHT = 50
+PER_TARGET = 2
 # the contract's event types, also those stored under other names' modules
 CONTRACT_TYPES = frozenset(
     {
@@ -89,33 +99,64 @@ async def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-async def checked_addresses(url: str, allow_private: bool) -> list[str]:
-    """The addresses ``url`` may be sent to: its host resolved once, every address
-    global unless private targets are allowed; otherwise ``BadTarget``."""
+def parsed(url: str) -> tuple[str, int]:
+    """``(host, port)`` of a URL both our rules and httpx accept, else ``BadTarget``.
+    A name is resolved as httpx encodes it (IDNA 2008, as in the ``Host`` header sent),
+    not as Python's codec does (IDNA 2003 maps ``ß`` to ``ss``)."""
     host, port = check_url(url)
     try:
+        raw_host = httpx.URL(url).raw_host.decode("ascii")
+    except (httpx.InvalidURL, ValueError):
+        raise BadTarget(f"url {url!r} is not a valid URL", True) from None
+    if literal_reach(url) is None:
+        host = host_name(raw_host, url)
+    return host, port
+
+
+def _refusal(url: str, bad: list[str], final: bool) -> BadTarget:
+    never = [a for a in bad if reach(a) is Reach.NEVER]
+    if never:
+        return BadTarget(
+            f"url {url!r} resolves to {', '.join(never)}, a multicast, broadcast or "
+            "unspecified address; webhooks go to one receiver's address",
+            final,
+        )
+    return BadTarget(
+        f"url {url!r} resolves to {', '.join(bad)}, a private or local address; "
+        "webhooks go to public addresses (set CONVENE_WEBHOOK_ALLOW_PRIVATE=1 for a "
+        "closed network)",
+        final,
+    )
+
+
+async def checked_addresses(url: str, allow_private: bool) -> list[str]:
+    """The addresses ``url`` may be sent to: its host resolved once, every address
+    allowed under the setting; otherwise ``BadTarget``."""
+    host, port = parsed(url)
+    literal = literal_reach(url) is not None
+    try:
         addresses = await resolve(host, port)
-    except OSError:
+    except (OSError, UnicodeError):
         raise BadTarget(f"url {url!r}: the host {host!r} does not resolve") from None
     if not addresses:
         raise BadTarget(f"url {url!r}: the host {host!r} does not resolve")
-    bad = [] if allow_private else non_global(addresses)
+    bad = refused(addresses, allow_private)
     if bad:
-        raise BadTarget(
-            f"url {url!r} resolves to {', '.join(bad)}, a private or local address; "
-            "webhooks go to public addresses (set CONVENE_WEBHOOK_ALLOW_PRIVATE=1 for a "
-            "closed network)"
-        )
+        raise _refusal(url, bad, final=literal)
     return addresses
 
 
 async def check_target(url: str, allow_private: bool) -> None:
-    """Raise ``BadTarget`` for a URL that is not http(s) or reaches non-global addresses
-    (at registration; :func:`send` checks again, and pins, at send time)."""
-    if allow_private:
-        check_url(url)
+    """Raise ``BadTarget`` for a URL that is malformed or reaches refused addresses (at
+    registration; :func:`send` checks again, and pins, at send time). With private
+    targets allowed a name is not resolved here (a closed network's names may resolve
+    only later); an IP literal is still checked."""
+    if not allow_private:
+        await checked_addresses(url, allow_private)
         return
-    await checked_addresses(url, allow_private)
+    host, _ = parsed(url)
+    if literal_reach(url) is Reach.NEVER:
+        raise _refusal(url, [host], final=True)
 
 
 def new_client() -> httpx.AsyncClient:
@@ -245,27 +286,66 @@ WAKE = asyncio.Event()
 # ---- the worker: any process claims due rows ---------------------------------------
 
 
-async def claim(state) -> list[str]:
+async def claim(state, busy: dict[str, int], free: int) -> tuple[list[tuple[str, str]], bool]:
+    """Lease up to ``free`` due rows, at most ``PER_TARGET`` in flight per webhook
+    counting ``busy`` (webhook id -> attempts in flight here): ``[(delivery, webhook)]``
+    and whether more rows were due."""
     now = utcnow()
+    full = [wid for wid, n in busy.items() if n >= PER_TARGET]
+    query = (
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.state == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until < now),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(free * PER_TARGET)
+        .with_for_update(skip_locked=True)
+    )
+    if full:
+        query = query.where(WebhookDelivery.webhook_id.not_in(full))
+    picked: list[tuple[str, str]] = []
+    taken: dict[str, int] = {}
     async with state.db.write() as tx:
-        due = (
-            await tx.exec(
-                select(WebhookDelivery)
-                .where(
-                    WebhookDelivery.state == "pending",
-                    WebhookDelivery.next_attempt_at <= now,
-                    (WebhookDelivery.claimed_until.is_(None))
-                    | (WebhookDelivery.claimed_until < now),
-                )
-                .order_by(WebhookDelivery.next_attempt_at)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+        due = (await tx.exec(query)).all()
         for d in due:
+            if len(picked) == free:
+                break
+            if busy.get(d.webhook_id, 0) + taken.get(d.webhook_id, 0) >= PER_TARGET:
+                continue
+            taken[d.webhook_id] = taken.get(d.webhook_id, 0) + 1
             d.claimed_until = now + LEASE
             tx.add(d)
-        return [d.id for d in due]
+            picked.append((d.id, d.webhook_id))
+    return picked, len(due) > len(picked)
+
+
+def _key(secret: str) -> bytes:
+    try:
+        return standard_key(secret)
+    except ValueError:  # a whsec_ secret stored before they were checked: used as given
+        return secret.encode()
+
+
+def signed_headers(w: Webhook, delivery_id: str, body: bytes, now: dt.datetime) -> dict:
+    """The headers of one attempt. ``X-Convene-Signature`` signs the stored bytes with
+    the webhook's secret of the moment (the same on every attempt until a rotation);
+    ``webhook-signature`` (Standard Webhooks) also signs this attempt's timestamp, and
+    carries the previous secret's signature too while it is kept after a rotation."""
+    keys = [_key(w.secret)]
+    until = w.previous_secret_until
+    if w.previous_secret and until is not None and until > now:
+        keys.append(_key(w.previous_secret))
+    timestamp = int(now.timestamp())
+    return {
+        "Content-Type": "application/json",
+        "X-Convene-Signature": sign(w.secret, body),
+        "X-Convene-Delivery": delivery_id,
+        "webhook-id": delivery_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_signatures(keys, delivery_id, timestamp, body),
+    }
 
 
 async def deliver(state, client: httpx.AsyncClient, delivery_id: str) -> None:
@@ -275,33 +355,35 @@ async def deliver(state, client: httpx.AsyncClient, delivery_id: str) -> None:
     if d is None or w is None or d.state != "pending":
         return
     body = d.body.encode()
-    # The stored bytes are signed with the webhook's secret of the moment: the same
-    # header on every attempt until an operator rotates the secret (docs/webhooks.md).
-    headers = {
-        "Content-Type": "application/json",
-        "X-Convene-Signature": sign(w.secret, body),
-        "X-Convene-Delivery": d.id,
-    }
     started, t0 = utcnow(), time.perf_counter()
-    status, error = None, None
+    headers = signed_headers(w, d.id, body, started)
+    status, error, final, outcome = None, None, False, "network_error"
     try:
         status = await send(client, w.url, body, headers, state.settings.webhook_allow_private)
         error = describe_status(status)
+        outcome = "http_error" if error else "delivered"
     except BadTarget as exc:
-        error = f"refused: {exc}"
+        error, final, outcome = f"refused: {exc}", exc.final, "refused"
     except TimeoutError:
-        error = f"no answer within {TIMEOUT_S:g} s"
-    except httpx.HTTPError as exc:
+        error, outcome = f"no answer within {TIMEOUT_S:g} s", "timeout"
+    except (httpx.HTTPError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
-    except OSError as exc:
+    except Exception as exc:  # recorded as this attempt's failure, never left claimed
+        log.exception("webhook %s: attempt failed unexpectedly", w.id)
         error = f"{type(exc).__name__}: {exc}"
     if error is not None:
         error = error[:500]
-    await _record(state, d.id, started, (time.perf_counter() - t0) * 1000, status, error)
+    duration_ms = (time.perf_counter() - t0) * 1000
+    if (m := metrics.webhooks(state)) is not None:
+        m.attempts.labels(outcome).inc()
+        m.duration.observe(duration_ms / 1000)
+    await _record(state, d.id, started, duration_ms, status, error, final)
 
 
-async def _record(state, delivery_id, started, duration_ms, status, error) -> None:
-    failed_now = None
+async def _record(state, delivery_id, started, duration_ms, status, error, final=False) -> None:
+    """Store one attempt; ``final``: the target can never be called, so the delivery
+    fails now instead of being retried (and counts towards ``failing`` at once)."""
+    failed_now, finished = None, None
     async with state.db.write() as tx:
         d = await tx.get(WebhookDelivery, delivery_id)
         if d is None or d.state != "pending":
@@ -319,12 +401,14 @@ async def _record(state, delivery_id, started, duration_ms, status, error) -> No
         )
         d.claimed_until = None
         if error is None:
+            finished = "delivered"
             d.state, d.delivered_at = "delivered", utcnow()
             w = await tx.get(Webhook, d.webhook_id)
             if w is not None and w.failing:  # the receiver is back
                 w.failing = False
                 tx.add(w)
-        elif d.attempts >= state.settings.webhook_max_attempts:
+        elif final or d.attempts >= state.settings.webhook_max_attempts:
+            finished = "failed"
             d.state = "failed"
             w = await tx.get(Webhook, d.webhook_id)
             if w is not None:
@@ -336,6 +420,8 @@ async def _record(state, delivery_id, started, duration_ms, status, error) -> No
             wait = backoff_s(d.attempts, state.settings.webhook_backoff_s)
             d.next_attempt_at = utcnow() + dt.timedelta(seconds=wait)
         tx.add(d)
+    if finished and (m := metrics.webhooks(state)) is not None:
+        m.deliveries.labels(finished).inc()
     if failed_now:
         await _tell_moderators(state, *failed_now)
 
@@ -390,22 +476,52 @@ async def _tell_moderators(state, w: Webhook, delivery_id, event_type, attempts,
             _NO_OUTBOX.reset(token)
 
 
+async def _attempt(state, client, delivery_id: str, webhook_id: str, busy) -> None:
+    try:
+        await deliver(state, client, delivery_id)
+    except Exception:
+        log.exception("webhook delivery %s failed unexpectedly", delivery_id)
+    finally:
+        busy[webhook_id] -= 1
+        if not busy[webhook_id]:
+            del busy[webhook_id]
+        WAKE.set()  # a slot is free
+
+
 async def worker(state) -> None:
-    """Runs in every process; rows are claimed, so two workers never send one twice."""
+    """Runs in every process; rows are claimed, so two workers never send one twice.
+    The loop only claims and starts attempts; it never waits for one."""
+    busy: dict[str, int] = {}
+    running: set[asyncio.Task] = set()
     async with new_client() as client:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(WAKE.wait(), 0.5)
-            WAKE.clear()
-            try:
-                ids = await claim(state)
-                await asyncio.gather(*(deliver(state, client, i) for i in ids))
-                if len(ids) == BATCH:
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(WAKE.wait(), 0.5)
+                WAKE.clear()
+                free = IN_FLIGHT - len(running)
+                if free <= 0:
+                    continue
+                try:
+                    picked, more = await claim(state, busy, free)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("webhook claim round failed")
+                    continue
+                for delivery_id, webhook_id in picked:
+                    busy[webhook_id] = busy.get(webhook_id, 0) + 1
+                    task = asyncio.create_task(
+                        _attempt(state, client, delivery_id, webhook_id, busy)
+                    )
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if more and picked:
                     WAKE.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhook delivery round failed")
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
 
 async def start(state) -> list[asyncio.Task]:

@@ -16,6 +16,8 @@ from tests.support.client import Api, eventually, make_world, ws_connect
 from tests.support.receiver import Receiver
 from tests.support.server import ServerProcess
 
+from .test_webhook_targets import EMBEDDED_LOOPBACK, MALFORMED, NEVER
+
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 SECRET = "s3cret-for-tests"
@@ -126,6 +128,9 @@ async def test_private_addresses_are_refused_without_the_setting(tmp_path):
                 "http://[::1]/x",
                 "http://100.64.0.1/x",
                 "http://localhost/x",
+                *MALFORMED,
+                *NEVER,
+                *EMBEDDED_LOOPBACK,
             ):
                 r = await mod.call(
                     "POST", f"/api/events/{w.event['id']}/webhooks", {"url": url, "secret": SECRET}

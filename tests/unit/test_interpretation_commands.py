@@ -201,11 +201,11 @@ CASES = [
     ("floor not a language code", None, [], SetFloor(P, "English"), "invalid"),
     ("floor unknown room", None, [], SetFloor("nowhere", "ar"), "not_found"),
     (
-        "floor nobody understands",
+        "floor nobody understands: nobody stays live without a source",
         None,
         [*A1_LIVE, GoOnAir("R1", P, "ru")],
         SetFloor(P, "ru"),
-        [UPDATED, UNCOVERED, UPDATED, UNCOVERED, UPDATED, "floor.language"],
+        [UNCOVERED, UPDATED, UPDATED, UNCOVERED, UPDATED, "floor.language"],
     ),
     # --- listening ----------------------------------------------------------------------
     ("listening allowed", None, [], SetListening("tbilisi", "ar"), ["listening.changed"]),

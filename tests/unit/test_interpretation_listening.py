@@ -86,23 +86,27 @@ def test_choosing_a_language_the_room_lacks_keeps_it_for_later():
     assert state.members["essen"].listening == "en" and told(events, "essen") == []
 
 
-def test_a_dropped_language_is_no_longer_anyones_choice():
+def test_a_dropped_language_stays_the_choice_and_returns_with_its_channel():
     state = open_room(kickoff(), "B1", [], T0).state
-    state = move_person(state, "tbilisi", "B1", T0).state  # hears English, chose Russian
-    state, events = drop_language(state, "ru", at(1))
+    state, events = drop_language(state, "ru", at(1))  # she hears Russian in the plenary
     assert told(events, "tbilisi") == [
         {
             "person_id": "tbilisi",
-            "room_id": "B1",
+            "room_id": P,
             "language": "en",
             "fallback_reason": "language_dropped",
             "requested": "ru",
         }
     ]
-    assert state.members["tbilisi"].chosen == "en"
-    state = set_languages(state, ["ar", "ru"], at(2)).state
-    state, events = move_person(state, "tbilisi", P, at(3))
-    assert state.members["tbilisi"].listening == "en" and told(events, "tbilisi") == []
+    assert state.members["tbilisi"].chosen == "ru"
+    state = move_person(state, "tbilisi", "B1", at(2)).state  # hears English anyway: not told
+    state, events = set_languages(state, ["ar", "ru"], at(3))
+    assert told(events, "tbilisi") == []
+    state, events = move_person(state, "tbilisi", P, at(4))
+    assert state.members["tbilisi"].listening == "ru"
+    assert told(events, "tbilisi") == [
+        {"person_id": "tbilisi", "room_id": P, "language": "ru", "reason": "channel_available"}
+    ]
 
 
 def test_states_stored_before_the_choice_was_kept_load_with_it():

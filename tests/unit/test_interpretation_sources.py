@@ -104,9 +104,9 @@ FLOOR = Source("floor", "en")
                 "en": Source("interpreter", "ar"),
                 "ar": Source("floor", "ar"),
                 "de": Source("relay", "en"),
-                "ru": Source("relay", "de"),
+                "ru": None,
             },
-            id="relay of a relay",
+            id="never a relay of a relay",
         ),
         pytest.param(
             "ru",
