@@ -84,7 +84,7 @@ class BridgeConfig:
     # drops a muted participant's packets and clears the buffer on unmute): the old
     # voice is muted this long after the new one is unmuted, so a handover never
     # goes silent; measured in convene_media_bridge_switch_seconds
-    switch_delay_s: float = 0.25
+    switch_delay_s: float = 0.2
 
 
 @dataclass

@@ -167,18 +167,20 @@ def windows(received: list[Received], since: float, until: float, freqs: list[fl
     )
 
 
-def longest_silence_s(
-    received: list[Received], since: float, until: float, freqs: list[float]
-) -> float:
-    """The longest run, in seconds, of received 20 ms packets holding none of
-    ``freqs``. Packets Janus never sent (gaps in the RTP sequence) are not counted:
-    its mixer sends a packet every 20 ms whoever speaks, so a gap is the loaded
-    machine stalling a thread, not a switch that went silent."""
-    got = sorted((r for r in received if since <= r.at < until), key=lambda r: r.at)
-    run = longest = 0
+def switch_gap_s(received: list[Received], old: float, new: float) -> float:
+    """Silence at a switch from ``old`` to ``new``, in audio time: the RTP sequence
+    numbers Janus stamped between the last packet holding ``old`` and the first of
+    ``new`` (held for 100 ms). Sequence numbers, not arrival times, so a stall of
+    the test process itself is not counted as the channel going silent."""
+    got = sorted(received, key=lambda r: r.at)
+    marks = []
     for r in got:
-        pcm = np.concatenate([r.pcm, r.pcm])  # 40 ms: bins of 25 Hz
-        loud = any(v > THRESHOLD for v in tone_levels(pcm, freqs).values())
-        run = 0 if loud else run + 1
-        longest = max(longest, run)
-    return longest * 0.02
+        lv = tone_levels(np.concatenate([r.pcm, r.pcm]), [old, new])
+        marks.append((r.seq, lv[old] > THRESHOLD, lv[new] > THRESHOLD))
+    start = next((i for i in range(len(marks) - 4) if all(m[2] for m in marks[i : i + 5])), None)
+    if start is None:
+        return float("inf")
+    last_old = next((m[0] for m in reversed(marks[: start + 1]) if m[1]), None)
+    if last_old is None:
+        return float("inf")
+    return max(0, ((marks[start][0] - last_old) & 0xFFFF) - 1) * 0.02
