@@ -54,9 +54,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
     Role.observer: frozenset(_MEMBER | {Perm.people_read, Perm.attendance_read}),
     Role.interpreter: frozenset(
-        _MEMBER
-        | _IN_ROOMS
-        | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
+        _MEMBER | _IN_ROOMS | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
     ),
     Role.participant: frozenset(
         _MEMBER | _IN_ROOMS | {Perm.move_self, Perm.help_ask, Perm.help_cancel}
