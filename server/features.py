@@ -15,6 +15,7 @@ from .routers import chat as chat_routes
 from .routers import events, me, people, realtime, sessions, time, webhooks
 from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
+from .routers import media as media_routes
 from .routers import speakers as speaker_routes
 from .services import attendance, automation, breakouts, help, presence, speakers
 from .services import interpretation_follow as follow
@@ -79,6 +80,11 @@ def install_attendance(w: Wiring) -> None:
     w.followers.append(attendance.follow)
 
 
+def install_media(w: Wiring) -> None:
+    """Joining a room's audio through the media server."""
+    w.routers.append(media_routes.router)
+
+
 def install_webhooks(w: Wiring) -> None:
     w.routers.append(webhooks.router)
     w.before_commit.append(webhook_service.enqueue)
@@ -93,6 +99,7 @@ INSTALLED = (
     install_help,
     install_speakers,
     install_attendance,
+    install_media,
     install_webhooks,
 )
 
