@@ -31,7 +31,13 @@ FRAMEWORK_DECORATORS = [
     "@on_timer",
     "@snapshot_part",
 ]
-FRAMEWORK_NAMES = ["process_bind_param", "process_result_value", "connection_made", "data_received"]
+FRAMEWORK_NAMES = [
+    "process_bind_param",
+    "process_result_value",
+    "connection_made",
+    "data_received",
+    "datagram_received",
+]
 
 
 def test_nothing_is_defined_that_nothing_uses() -> None:
