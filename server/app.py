@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate, openapi, responses
+from . import console, errors, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
 from .broker import MemoryBroker, make_broker
 from .commands import Commands
@@ -25,7 +25,18 @@ from .gateway.hub import Hub
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
-from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
+from .routers import (
+    attendance,
+    breakouts,
+    events,
+    interpretation,
+    me,
+    people,
+    realtime,
+    sessions,
+    time,
+    webhooks,
+)
 from .services import presence
 from .settings import Settings
 from .state import AppState
@@ -209,6 +220,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     for r in (
         events.router,
         people.router,
+        me.router,
         sessions.router,
         breakouts.router,
         interpretation.router,
@@ -217,7 +229,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         realtime.router,
     ):
         app.include_router(r)
+    attendance.install(app)
     openapi.install(app)
+    console.install(app)
 
     @app.get(
         "/healthz",

@@ -209,4 +209,4 @@ register(EventUpdated, PersonTokenReissued, WebhookFailing, WebhookPing)
 
 # Feature schemas register themselves on import; importing them here makes the
 # registry complete wherever ``server.events`` is used.
-from . import events_breakouts, events_interpretation  # noqa: E402, F401
+from . import events_attendance, events_breakouts, events_interpretation  # noqa: E402, F401

@@ -10,8 +10,16 @@ from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
 from ..events import PersonRemoved, PersonTokenReissued
+from ..joinlinks import join_url
 from ..models import Attendance, Person, PresenceLease, Session, utcnow
-from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
+from ..schemas import (
+    LinksRequest,
+    PersonCreate,
+    PersonCreated,
+    PersonUpdate,
+    PersonWithPlace,
+    dump,
+)
 from ..state import AppState
 
 
@@ -21,7 +29,16 @@ async def create(state: AppState, caller: Caller, event_id: str, body: PersonCre
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = Person(event_id=event_id, token_hash=hash_token(token), **body.model_dump())
         tx.add(person)
-    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+    return created(state, person, token)
+
+
+def created(state: AppState, person: Person, token: str) -> PersonCreated:
+    """A person with the token just made for them and its join link (shown once)."""
+    return PersonCreated(
+        **dump(PersonWithPlace.model_validate(person)),
+        token=token,
+        join_url=join_url(state.settings.public_url, token),
+    )
 
 
 async def _person(tx: AsyncSession, event_id: str, person_id: str) -> Person:
@@ -100,27 +117,50 @@ async def update(
             )
         if changes.get("interprets") and person.role != "interpreter":
             raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
-        for key, value in changes.items():
-            setattr(person, key, value)
+        apply_changes(person, changes)
         tx.add(person)
     return person
 
 
-async def _places_of(tx: AsyncSession, person_id: str) -> dict[str, str | None]:
-    """The sessions the person has been in, each with the room they belong in."""
+def apply_changes(person: Person, changes: dict) -> None:
+    """What PATCH people does to a person (an import's updated rows do the same)."""
+    for key, value in changes.items():
+        setattr(person, key, value)
+
+
+Places = dict[str, dict[str, str | None]]  # session id -> person id -> room id
+
+
+async def _places_of(tx: AsyncSession, person_ids: list[str]) -> Places:
+    """The sessions these people have been in, each with the room each belongs in."""
     rows = await tx.exec(
-        select(Attendance.session_id, Attendance.room_id).where(Attendance.person_id == person_id)
+        select(Attendance.session_id, Attendance.person_id, Attendance.room_id).where(
+            Attendance.person_id.in_(person_ids)
+        )
     )
-    return dict(rows.all())
+    out: Places = {}
+    for sid, pid, room_id in rows.all():
+        out.setdefault(sid, {})[pid] = room_id
+    return out
 
 
-async def _tell_sessions(state: AppState, caller: Caller, places, person_id, make) -> None:
-    for sid, known_room in places.items():
+async def _tell_sessions(state: AppState, caller: Caller, places: Places, make) -> None:
+    """One command per session tells each person, their room and the moderators
+    (their open connections act on it: a token that ended closes them with 4401)."""
+    for sid, known in places.items():
 
-        async def work(tx, s: Session, log: el.EventLog, known_room=known_room):
-            att = await tx.get(Attendance, (s.id, person_id))
-            room_id = att.room_id if att else known_room
-            log.emit(make(), [el.MODERATORS, el.person(person_id), *_room_audience(room_id)])
+        async def work(tx, s: Session, log: el.EventLog, known=known):
+            atts = (
+                await tx.exec(
+                    select(Attendance).where(
+                        Attendance.session_id == s.id, Attendance.person_id.in_(sorted(known))
+                    )
+                )
+            ).all()
+            rooms = known | {a.person_id: a.room_id for a in atts}
+            for pid in sorted(known):
+                audience = [el.MODERATORS, el.person(pid), *_room_audience(rooms[pid])]
+                log.emit(make(pid), audience)
 
         try:
             await state.commands.run(sid, work, by=caller.person_id)
@@ -133,19 +173,42 @@ def _room_audience(room_id: str | None) -> list[str]:
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
-    """The new token is stored before the person's sessions are told, so a socket
-    opening with the old one either gets the news or finds its token ended."""
-    token = new_token()
+    return (await reissue_links(state, caller, event_id, LinksRequest(person_ids=[person_id])))[0]
+
+
+async def reissue_links(
+    state: AppState, caller: Caller, event_id: str, body: LinksRequest
+) -> list[PersonCreated]:
+    """New tokens for the people listed and the people of the roles named; their old
+    links end at once. Observers only when named; the caller only when listed. The new
+    tokens are stored before the sessions are told, so a socket opening with an old
+    one either gets the news or finds its token ended."""
     async with state.db.write() as tx:
         await load_event(tx, caller, event_id, Perm.people_manage)
-        person = await _person(tx, event_id, person_id)
-        person.token_hash = hash_token(token)
-        tx.add(person)
-        places = await _places_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, places, person_id, lambda: PersonTokenReissued(person_id=person_id)
-    )
-    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+        if body.person_ids is None and body.roles is None:
+            raise errors.Invalid(
+                "say whose links to re-issue: 'person_ids', 'roles' (e.g. [\"participant\"]), "
+                "or both"
+            )
+        listed = list(dict.fromkeys(body.person_ids or []))
+        q = select(Person).where(Person.event_id == event_id).order_by(Person.created_at, Person.id)
+        people = list((await tx.exec(q)).all())
+        known = {p.id for p in people}
+        missing = [pid for pid in listed if pid not in known]
+        if missing:
+            raise errors.NotFound(f"person {missing[0]} does not exist in event {event_id}")
+        roles = set(body.roles or [])
+        chosen = [
+            p for p in people if p.id in listed or (p.role in roles and p.id != caller.person_id)
+        ]
+        tokens = {}
+        for p in chosen:
+            tokens[p.id] = new_token()
+            p.token_hash = hash_token(tokens[p.id])
+            tx.add(p)
+        places = await _places_of(tx, [p.id for p in chosen]) if chosen else {}
+    await _tell_sessions(state, caller, places, lambda pid: PersonTokenReissued(person_id=pid))
+    return [created(state, p, tokens[p.id]) for p in chosen]
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
@@ -156,10 +219,8 @@ async def remove(state: AppState, caller: Caller, event_id: str, person_id: str)
         # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
         # ones then find the person gone
         await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
-        places = await _places_of(tx, person_id)
+        places = await _places_of(tx, [person_id])
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
         await tx.delete(person)
-    await _tell_sessions(
-        state, caller, places, person_id, lambda: PersonRemoved(person_id=person_id)
-    )
+    await _tell_sessions(state, caller, places, lambda pid: PersonRemoved(person_id=pid))
