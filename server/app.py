@@ -37,6 +37,7 @@ from .routers import (
     time,
     webhooks,
 )
+from .routers import media as media_routes
 from .services import presence
 from .settings import Settings
 from .state import AppState
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     ):
         app.include_router(r)
     attendance.install(app)
+    media_routes.install(app)
     openapi.install(app)
     console.install(app)
 

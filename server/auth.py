@@ -42,19 +42,23 @@ class Perm(StrEnum):
     help_cancel = "help:cancel"
     channel_listen = "channel:listen"
     channel_speak = "channel:speak"
+    media_join = "media:join"
     webhook_manage = "webhook:manage"
     me_read = "me:read"
     attendance_read = "attendance:read"
 
 
 _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen, Perm.me_read}
+_IN_ROOMS = {Perm.media_join}  # people who are placed in rooms (observers never are)
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
     Role.observer: frozenset(_MEMBER | {Perm.people_read, Perm.attendance_read}),
     Role.interpreter: frozenset(
-        _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
+        _MEMBER | _IN_ROOMS | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
     ),
-    Role.participant: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
+    Role.participant: frozenset(
+        _MEMBER | _IN_ROOMS | {Perm.move_self, Perm.help_ask, Perm.help_cancel}
+    ),
 }
 STAFF = frozenset({Role.moderator, Role.observer})
 

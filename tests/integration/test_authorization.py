@@ -48,6 +48,7 @@ ROUTES = [
     ("POST", "/api/sessions/{s}/help", {"text": "no sound"}, {"p1", "ar1"}),
     ("GET", "/api/sessions/{s}/help", None, EVERYONE),
     ("GET", "/api/sessions/{s}/channels", None, EVERYONE),
+    ("GET", "/api/sessions/{s}/media", None, {"mod", "ar1", "p1"}),  # people placed in rooms
     ("PUT", "/api/sessions/{s}/listening", {"language": "en"}, EVERYONE - {"admin"}),
     ("PUT", "/api/sessions/{s}/floor", {"language": "ar"}, STAFF),
     ("POST", "/api/sessions/{s}/channels/ar/on-air", None, {"ar1"}),
