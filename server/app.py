@@ -21,6 +21,7 @@ from .brokers import make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune
+from .gateway import collector
 from .gateway.hub import Hub
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
@@ -185,6 +186,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.wiring = wiring
+    collector.install(wiring, lambda state: lambda: state.hub.connections)
     app.add_middleware(BodyLimit)
     app.add_middleware(RefuseNul)
     errors.install(app)
