@@ -37,6 +37,7 @@ FRAMEWORK_NAMES = [
     "connection_made",
     "data_received",
     "datagram_received",
+    "connection_lost",
 ]
 
 

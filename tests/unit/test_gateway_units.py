@@ -153,7 +153,7 @@ async def test_a_stalled_send_resumes_and_drains_its_backlog_in_order():
     c = _conn(queue_max=10)
     c.ws = socket = PausedSocket()
     for i in range(4):
-        assert c.push(f"frame {i}")
+        assert c.push(text_frame(f"frame {i}".encode()))
     assert socket.sent == [] and c.pending == 4
     socket.writable.set()
     for _ in range(50):
@@ -161,5 +161,5 @@ async def test_a_stalled_send_resumes_and_drains_its_backlog_in_order():
             break
         await asyncio.sleep(0)  # yields to the drain task; no timing involved
     assert socket.sent == [f"frame {i}" for i in range(4)]
-    assert c.push("after") and socket.sent[-1] == "after" and not c.closing
+    assert c.push(text_frame(b"after")) and socket.sent[-1] == "after" and not c.closing
     await c.stop()
