@@ -231,7 +231,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     attendance.install(app)
     media_routes.install(app)
     openapi.install(app)
-    console.install(app)
+    console.install(app, janus_url=settings.janus_url)
 
     @app.get(
         "/healthz",
