@@ -153,6 +153,58 @@ async def test_a_participant_page_plays_its_room_and_follows_a_move_to_a_breakou
         bridge.stop()
 
 
+async def test_a_listener_page_hears_an_interpreter_page_go_on_air(
+    media_browser, audio_server, janus, tmp_path
+):
+    """Microphone to ear through two browsers: Amal's page sends her fake microphone
+    into the Arabic channel; Sam switches "Listen in" to Arabic (listening.changed, a
+    new ticket, ``changeroom``) and hears her once she goes on air."""
+    server = audio_server
+    w = await make_world(server)
+    sid, plenary = w.session["id"], w.session["plenary_room_id"]
+    bridge = BridgeProcess(tmp_path, server, janus, sid, w.token("obs"), SECRET)
+    amal = await chromium.open_page(media_browser, server, w.token("ar1"))
+    sam = await chromium.open_page(media_browser, server, w.token("p3"))
+    try:
+        for page in (amal, sam):
+            mine = page.get_by_role("region", name="My room", exact=True)
+            await mine.get_by_role("button", name="Join audio").click(timeout=WAIT)
+            await expect(mine.get_by_role("status").filter(has_text="Audio on")).to_be_visible(
+                timeout=WAIT
+            )
+        channel = f"{plenary}/ar"
+        amal_id = tickets.participant_id(SECRET, w.id("ar1"), channel, 1)
+        await until("Amal speaking into the Arabic channel", lambda: _has(janus, channel, amal_id))
+        sam_mine = sam.get_by_role("region", name="My room", exact=True)
+        await sam_mine.get_by_role("combobox", name="Listen in").select_option("ar")
+        sam_id = tickets.participant_id(SECRET, w.id("p3"), channel, 1)
+        await until("Sam listening to the Arabic channel", lambda: _has(janus, channel, sam_id))
+
+        async def stats():
+            return await sam.evaluate("window.convene.audio.stats()")
+
+        off_air = await until("inbound audio", lambda: _more(stats, 0))
+        assert off_air["listen"] == channel, off_air
+        # a second of the channel (50 packets of 20 ms) while nobody is live: silence
+        quiet = await until(
+            "a second of the channel", lambda: _more(stats, off_air["inbound"] + 50)
+        )
+        assert quiet.get("energy", 0) - off_air.get("energy", 0) < 0.01, (off_air, quiet)
+        booth = amal.get_by_role("region", name="Booth", exact=True)
+        await booth.get_by_role("combobox", name="Channel").select_option("ar")
+        await booth.get_by_role("button", name="Go on air").click()
+        await expect(amal.get_by_role("status").filter(has_text="On air")).to_be_visible(
+            timeout=WAIT
+        )
+        # the bridge unmutes Amal: her fake microphone sounds at Sam's ear
+        await until("Amal's voice at Sam's ear", lambda: _louder(stats, quiet.get("energy", 0)))
+        assert not amal.errors and not sam.errors, (amal.errors, sam.errors)
+    finally:
+        await amal.context.close()
+        await sam.context.close()
+        bridge.stop()
+
+
 async def _has(janus, room: str, pid: str) -> bool:
     return pid in await participants(janus.url, room)
 
