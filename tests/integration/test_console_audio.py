@@ -205,6 +205,37 @@ async def test_a_listener_page_hears_an_interpreter_page_go_on_air(
         bridge.stop()
 
 
+async def test_a_page_rejoins_with_a_fresh_ticket_after_janus_restarts(
+    media_browser, audio_server, janus, tmp_path
+):
+    server = audio_server
+    w = await make_world(server)
+    sid, plenary = w.session["id"], w.session["plenary_room_id"]
+    bridge = BridgeProcess(tmp_path, server, janus, sid, w.token("obs"), SECRET)
+    page = await chromium.open_page(media_browser, server, w.token("p3"))
+    try:
+        mine = page.get_by_role("region", name="My room", exact=True)
+        await mine.get_by_role("button", name="Join audio").click()
+        floor = f"{plenary}/floor"
+        sam = tickets.participant_id(SECRET, w.id("p3"), floor, 1)
+        await until("Sam in the floor", lambda: _has(janus, floor, sam))
+        janus.kill()
+        janus.start()  # every room and session is gone; the bridge recreates the rooms
+        restarted = time.monotonic()
+        await until("Sam back in the floor", lambda: _has(janus, floor, sam), within=20)
+        print(f"rejoined {time.monotonic() - restarted:.1f} s after Janus restarted")
+
+        async def stats():
+            return await page.evaluate("window.convene.audio.stats()")
+
+        await until("inbound audio again", lambda: _more(stats, 25))  # a new PeerConnection
+        await expect(mine.get_by_role("status").filter(has_text="Audio on")).to_be_visible()
+        assert not page.errors, page.errors
+    finally:
+        await page.context.close()
+        bridge.stop()
+
+
 async def _has(janus, room: str, pid: str) -> bool:
     return pid in await participants(janus.url, room)
 
