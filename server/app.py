@@ -20,6 +20,7 @@ from .broker import MemoryBroker, make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune
+from .gateway import collector
 from .gateway.hub import Hub
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
@@ -213,6 +214,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         lifespan=lifespan,
     )
     app.state.starters = []
+    collector.install(app, lambda state: lambda: state.hub.connections)
     app.add_middleware(BodyLimit)
     app.add_middleware(RefuseNul)
     errors.install(app)
