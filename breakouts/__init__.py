@@ -7,7 +7,7 @@ new state plus events; the server does all I/O.
 from .assignment_csv import parse_assignment_csv
 from .errors import BreakoutError, CsvAssignmentError, ErrorKind
 from .events import EVENT_TYPES, Event
-from .late_joiners import join_late, place_late_joiner
+from .late_joiners import arrive, join_late, place_late_joiner
 from .model import (
     Assignment,
     Member,
@@ -66,6 +66,7 @@ __all__ = [
     "extend_round",
     "fire_timer",
     "finish_close",
+    "arrive",
     "join_late",
     "move",
     "open_round",

@@ -36,13 +36,18 @@ class RoomMoved(Event):
 
     type: ClassVar[str] = "room.moved"
     person_id: str
-    from_room: str
+    from_room: str | None  # None: they just arrived
     to_room: str
 
     @classmethod
     def make(cls, person_id: str, from_room: str, to_room: str) -> RoomMoved:
         audience = (person(person_id), MODERATORS, room(from_room), room(to_room))
         return cls(audience, person_id, from_room, to_room)
+
+    @classmethod
+    def arrived(cls, person_id: str, plenary_id: str) -> RoomMoved:
+        """Into the plenary from nowhere: a first arrival (or their room is gone)."""
+        return cls((person(person_id), MODERATORS, room(plenary_id)), person_id, None, plenary_id)
 
 
 @dataclass(frozen=True)

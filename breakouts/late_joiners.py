@@ -76,6 +76,11 @@ def place_late_joiner(
     return late_joiner_choice(round_, member, placement, members)[0]
 
 
+def arrive(person_id: str, plenary_id: str) -> RoomMoved:
+    """Someone arriving with no room of this session starts in the plenary."""
+    return RoomMoved.arrived(person_id, plenary_id)
+
+
 def join_late(
     round_: Round,
     member: Member,

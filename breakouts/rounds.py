@@ -150,10 +150,13 @@ def open_round(
     plenary_id: str,
     now: datetime,
     session_rounds: Iterable[Round] = (),
+    companions: Mapping[str, str] | None = None,
 ) -> tuple[Round, Placement, list[Event]]:
     """Every planned member goes to their room in one step, online or not.
 
     ``session_rounds`` are the session's other rounds: one open at a time.
+    ``companions`` (person id -> room id) go too, after the plan, though the plan does
+    not name them (interpreters into the language rooms of their booth).
     Events: ``breakout.opened`` first (clients learn the rooms), then one
     ``room.moved`` per person whose room changes. People missing from the
     placement are taken to be in the plenary.
@@ -184,7 +187,13 @@ def open_round(
         if current != room_id:
             changes[person_id] = room_id
             events.append(RoomMoved.make(person_id, current, room_id))
-    return opened, placement.moved(changes), events
+    placement = placement.moved(changes)
+    for person_id, room_id in (companions or {}).items():
+        current = placement.get(person_id, plenary_id)
+        if current != room_id:
+            events.append(RoomMoved.make(person_id, current, room_id))
+            placement = placement.moved({person_id: room_id})
+    return opened, placement, events
 
 
 def extend_round(round_: Round, seconds: int, *, now: datetime) -> tuple[Round, list[Event]]:

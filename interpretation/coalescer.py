@@ -20,12 +20,23 @@ class Coalesced(NamedTuple):
     due: datetime | None
 
 
+Sent = Mapping[str, tuple[datetime, Mapping[str, int]]]
+
+
 class ListenerCoalescer:
-    def __init__(self, interval_s: float = 1.0) -> None:
+    def __init__(self, interval_s: float = 1.0, sent: Sent | None = None) -> None:
+        """``sent``: what each room was last told, and when (the server keeps it between
+        transactions; counts still pending are offered again when their flush is due)."""
         self.interval = timedelta(seconds=interval_s)
         self._sent_at: dict[str, datetime] = {}
         self._sent: dict[str, dict[str, int]] = {}
         self._pending: dict[str, dict[str, int]] = {}
+        for room_id, (at, counts) in (sent or {}).items():
+            self._sent_at[room_id], self._sent[room_id] = at, dict(counts)
+
+    def sent(self) -> dict[str, tuple[datetime, dict[str, int]]]:
+        """What each room was last told, and when: what a new coalescer starts from."""
+        return {room_id: (self._sent_at[room_id], self._sent[room_id]) for room_id in self._sent}
 
     def offer(self, room_id: str, counts: Mapping[str, int], now: datetime) -> Coalesced:
         """Emit now if the room's last event is a second old, else defer to ``due``."""

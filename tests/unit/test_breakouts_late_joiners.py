@@ -107,3 +107,12 @@ def test_before_opening_a_latecomer_gets_a_planned_room() -> None:
     room_id = place_late_joiner(round_, Member("p50"), Placement(), by_id())
     sizes = Counter(round_.plan.values())
     assert sizes[room_id] == min(sizes.values())
+
+
+def test_an_arrival_starts_in_the_plenary_from_nowhere() -> None:
+    from breakouts.late_joiners import arrive
+
+    event = arrive("p50", PLENARY)
+    assert event.data() == {"person_id": "p50", "from_room": None, "to_room": PLENARY}
+    assert set(event.audience) == {"person:p50", "moderators", f"room:{PLENARY}"}
+    check_event(event)

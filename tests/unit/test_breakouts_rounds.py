@@ -404,3 +404,28 @@ def test_extending_after_the_end_passed_counts_from_now() -> None:
     opened = round_in(RoundStatus.OPEN)  # ended at NOW + 10 min, timer not yet fired
     extended, _ = extend_round(opened, 300, now=LATER)
     assert extended.ends_at == LATER + timedelta(minutes=5)
+
+
+def test_companions_go_with_the_round_after_the_plan() -> None:
+    """Interpreters the plan does not name go into their booth's room as it opens,
+    with a ``room.moved`` built here like every other move (the server passes them)."""
+    round_ = make_round("by_language")
+    staff = [m.person_id for m in kickoff_members() if not m.is_participant]
+    room_id = round_.rooms[0].id
+    opened, placement, events = open_round(
+        round_,
+        everyone_in_plenary(),
+        plenary_id=PLENARY,
+        now=NOW,
+        companions={staff[0]: room_id},
+    )
+    assert placement[staff[0]] == room_id
+    last = events[-1]
+    assert (last.type, last.person_id, last.from_room, last.to_room) == (
+        "room.moved",
+        staff[0],
+        PLENARY,
+        room_id,
+    )
+    check_event(last)
+    assert len(events) == 1 + len(round_.plan) + 1

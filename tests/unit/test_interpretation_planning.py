@@ -102,3 +102,17 @@ def test_coalescer_skips_counts_already_sent():
     assert c.offer("P", {"en": 3}, T0 + timedelta(seconds=5, milliseconds=1)).due is not None
     assert c.offer("P", {"en": 2}, T0 + timedelta(seconds=5, milliseconds=2)) == (None, None)
     assert c.due("P") is None
+
+
+def test_a_coalescer_restored_from_what_was_sent_keeps_the_one_a_second_rule():
+    """The server keeps ``sent()`` between transactions and starts a new coalescer
+    from it: a room told 300 ms ago waits until its second is over."""
+    first = ListenerCoalescer()
+    first.offer("P", {"en": 3}, T0)
+    again = ListenerCoalescer(sent=first.sent())
+    assert again.offer("P", {"en": 3}, T0 + timedelta(seconds=5)) == (None, None)
+    soon = again.offer("P", {"en": 4}, T0 + timedelta(milliseconds=300))
+    assert soon.event is None and soon.due == T0 + timedelta(seconds=1)
+    later = again.offer("P", {"en": 4}, soon.due)
+    assert later.event is not None and later.event.counts == {"en": 4}
+    assert again.sent() == {"P": (soon.due, {"en": 4})}
