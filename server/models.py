@@ -113,10 +113,10 @@ class Room(SQLModel, table=True):
     position: int = 0
 
 
-class Attendance(SQLModel, table=True):
+class Placement(SQLModel, table=True):
     """Where a person belongs in a session (kept while they are offline)."""
 
-    __tablename__ = "attendance"
+    __tablename__ = "placements"
 
     session_id: str = Field(
         foreign_key="sessions.id", primary_key=True, max_length=36, ondelete="CASCADE"

@@ -17,7 +17,7 @@ from ..auth import Caller, Perm, caller_for_token
 from ..gateway import snapshot
 from ..gateway.connection import Connection
 from ..gateway.frames import encode, iso_ms
-from ..models import Attendance, EventRecord, Person, Session, utcnow
+from ..models import EventRecord, Person, Placement, Session, utcnow
 from ..numbers import natural
 from ..state import AppState, get_state
 
@@ -76,7 +76,7 @@ async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
 async def _room_as_of(state: AppState, session_id: str, person_id: str, seq: int):
     """Where the person was at ``seq``: now, walked back through later moves."""
     async with state.db.read() as tx:
-        att = await tx.get(Attendance, (session_id, person_id))
+        att = await tx.get(Placement, (session_id, person_id))
         room, listening = (att.room_id, att.listening) if att else (None, None)
         later = (
             await tx.exec(

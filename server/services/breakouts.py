@@ -23,9 +23,9 @@ from ..eventlog import EventLog
 from ..events_breakouts import RoomCounts
 from ..jsonish import utc_json
 from ..models import (
-    Attendance,
     BreakoutRound,
     Person,
+    Placement,
     PresenceLease,
     Room,
     Session,
@@ -56,7 +56,7 @@ class BreakoutState:
     placement: bo.Placement
     members: dict[str, bo.Member]
     people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
-    attending: set[str]  # who has an attendance row in this session
+    attending: set[str]  # who has a placement row in this session
     rooms: dict[str, Room] = field(default_factory=dict)
 
     @property
@@ -143,8 +143,8 @@ async def load(tx: AsyncSession, s: Session) -> BreakoutState:
     atts = {
         a.person_id: a
         for a in await tx.execute(
-            select(Attendance.person_id, Attendance.room_id, Attendance.listening).where(
-                Attendance.session_id == s.id
+            select(Placement.person_id, Placement.room_id, Placement.listening).where(
+                Placement.session_id == s.id
             )
         )
     }
@@ -222,10 +222,10 @@ async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:
 
 
 _MOVE_ATTENDANCE = (
-    update(Attendance.__table__)
+    update(Placement.__table__)
     .where(
-        Attendance.__table__.c.session_id == bindparam("b_session"),
-        Attendance.__table__.c.person_id == bindparam("b_person"),
+        Placement.__table__.c.session_id == bindparam("b_session"),
+        Placement.__table__.c.person_id == bindparam("b_person"),
     )
     .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
 )
@@ -233,7 +233,7 @@ _MOVE_ATTENDANCE = (
 
 async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
     """Store who moved: one executemany UPDATE (and one INSERT for people without an
-    attendance row yet), not an ORM object per person."""
+    placement row yet), not an ORM object per person."""
     now = utcnow()
     sid = st.session.id
     moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
@@ -250,7 +250,7 @@ async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement)
     if updates:
         await tx.execute(_MOVE_ATTENDANCE, updates)
     if inserts:
-        await tx.execute(insert(Attendance.__table__), inserts)
+        await tx.execute(insert(Placement.__table__), inserts)
         st.attending.update(row["person_id"] for row in inserts)
     st.placement = new
     return bool(moved)
@@ -524,7 +524,7 @@ for _kind in TIMER_KINDS:
 # ---- latecomers -----------------------------------------------------------------------
 
 
-async def place_latecomer(tx, s: Session, person: Person, att: Attendance, log: EventLog) -> None:
+async def place_latecomer(tx, s: Session, person: Person, att: Placement, log: EventLog) -> None:
     """A participant joining for the first time while a round is open goes where the
     round's strategy puts them (they learn it from their snapshot)."""
     if person.role != Role.participant:

@@ -16,7 +16,7 @@ from ..auth import Caller, Perm, require
 from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
-from ..models import Attendance, HelpRequest, Room, Session, utcnow
+from ..models import HelpRequest, Placement, Room, Session, utcnow
 
 
 def public(h: HelpRequest) -> dict:
@@ -63,7 +63,7 @@ async def ask(state, caller: Caller, session_id: str, text: str | None) -> tuple
         already = (await tx.exec(q)).first()
         if already is not None:
             return public(already), False
-        att = await tx.get(Attendance, (s.id, caller.person_id))
+        att = await tx.get(Placement, (s.id, caller.person_id))
         room = await tx.get(Room, att.room_id) if att and att.room_id else None
         h = HelpRequest(
             session_id=s.id,

@@ -10,7 +10,7 @@ from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
 from ..events import PersonRemoved, PersonTokenReissued
-from ..models import Attendance, Person, PresenceLease, Session, utcnow
+from ..models import Person, Placement, PresenceLease, Session, utcnow
 from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
 from ..state import AppState
 
@@ -38,9 +38,9 @@ async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
         q = q.where(Person.id == only)
     people = (await tx.exec(q)).all()
     ids = [p.id for p in people]
-    places: dict[str, Attendance] = {}
+    places: dict[str, Placement] = {}
     if ids:
-        atts = (await tx.exec(select(Attendance).where(Attendance.person_id.in_(ids)))).all()
+        atts = (await tx.exec(select(Placement).where(Placement.person_id.in_(ids)))).all()
         for a in atts:
             if a.person_id not in places or a.updated_at > places[a.person_id].updated_at:
                 places[a.person_id] = a
@@ -109,7 +109,7 @@ async def update(
 async def _places_of(tx: AsyncSession, person_id: str) -> dict[str, str | None]:
     """The sessions the person has been in, each with the room they belong in."""
     rows = await tx.exec(
-        select(Attendance.session_id, Attendance.room_id).where(Attendance.person_id == person_id)
+        select(Placement.session_id, Placement.room_id).where(Placement.person_id == person_id)
     )
     return dict(rows.all())
 
@@ -118,7 +118,7 @@ async def _tell_sessions(state: AppState, caller: Caller, places, person_id, mak
     for sid, known_room in places.items():
 
         async def work(tx, s: Session, log: el.EventLog, known_room=known_room):
-            att = await tx.get(Attendance, (s.id, person_id))
+            att = await tx.get(Placement, (s.id, person_id))
             room_id = att.room_id if att else known_room
             log.emit(make(), [el.MODERATORS, el.person(person_id), *_room_audience(room_id)])
 
@@ -158,7 +158,7 @@ async def remove(state: AppState, caller: Caller, event_id: str, person_id: str)
         await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
         places = await _places_of(tx, person_id)
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
-        await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
+        await tx.exec(delete(Placement).where(Placement.person_id == person_id))
         await tx.delete(person)
     await _tell_sessions(
         state, caller, places, person_id, lambda: PersonRemoved(person_id=person_id)

@@ -14,7 +14,7 @@ from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
 from ..events import PresenceChanged, PresenceJoined, PresenceLeft, RoomMoved
-from ..models import Attendance, Person, PresenceLease, PresenceNews, Room, Session, Timer, utcnow
+from ..models import Person, Placement, PresenceLease, PresenceNews, Room, Session, Timer, utcnow
 from ..timers import on_timer, set_timer
 from .batches import Batcher
 
@@ -26,8 +26,8 @@ NEWS_GAP = dt.timedelta(seconds=1)  # at most one presence.changed a second per 
 async def room_size(tx: AsyncSession, session_id: str, room_id: str) -> int:
     q = (
         select(func.count())
-        .select_from(Attendance)
-        .where(Attendance.session_id == session_id, Attendance.room_id == room_id)
+        .select_from(Placement)
+        .where(Placement.session_id == session_id, Placement.room_id == room_id)
     )
     return int((await tx.exec(q)).one())
 
@@ -70,18 +70,18 @@ async def ensure_placed(
     person: Person,
     log: el.EventLog,
     memo: Memo | None = None,
-    att: Attendance | None = None,
+    att: Placement | None = None,
     *,
     looked_up: bool = False,
-) -> Attendance:
+) -> Placement:
     """Everyone but observers belongs in a room; a newcomer starts in the plenary.
-    With ``looked_up`` the caller has read the person's attendance already: ``att``
+    With ``looked_up`` the caller has read the person's placement already: ``att``
     (None: they have none yet)."""
     memo = memo or Memo(tx, s.id)
     if att is None and not looked_up:
-        att = await tx.get(Attendance, (s.id, person.id))
+        att = await tx.get(Placement, (s.id, person.id))
     if att is None:
-        att = Attendance(session_id=s.id, person_id=person.id)
+        att = Placement(session_id=s.id, person_id=person.id)
     if person.role != Role.observer:
         room = await tx.get(Room, att.room_id) if att.room_id else None
         if room is None or room.session_id != s.id:
@@ -100,7 +100,7 @@ async def ensure_placed(
 
 
 # Features place people on join (e.g. a latecomer into the open round's room):
-# ``async (tx, session, person, attendance, log) -> None``, inside the join transaction.
+# ``async (tx, session, person, placement, log) -> None``, inside the join transaction.
 JOIN_HOOKS: list = []
 
 
@@ -167,13 +167,13 @@ async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.dat
         select(func.count(func.distinct(PresenceLease.person_id)))
         .select_from(PresenceLease)
         .join(
-            Attendance,
-            (Attendance.session_id == PresenceLease.session_id)
-            & (Attendance.person_id == PresenceLease.person_id),
+            Placement,
+            (Placement.session_id == PresenceLease.session_id)
+            & (Placement.person_id == PresenceLease.person_id),
         )
         .where(
             PresenceLease.session_id == session_id,
-            Attendance.room_id == room_id,
+            Placement.room_id == room_id,
             PresenceLease.expires_at > now,
         )
     )
@@ -240,8 +240,8 @@ async def join_many(
             a.person_id: a
             for a in (
                 await tx.exec(
-                    select(Attendance).where(
-                        Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                    select(Placement).where(
+                        Placement.session_id == s.id, Placement.person_id.in_(ids)
                     )
                 )
             ).all()
@@ -304,8 +304,8 @@ async def _gone(
     rooms = dict(
         (
             await tx.exec(
-                select(Attendance.person_id, Attendance.room_id).where(
-                    Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                select(Placement.person_id, Placement.room_id).where(
+                    Placement.session_id == s.id, Placement.person_id.in_(ids)
                 )
             )
         ).all()
