@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, metrics, migrate, openapi, responses
+from . import errors, features, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
 from .broker import MemoryBroker
 from .brokers import make_broker
@@ -25,10 +25,10 @@ from .gateway.hub import Hub
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
-from .routers import breakouts, events, interpretation, people, realtime, sessions, time, webhooks
 from .services import presence
 from .settings import Settings
 from .state import AppState
+from .timers import TimerService
 
 log = logging.getLogger("convene")
 
@@ -96,9 +96,13 @@ async def _every(seconds: float, fn, name: str) -> None:
             log.exception("%s failed", name)
 
 
-def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_migrations: bool = True, installs=features.INSTALLED
+) -> FastAPI:
+    """A new app with its own ``Wiring``: each feature of ``installs`` adds its part."""
     settings = settings or Settings()
     use_packaged_tzdata()
+    wiring = features.wire(installs)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -110,9 +114,15 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
         hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
-        cmds = Commands(db, broker)
+        cmds = Commands(db, broker, wiring)
         state = AppState(
-            settings=settings, db=db, broker=broker, hub=hub, commands=cmds, admin_token=token
+            settings=settings,
+            db=db,
+            broker=broker,
+            hub=hub,
+            commands=cmds,
+            admin_token=token,
+            wiring=wiring,
         )
         app.state.convene = state
         await broker.start(hub.on_wake)
@@ -120,36 +130,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             # this process's own commits wake its feeds at once, not after Redis's echo
             cmds.after_commit.append(hub.on_wake)
         hub.start()
-        from . import commands as commands_mod
-        from . import timers as timer_mod
-        from .gateway import (
-            snapshot_breakouts,  # noqa: F401  (adds its snapshot part)
-            snapshot_interpretation,  # noqa: F401
-        )
-        from .services import automation  # noqa: F401  (registers the session timers)
-        from .services import breakouts as breakout_service
-        from .services import help as help_service
-        from .services import interpretation as interpretation_service
-        from .services import presence as presence_service
-
-        if breakout_service.place_latecomer not in presence_service.JOIN_HOOKS:
-            presence_service.JOIN_HOOKS.append(breakout_service.place_latecomer)
-        if interpretation_service.follow not in commands_mod.FOLLOWERS:
-            commands_mod.FOLLOWERS.append(interpretation_service.follow)
-        if help_service.follow not in commands_mod.FOLLOWERS:  # after booths moved
-            commands_mod.FOLLOWERS.append(help_service.follow)
-        if help_service.moderator_arrived not in breakout_service.MOVE_HOOKS:
-            breakout_service.MOVE_HOOKS.append(help_service.moderator_arrived)
-        if interpretation_service.booths_follow_round not in breakout_service.ROUND_HOOKS:
-            breakout_service.ROUND_HOOKS.append(interpretation_service.booths_follow_round)
-
-        state.timers = timer_mod.TimerService(state)
+        state.timers = TimerService(state)
         state.presence = presence.Gate(cmds, settings.instance_id, settings.presence_ttl_s)
         lag = metrics.install(state).loop_lag
-        from .services import webhooks as webhook_service
-
-        if webhook_service.start not in app.state.starters:
-            app.state.starters.append(webhook_service.start)
         tasks = [
             asyncio.create_task(
                 _every(
@@ -169,7 +152,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             asyncio.create_task(watch_loop_lag(lag), name="loop-lag"),
             *state.timers.tasks(),
         ]
-        for start in app.state.starters:
+        for start in wiring.starters:
             tasks.extend(await start(state) or [])
         # What start-up built (modules, mappers, schemas, routes) lives as long as the
         # process: frozen, a full collection scans only what serving made; and a larger
@@ -201,20 +184,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         "interpretation channels and time zones.",
         lifespan=lifespan,
     )
-    app.state.starters = []
+    app.state.wiring = wiring
     app.add_middleware(BodyLimit)
     app.add_middleware(RefuseNul)
     errors.install(app)
-    for r in (
-        events.router,
-        people.router,
-        sessions.router,
-        breakouts.router,
-        interpretation.router,
-        time.router,
-        webhooks.router,
-        realtime.router,
-    ):
+    for r in wiring.routers:
         app.include_router(r)
     openapi.install(app)
 

@@ -1,11 +1,13 @@
 """Running a command: lock the session, change state, store events, commit, publish.
 
 Nothing is published unless the transaction commits; the broker only wakes the
-gateways, which read what they send from the log."""
+gateways, which read what they send from the log. The features' followers and
+before-commit hooks come from the app's ``Wiring`` (``server/wiring.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,46 +16,85 @@ from .broker import Broker
 from .db import Database
 from .eventlog import EventLog, lock_session
 from .models import Session
+from .wiring import Wiring
 
 T = TypeVar("T")
 Work = Callable[[AsyncSession, Session, EventLog], Awaitable[T]]
+Logs = Callable[[Iterable[str]], Awaitable[list[EventLog]]]
 
-# Called inside the transaction, after the work, with the events it stored (e.g. the
-# webhook outbox writes its rows here, so they commit or roll back with the events).
-BeforeCommit = Callable[[AsyncSession, Session, list], Awaitable[None]]
-BEFORE_COMMIT: list[BeforeCommit] = []
-
-
-# Features whose state follows the events of the transaction (interpretation follows
-# moves, presence and rounds); they may store more events, which the hooks below see.
-FOLLOWERS: list[Callable[[AsyncSession, Session, EventLog], Awaitable[None]]] = []
-
-
-async def before_commit(tx: AsyncSession, session: Session, log: EventLog) -> None:
-    if log.records:
-        for follow in FOLLOWERS:
-            await follow(tx, session, log)
-        for hook in BEFORE_COMMIT:
-            await hook(tx, session, log.records)
+log = logging.getLogger("convene.commands")
 
 
 class Commands:
-    def __init__(self, db: Database, broker: Broker):
+    def __init__(self, db: Database, broker: Broker, wiring: Wiring | None = None):
         self.db = db
         self.broker = broker
+        wiring = wiring or Wiring()
+        self.wiring = wiring
+        # this app's own: what this process adds at start (metrics) stays with it
+        self.followers = list(wiring.followers)
+        self.before_commit_hooks = list(wiring.before_commit)
         self.after_commit: list[Callable[[str, int], None]] = []
 
     async def run(self, session_id: str, work: Work[T], *, by: str | None) -> T:
         async with self.db.write() as tx:
             session = await lock_session(tx, session_id)
-            log = EventLog(tx, session, by)
-            result = await work(tx, session, log)
-            await before_commit(tx, session, log)
-        if log.records:
-            await self.published(session_id, log.last_seq)
+            log_ = EventLog(tx, session, by)
+            result = await work(tx, session, log_)
+            await self.before_commit(tx, session, log_, command=_name(work))
+        if log_.records:
+            await self.published(session_id, log_.last_seq)
         return result
+
+    async def run_many(
+        self, work: Callable[[AsyncSession, Logs], Awaitable[T]], *, by: str | None
+    ) -> T:
+        """One transaction over several sessions (an event's change reaches all of its
+        sessions, or none): ``work(tx, logs)`` locks the sessions it names through
+        ``await logs(ids)`` (in id order, so two such commands cannot deadlock)."""
+        opened: list[EventLog] = []
+
+        async def logs(session_ids: Iterable[str]) -> list[EventLog]:
+            out = []
+            for sid in sorted(session_ids):
+                out.append(EventLog(tx, await lock_session(tx, sid), by))
+            opened.extend(out)
+            return out
+
+        async with self.db.write() as tx:
+            result = await work(tx, logs)
+            for log_ in opened:
+                await self.before_commit(tx, log_.session, log_, command=_name(work))
+        for log_ in opened:
+            if log_.records:
+                await self.published(log_.session.id, log_.last_seq)
+        return result
+
+    async def before_commit(
+        self, tx: AsyncSession, session: Session, log_: EventLog, *, command: str
+    ) -> None:
+        """The followers, then the before-commit hooks; a failure is logged with the
+        command and the session, and the transaction rolls back."""
+        if not log_.records:
+            return
+        for hook in self.followers:
+            await _logged(hook(tx, session, log_), hook, command, session)
+        for hook in self.before_commit_hooks:
+            await _logged(hook(tx, session, log_.records), hook, command, session)
 
     async def published(self, session_id: str, seq: int) -> None:
         for hook in self.after_commit:  # this process first (metrics, its own feeds)
             hook(session_id, seq)
         await self.broker.publish(session_id, seq)
+
+
+async def _logged(call: Awaitable[None], hook, command: str, session: Session) -> None:
+    try:
+        await call
+    except Exception:
+        log.exception("%s failed after command %s in session %s", _name(hook), command, session.id)
+        raise
+
+
+def _name(fn) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"

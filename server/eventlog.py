@@ -38,14 +38,17 @@ class LogRecord:
     thousand events, and the ORM's construction and unit of work cost more than the
     one multi-row insert they go out in at commit."""
 
-    __slots__ = ("session_id", "seq", "type", "audience", "by", "data", "at")
+    __slots__ = ("session_id", "seq", "type", "audience", "by", "data", "at", "event")
 
-    def __init__(self, session_id, seq, type, audience, by, data, at):  # noqa: A002
+    COLUMNS = ("session_id", "seq", "type", "audience", "by", "data", "at")
+
+    def __init__(self, session_id, seq, type, audience, by, data, at, event=None):  # noqa: A002
         self.session_id, self.seq, self.type = session_id, seq, type
         self.audience, self.by, self.data, self.at = audience, by, data, at
+        self.event = event  # the typed event (followers match on its class, not on ``type``)
 
     def row(self) -> dict:
-        return {k: getattr(self, k) for k in self.__slots__}
+        return {k: getattr(self, k) for k in self.COLUMNS}
 
 
 class EventLog:
@@ -79,6 +82,7 @@ class EventLog:
             self.by if by is ... else by,
             data.model_dump(mode="json", by_alias=True),
             at or utcnow(),
+            data,
         )
         self.records.append(rec)
         return rec

@@ -15,7 +15,7 @@ INTERVAL_S = 0.1
 def histogram(registry: CollectorRegistry) -> Histogram:
     return Histogram(
         "convene_event_loop_lag_seconds",
-        f"How late a {INTERVAL_S:g} s timer on the event loop woke up",
+        f"How late the event loop's {INTERVAL_S:g} s timer woke up",
         buckets=LAG_BUCKETS,
         registry=registry,
     )

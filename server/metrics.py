@@ -15,24 +15,13 @@ from prometheus_client.exposition import choose_encoder
 from starlette.responses import Response
 
 from . import loop_lag
-from .commands import BEFORE_COMMIT
 
 if TYPE_CHECKING:
     from .state import AppState
 
 FANOUT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-# (session_id, last seq of a transaction) -> events it stored; filled just before the
-# commit, taken by the committing app's after-commit hook (a rolled-back transaction
-# leaves an entry that nobody takes: the map is cleared when it grows).
-_PENDING_COUNTS: dict[tuple[str, int], int] = {}
 _PENDING_MAX = 10_000
-
-
-async def _note_stored(_tx, session, records: list) -> None:
-    if len(_PENDING_COUNTS) >= _PENDING_MAX:
-        _PENDING_COUNTS.clear()
-    _PENDING_COUNTS[(session.id, records[-1].seq)] = len(records)
 
 
 class _Live:
@@ -113,6 +102,8 @@ class WebhookMetrics:
 class Metrics:
     def __init__(self, state: AppState):
         self.registry = CollectorRegistry()
+        # (session_id, last seq of a transaction) -> events it stored
+        self._pending: dict[tuple[str, int], int] = {}
         self.events_stored = Counter(
             "convene_events_stored",
             "Events stored in the log by this process",
@@ -136,8 +127,15 @@ class Metrics:
         self.webhooks = WebhookMetrics(self.registry)
         self.registry.register(_Live(state))
 
+    async def note_stored(self, _tx, session, records: list) -> None:
+        """Just before the commit: how many events it stores. A rolled-back
+        transaction leaves an entry that nobody takes: the map is cleared when it grows."""
+        if len(self._pending) >= _PENDING_MAX:
+            self._pending.clear()
+        self._pending[(session.id, records[-1].seq)] = len(records)
+
     def committed(self, session_id: str, seq: int) -> None:
-        n = _PENDING_COUNTS.pop((session_id, seq), None)
+        n = self._pending.pop((session_id, seq), None)
         if n:
             self.events_stored.inc(n)
 
@@ -151,8 +149,7 @@ class Metrics:
 def install(state: AppState) -> Metrics:
     """Create this app's metrics and hook them to the commands and the hub."""
     m = Metrics(state)
-    if _note_stored not in BEFORE_COMMIT:
-        BEFORE_COMMIT.append(_note_stored)
+    state.commands.before_commit_hooks.append(m.note_stored)
     state.commands.after_commit.append(m.committed)
     state.hub.on_fanout = m.fanout_latency.observe
     state.extra["metrics"] = m

@@ -12,6 +12,7 @@ from .commands import Commands
 from .db import Database
 from .gateway.hub import Hub
 from .settings import Settings
+from .wiring import Wiring
 
 if TYPE_CHECKING:
     from .services.presence import Gate
@@ -25,6 +26,7 @@ class AppState:
     hub: Hub
     commands: Commands
     admin_token: str
+    wiring: Wiring = field(default_factory=Wiring)
     extra: dict = field(default_factory=dict)
     timers: object | None = None
     presence: Gate | None = None  # this process's arrivals and departures, in batches

@@ -17,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from scheduler.alarm import AlarmClock, TimerSpec
 
 from . import errors
-from .commands import before_commit
 from .eventlog import EventLog, lock_session
 from .leader import NAME, Leadership
 from .models import LeaderTerm, Session, Timer, utcnow
@@ -26,17 +25,9 @@ log = logging.getLogger("convene.timers")
 
 HORIZON = dt.timedelta(hours=1)
 
-# kind -> async (tx, session, log, timer, late_s) -> None
+# kind -> async (tx, session, log, timer, late_s) -> None; each feature's ``install``
+# adds its handlers to the app's ``Wiring.timers``
 Handler = Callable[[AsyncSession, Session, EventLog, Timer, float], Awaitable[None]]
-HANDLERS: dict[str, Handler] = {}
-
-
-def on_timer(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[kind] = fn
-        return fn
-
-    return register
 
 
 async def set_timer(
@@ -167,7 +158,7 @@ class TimerService:
                 tx.add(row)
 
     async def _fire(self, spec: TimerSpec, term: int) -> None:
-        handler = HANDLERS.get(spec.kind)
+        handler = self.state.wiring.timers.get(spec.kind)
         async with self.state.db.read() as tx:
             row = await tx.get(Timer, spec.id)
         if row is None or row.done_at is not None or row.due_at != spec.due_at:
@@ -196,11 +187,11 @@ class TimerService:
             else:
                 log.error("no handler for timer kind %s", spec.kind)
             if log_ is not None and log_.records:
-                await before_commit(tx, s, log_)
+                await self.state.commands.before_commit(tx, s, log_, command=f"timer {spec.kind}")
                 published = (s.id, log_.last_seq)
         self.fired += 1
         if published:
             await self.state.commands.published(*published)
 
 
-__all__ = ["errors", "on_timer", "set_timer", "cancel_timer", "TimerService", "pending_for"]
+__all__ = ["errors", "set_timer", "cancel_timer", "TimerService", "pending_for"]

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -31,7 +31,9 @@ from ..models import (
     utcnow,
 )
 from ..schemas import PersonPublic, SessionPublic, dump
-from . import extensions
+
+# a feature's part: async (tx, session, event, caller, data, memo) -> None (Wiring.snapshot)
+SnapshotPart = Callable[..., Awaitable[None]]
 
 
 async def online_people(tx: AsyncSession, session_id: str, now: dt.datetime) -> set[str]:
@@ -224,7 +226,13 @@ async def _base(tx: AsyncSession, s: Session, now: dt.datetime) -> dict:
 
 
 async def for_caller(
-    db, session_id: str, caller: Caller, large_room: int, ws_base: str, shared: SharedParts
+    db,
+    session_id: str,
+    caller: Caller,
+    large_room: int,
+    ws_base: str,
+    shared: SharedParts,
+    parts: Sequence[SnapshotPart] = (),
 ) -> dict:
     """The caller's snapshot. A participant costs one statement (the session row and
     their own placement, read together, so both are of one seq) when this process
@@ -255,11 +263,12 @@ async def for_caller(
                     memo=memo,
                     s=row[0],
                     mine=(row[1], row[2]),
+                    parts=parts,
                 )
             except Miss:
                 pass
     async with db.read() as tx:
-        return await build(tx, session_id, caller, large_room, ws_base, shared)
+        return await build(tx, session_id, caller, large_room, ws_base, shared, parts=parts)
 
 
 async def build(
@@ -273,6 +282,7 @@ async def build(
     memo: ReadOnly | None = None,
     s: Session | None = None,
     mine: tuple[str | None, str | None] | None = None,
+    parts: Sequence[SnapshotPart] = (),
 ) -> dict:
     """Everything ``caller`` may see as of the session's seq, read through ``tx``; or,
     given a read-only ``memo`` with the session row ``s`` and the caller's ``mine``
@@ -284,14 +294,16 @@ async def build(
     if memo is None:  # staff see everyone and are few: always read fresh
         memo = shared.memo(s.id, s.seq) if shared is not None and not staff else {}
     try:
-        return await _build(tx, s, caller, large_room, ws_base, memo, mine, now)
+        return await _build(tx, s, caller, large_room, ws_base, memo, mine, now, parts)
     finally:
         built = memo.get(BUILT) if isinstance(memo, dict) else None
         if built is not None and not built.done():
             built.set_result(None)  # waiters re-check; what is still missing is a Miss
 
 
-async def _build(tx, s: Session, caller: Caller, large_room: int, ws_base: str, memo, mine, now):
+async def _build(
+    tx, s: Session, caller: Caller, large_room: int, ws_base: str, memo, mine, now, parts
+):
     staff = caller.is_staff
     base = await shared_read(memo, "base", lambda: _base(tx, s, now))
     event, rooms = base["event"], base["rooms"]
@@ -352,7 +364,7 @@ async def _build(tx, s: Session, caller: Caller, large_room: int, ws_base: str, 
         ]
     data["room"] = next((v for v in data["rooms"] if v["id"] == my_room), None)
     data["channel"] = data["you"]["listening"]
-    for extend in extensions.SNAPSHOT:
+    for extend in parts:  # the features' parts (Wiring.snapshot)
         await extend(tx, s, event, caller, data, memo)
     data["seq"] = s.seq
     return data

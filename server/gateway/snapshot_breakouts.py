@@ -9,7 +9,6 @@ from sqlmodel import select
 from ..models import BreakoutRound, Room
 from ..services import breakouts as bsvc
 from ..services import help as help_svc
-from .extensions import snapshot_part
 from .snapshot import shared_read
 
 
@@ -28,7 +27,6 @@ async def _active_round(tx, s):
     return bsvc.to_domain(row, rooms)
 
 
-@snapshot_part
 async def breakout_part(tx, s, event, caller, data, memo) -> None:
     if caller.is_staff:
         st = await bsvc.load(tx, s)

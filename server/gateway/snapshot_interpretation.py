@@ -11,12 +11,10 @@ from sqlmodel import select
 from interpretation.hearing import heard_language
 
 from ..models import InterpretationState
-from ..services import interpretation as svc
-from .extensions import snapshot_part
+from ..services import interpretation_state as svc
 from .snapshot import shared_read
 
 
-@snapshot_part
 async def channels_part(tx, s, event, caller, data, memo) -> None:
     view = await shared_read(memo, "channels", lambda: _channels(tx, s))
     if not caller.is_staff:  # the plenary's channels and their own room's (channel_audience)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ..auth import Perm, load_event
 from ..deps import CallerDep, StateDep
 from ..schemas import PersonCreate, PersonCreated, PersonPublic, PersonUpdate, PersonWithPlace
 from ..services import people as svc
@@ -19,16 +18,12 @@ async def create_person(event_id: str, body: PersonCreate, caller: CallerDep, st
 
 @router.get("", response_model=list[PersonWithPlace])
 async def list_people(event_id: str, caller: CallerDep, state: StateDep):
-    async with state.db.read() as tx:
-        await load_event(tx, caller, event_id, Perm.people_read)
-        return await svc.with_places(tx, event_id)
+    return await svc.list_people(state, caller, event_id)
 
 
 @router.get("/{person_id}", response_model=PersonWithPlace | PersonPublic)
 async def get_person(event_id: str, person_id: str, caller: CallerDep, state: StateDep):
-    async with state.db.read() as tx:
-        await load_event(tx, caller, event_id, Perm.event_read)
-        return await svc.get_one(tx, caller, event_id, person_id)
+    return await svc.get_person(state, caller, event_id, person_id)
 
 
 @router.patch("/{person_id}", response_model=PersonPublic)

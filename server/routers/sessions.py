@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..auth import Perm, load_event, load_session
 from ..deps import CallerDep, StateDep
-from ..models import Session
 from ..responses import BroadcastSent, model
 from ..schemas import BroadcastCreate, SessionCreate, SessionPublic, SessionUpdate, StatusChange
 from ..services import sessions as svc
@@ -21,17 +19,12 @@ async def create_session(event_id: str, body: SessionCreate, caller: CallerDep, 
 
 @router.get("/api/events/{event_id}/sessions", response_model=list[SessionPublic])
 async def list_sessions(event_id: str, caller: CallerDep, state: StateDep):
-    async with state.db.read() as tx:
-        await load_event(tx, caller, event_id, Perm.session_read)
-        rows = await svc.list_for_event(tx, event_id)
-    return [svc.public(state, s) for s in rows]
+    return await svc.list_sessions(state, caller, event_id)
 
 
 @router.get("/api/sessions/{session_id}", response_model=SessionPublic)
 async def get_session(session_id: str, caller: CallerDep, state: StateDep):
-    async with state.db.read() as tx:
-        s: Session = await load_session(tx, caller, session_id, Perm.session_read)
-    return svc.public(state, s)
+    return svc.public(state, await svc.get_session(state, caller, session_id))
 
 
 @router.patch("/api/sessions/{session_id}", response_model=SessionPublic)

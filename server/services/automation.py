@@ -10,10 +10,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scheduler.automation import (
-    END,
-    LIVE,
-    LOBBY,
-    REMINDER,
     SESSION_KINDS,
     replan,
     session_instants,
@@ -25,7 +21,7 @@ from .. import eventlog as el
 from ..eventlog import EventLog
 from ..events import SessionOvertime, SessionReminder, SessionStatus
 from ..models import Person, Session, Timer, utcnow
-from ..timers import on_timer, set_timer
+from ..timers import set_timer
 
 
 async def plan(tx: AsyncSession, s: Session) -> None:
@@ -66,7 +62,6 @@ async def _to(s: Session, log: EventLog, target: str, late_s: float) -> None:
     log.emit(SessionStatus(status=target, previous=previous, late_s=late_s), [el.SESSION])
 
 
-@on_timer(LOBBY)
 async def open_lobby(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     if s.status == "scheduled":
         await _to(s, log, "lobby", late_s)
@@ -74,7 +69,6 @@ async def open_lobby(tx, s: Session, log: EventLog, timer: Timer, late_s: float)
         await plan(tx, s)
 
 
-@on_timer(LIVE)
 async def go_live(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     if s.auto_live and "live" in TRANSITIONS.get(s.status, ()):
         await _to(s, log, "live", late_s)
@@ -82,7 +76,6 @@ async def go_live(tx, s: Session, log: EventLog, timer: Timer, late_s: float) ->
         await plan(tx, s)
 
 
-@on_timer(END)
 async def end_or_overtime(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     if s.status == "live" and s.auto_end:
         await _to(s, log, "ended", late_s)
@@ -92,7 +85,6 @@ async def end_or_overtime(tx, s: Session, log: EventLog, timer: Timer, late_s: f
         log.emit(SessionOvertime(end=s.end, status=s.status), [el.MODERATORS])
 
 
-@on_timer(REMINDER)
 async def remind(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     """A reminder whose session has already started is skipped."""
     if s.status != "scheduled" or utcnow() >= s.start:

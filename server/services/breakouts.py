@@ -1,315 +1,60 @@
-"""Breakout commands: load the session's rounds and placement, call the pure
-``breakouts`` domain, store what changed and its events in one transaction."""
+"""Breakout commands, one function per command: inside one ``commands.run`` each
+authorises (404/403), validates (422), loads the session's breakout state, calls the
+pure ``breakouts`` domain (409 from its transition table) and stores what changed
+with its events (``breakout_state``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 
-from sqlalchemy import Row, bindparam, insert, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import breakouts as bo
-from breakouts.late_joiners import late_joiner_choice
 from scheduler.status import require_active
 
 from .. import errors
-from .. import eventlog as el
-from ..auth import Caller, Role
-from ..event_registry import coerce
+from ..auth import Caller, Perm, Role, load_session
 from ..eventlog import EventLog
-from ..events_breakouts import RoomCounts
-from ..jsonish import utc_json
-from ..models import (
-    BreakoutRound,
-    Person,
-    Placement,
-    PresenceLease,
-    Room,
-    Session,
-    Timer,
-    utcnow,
-)
-from ..timers import cancel_timer, on_timer, set_timer
-
-TIMER_KINDS = tuple(k.value for k in bo.TimerKind)
-LATE_TYPES = frozenset({"breakout.closing", "breakout.closed"})
-
-
-def domain_error(exc: bo.BreakoutError) -> errors.Problem:
-    if isinstance(exc, bo.CsvAssignmentError):
-        return errors.Invalid(
-            exc.detail, errors=[{"line": line, "reason": reason} for line, reason in exc.errors]
-        )
-    return errors.from_domain(exc.kind.value, exc.detail)
-
-
-@dataclass
-class BreakoutState:
-    """What the breakout rules need of one session, loaded under its lock."""
-
-    session: Session
-    rows: dict[str, BreakoutRound]
-    rounds: dict[str, bo.Round]
-    placement: bo.Placement
-    members: dict[str, bo.Member]
-    people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
-    attending: set[str]  # who has a placement row in this session
-    rooms: dict[str, Room] = field(default_factory=dict)
-
-    @property
-    def plenary_id(self) -> str:
-        return self.session.plenary_room_id
-
-    @property
-    def active(self) -> bo.Round | None:
-        return next((r for r in self.rounds.values() if r.is_active), None)
-
-    def round(self, round_id: str) -> bo.Round:
-        r = self.rounds.get(round_id)
-        if r is None:
-            raise errors.NotFound(f"breakout round {round_id} does not exist in this session")
-        return r
-
-
-def to_domain(row: BreakoutRound, rooms: Iterable[Room]) -> bo.Round:
-    return bo.Round(
-        id=row.id,
-        session_id=row.session_id,
-        strategy=row.strategy,
-        rooms=tuple(
-            bo.RoomSpec(r.id, r.name, tuple(r.languages), r.capacity)
-            for r in sorted(rooms, key=lambda r: r.position)
-        ),
-        status=row.status,
-        plan=row.plan,
-        unplaced=tuple(bo.Unplaced(u["person_id"], u["reason"]) for u in row.unplaced),
-        duration_s=row.duration_s,
-        countdown_s=row.countdown_s,
-        allow_return=row.allow_return,
-        floor_language=row.floor_language,
-        created_at=row.created_at,
-        opened_at=row.opened_at,
-        ends_at=row.ends_at,
-        closes_at=row.closes_at,
-        closed_at=row.closed_at,
-    )
-
-
-# What the breakout rules (and the hooks that read ``BreakoutState.people``) need of a
-# person: read as plain rows, since a round opening loads everyone of a large event and
-# ORM instances (identity map, instrumentation) cost several times a row.
-PEOPLE_COLUMNS = (
-    Person.id,
-    Person.name,
-    Person.role,
-    Person.email,
-    Person.language,
-    Person.groups,
-    Person.interprets,
+from ..models import BreakoutRound, Event, Person, Placement, Session, Timer, utcnow
+from ..schemas import BreakoutCreate, MoveCreate, PlanExchange, PlanMove, PlanReplace
+from ..state import AppState
+from .breakout_state import (
+    TIMER_KINDS,
+    BreakoutState,
+    domain_error,
+    emit,
+    emit_bulk,
+    emit_counts,
+    load,
+    participant_view,
+    save_placement,
+    save_round,
+    to_domain,
+    view,
 )
 
+__all__ = ["TIMER_KINDS", "load", "participant_view", "to_domain", "view"]
 
-def member_of(p: Row, listening: str | None, online: bool) -> bo.Member:
-    return bo.Member(
-        person_id=p.id,
-        role=p.role,
-        language=listening or p.language,
-        groups=tuple(p.groups),
-        online=online,
-        email=p.email,
-        name=p.name,
-    )
+Change = Callable[[AsyncSession, BreakoutState, EventLog], Awaitable[object]]
 
 
-async def load(tx: AsyncSession, s: Session) -> BreakoutState:
-    rows = {
-        r.id: r
-        for r in (
-            await tx.exec(
-                select(BreakoutRound)
-                .where(BreakoutRound.session_id == s.id)
-                .order_by(BreakoutRound.number)
-            )
-        ).all()
-    }
-    rooms = list((await tx.exec(select(Room).where(Room.session_id == s.id))).all())
-    by_round: dict[str, list[Room]] = {}
-    for room in rooms:
-        if room.round_id:
-            by_round.setdefault(room.round_id, []).append(room)
-    atts = {
-        a.person_id: a
-        for a in await tx.execute(
-            select(Placement.person_id, Placement.room_id, Placement.listening).where(
-                Placement.session_id == s.id
-            )
-        )
-    }
-    people = {
-        p.id: p
-        for p in await tx.execute(select(*PEOPLE_COLUMNS).where(Person.event_id == s.event_id))
-    }
-    online = set(
-        (
-            await tx.exec(
-                select(PresenceLease.person_id).where(
-                    PresenceLease.session_id == s.id, PresenceLease.expires_at > utcnow()
-                )
-            )
-        ).all()
-    )
-    return BreakoutState(
-        session=s,
-        rows=rows,
-        rounds={rid: to_domain(row, by_round.get(rid, [])) for rid, row in rows.items()},
-        placement=bo.Placement({pid: a.room_id for pid, a in atts.items() if a.room_id}),
-        members={
-            pid: member_of(p, atts[pid].listening if pid in atts else None, pid in online)
-            for pid, p in people.items()
-        },
-        people=people,
-        attending=set(atts),
-        rooms={r.id: r for r in rooms},
-    )
+async def _run(state: AppState, caller: Caller, session_id: str, perm: Perm, change: Change):
+    """The one transaction of a breakout command: the caller is authorised on the
+    locked session, the breakout state loaded, domain errors answered as problems."""
 
+    async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, perm)
+        st = await load(tx, s)
+        try:
+            return await change(tx, st, log)
+        except bo.BreakoutError as exc:
+            raise domain_error(exc) from None
 
-async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None:
-    row = st.rows.get(new.id)
-    if row is None:
-        row = BreakoutRound(id=new.id, session_id=new.session_id, strategy=new.strategy.value)
-        row.number = len(st.rows) + 1
-        tx.add(row)
-        await tx.flush()
-        for pos, spec in enumerate(new.rooms):
-            room = Room(
-                id=spec.id,
-                session_id=new.session_id,
-                round_id=new.id,
-                name=spec.name,
-                kind="breakout",
-                languages=list(spec.languages),
-                capacity=spec.capacity,
-                floor_language=new.floor_language,
-                position=pos + 1,
-            )
-            tx.add(room)
-            st.rooms[room.id] = room
-        st.rows[new.id] = row
-    row.status = new.status.value
-    row.plan = dict(new.plan)
-    row.unplaced = [u.public() for u in new.unplaced]
-    row.duration_s, row.countdown_s = new.duration_s, new.countdown_s
-    row.allow_return, row.floor_language = new.allow_return, new.floor_language
-    row.created_at = new.created_at or row.created_at
-    row.opened_at, row.ends_at = new.opened_at, new.ends_at
-    row.closes_at, row.closed_at = new.closes_at, new.closed_at
-    tx.add(row)
-    st.rounds[new.id] = new
-    await sync_timer(tx, new)
-
-
-async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:
-    """The round waits for at most one timer: its end, or the end of its countdown."""
-    pending = bo.pending_timer(r)
-    for kind in TIMER_KINDS:
-        if pending is None or pending.kind.value != kind:
-            await cancel_timer(tx, kind, r.id)
-    if pending is not None:
-        await set_timer(tx, pending.kind.value, r.id, pending.due, session_id=r.session_id)
-
-
-_MOVE_ATTENDANCE = (
-    update(Placement.__table__)
-    .where(
-        Placement.__table__.c.session_id == bindparam("b_session"),
-        Placement.__table__.c.person_id == bindparam("b_person"),
-    )
-    .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
-)
-
-
-async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
-    """Store who moved: one executemany UPDATE (and one INSERT for people without an
-    placement row yet), not an ORM object per person."""
-    now = utcnow()
-    sid = st.session.id
-    moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
-    updates = [
-        {"b_session": sid, "b_person": pid, "b_room": rid, "b_at": now}
-        for pid, rid in moved
-        if pid in st.attending
-    ]
-    inserts = [
-        {"session_id": sid, "person_id": pid, "room_id": rid, "updated_at": now}
-        for pid, rid in moved
-        if pid not in st.attending
-    ]
-    if updates:
-        await tx.execute(_MOVE_ATTENDANCE, updates)
-    if inserts:
-        await tx.execute(insert(Placement.__table__), inserts)
-        st.attending.update(row["person_id"] for row in inserts)
-    st.placement = new
-    return bool(moved)
-
-
-def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = None) -> None:
-    for ev in events:
-        data = ev.data()
-        if late_s is not None and ev.type in LATE_TYPES:
-            data["late_s"] = late_s
-        log.emit(coerce(ev.type, data), ev.audience)
-
-
-LARGE_ROOM = 100
-
-
-def emit_bulk(
-    log: EventLog, st: BreakoutState, events: list, *, late_s: float | None = None
-) -> None:
-    """A round opening or closing moves everyone at once. Each person gets their own
-    ``room.moved`` (moderators get all); instead of every room hearing every move, the
-    ``breakout.opened``/``breakout.closed`` event carries the counts of every room and
-    the members of each room (up to 100), which the gateway sends as one variant per
-    room: one frame per client, encoded once per room."""
-    rooms = [st.plenary_id]
-    active = st.active
-    if active is not None:
-        rooms += [r.id for r in active.rooms]
-    members: dict[str, list[str]] = {rid: [] for rid in rooms}
-    for pid, rid in st.placement.items():
-        if rid in members:
-            members[rid].append(pid)
-    counts = {rid: len(pids) for rid, pids in members.items()}
-    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= LARGE_ROOM}
-    round_id = next((e.data()["round_id"] for e in events if e.type.startswith("breakout.")), None)
-    for ev in events:
-        data = ev.data()
-        audience = ev.audience
-        if ev.type == "room.moved":
-            audience = (el.person(data["person_id"]), el.MODERATORS)
-            data["round_id"] = round_id  # counts and members come with the round event
-        elif ev.type in ("breakout.opened", "breakout.closed"):
-            data.update(counts=counts, members=shown)
-        if late_s is not None and ev.type in LATE_TYPES:
-            data["late_s"] = late_s
-        log.emit(coerce(ev.type, data), audience)
-
-
-def emit_counts(log: EventLog, st: BreakoutState) -> None:
-    """One ``room.counts`` to everyone after people moved (not one per person)."""
-    rooms = [st.plenary_id]
-    active = st.active
-    if active is not None:
-        rooms += [r.id for r in active.rooms]
-    counts = {rid: 0 for rid in rooms}
-    for rid in st.placement.values():
-        if rid in counts:
-            counts[rid] += 1
-    log.emit(RoomCounts(counts=counts), [el.SESSION])
+    result = await state.commands.run(session_id, work, by=caller.person_id)
+    state.wake_timers()
+    return result
 
 
 def _require_open_session(s: Session, what: str) -> None:
@@ -323,27 +68,47 @@ def _require_not_final(s: Session, what: str) -> None:
         raise errors.Conflict(f"the session is {s.status}: {what} is no longer possible")
 
 
-# ---- commands -------------------------------------------------------------------------
+def _known(st: BreakoutState, *person_ids: str) -> None:
+    for pid in person_ids:
+        if pid not in st.people:
+            raise errors.NotFound(f"person {pid} does not exist in this event")
 
 
-async def run(state, caller: Caller, session_id: str, fn: Callable) -> object:
-    """Lock the session, load breakout state, run ``fn(tx, st, log)``, map domain errors."""
+def _planned(state: AppState, st: BreakoutState, r: bo.Round, floor_language: str) -> dict:
+    """The moderator's view of a new round, with what features note about it (the
+    language rooms no interpreter can cover: the round may still be opened)."""
+    v = {**view(st, r, staff=True), "uncovered": []}
+    for note in state.wiring.on_round_planned:
+        v.update(note(st.people, r.rooms, floor_language))
+    return v
 
-    async def work(tx: AsyncSession, s: Session, log: EventLog):
+
+# ---- reads ------------------------------------------------------------------------------
+
+
+async def list_rounds(state: AppState, caller: Caller, session_id: str) -> list[dict]:
+    async with state.db.read() as tx:
+        s = await load_session(tx, caller, session_id, Perm.session_read)
         st = await load(tx, s)
-        try:
-            return await fn(tx, st, log)
-        except bo.BreakoutError as exc:
-            raise domain_error(exc) from None
-
-    result = await state.commands.run(session_id, work, by=caller.person_id)
-    state.wake_timers()
-    return result
+    return [view(st, r, staff=caller.is_staff, viewer=caller.person_id) for r in st.rounds.values()]
 
 
-def create_round(body, event) -> Callable:
-    async def fn(tx, st: BreakoutState, log: EventLog):
+async def get_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
+    async with state.db.read() as tx:
+        s = await load_session(tx, caller, session_id, Perm.session_read)
+        st = await load(tx, s)
+    return view(st, st.round(round_id), staff=caller.is_staff, viewer=caller.person_id)
+
+
+# ---- planning -----------------------------------------------------------------------------
+
+
+async def create_round(
+    state: AppState, caller: Caller, session_id: str, body: BreakoutCreate
+) -> dict:
+    async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
         _require_not_final(st.session, "planning a breakout round")
+        event = await tx.get(Event, st.session.event_id)
         rooms = None
         if body.rooms is not None:
             rooms = [bo.RoomDraft(r.name, tuple(r.languages), r.capacity) for r in body.rooms]
@@ -364,88 +129,155 @@ def create_round(body, event) -> Callable:
         )
         await save_round(tx, st, new)
         emit(log, events)
-        return with_gaps(st, new, event.floor_language)
+        return _planned(state, st, new, event.floor_language)
 
-    return fn
-
-
-def with_gaps(st: BreakoutState, r: bo.Round, floor_language: str) -> dict:
-    """The moderator's view plus the language rooms no interpreter can cover (the
-    round may still be opened)."""
-    from . import interpretation as isvc
-
-    v = view(st, r, staff=True)
-    v["uncovered"] = isvc.gaps(st.people, r.rooms, floor_language)
-    return v
+    return await _run(state, caller, session_id, Perm.session_moderate, change)
 
 
-def recreate(round_id: str, event) -> Callable:
+async def recreate_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
     """The same rooms and plan as a finished round; like creating, the answer says
     which language rooms no interpreter can cover."""
 
-    async def fn(tx, st: BreakoutState, log: EventLog):
+    async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
         _require_not_final(st.session, "planning a breakout round")
         new, events = bo.recreate_round(st.round(round_id), str(uuid.uuid4()), now=utcnow())
         await save_round(tx, st, new)
         emit(log, events)
-        return with_gaps(st, new, new.floor_language or event.floor_language)
+        event = await tx.get(Event, st.session.event_id)
+        return _planned(state, st, new, new.floor_language or event.floor_language)
 
-    return fn
+    return await _run(state, caller, session_id, Perm.session_moderate, change)
 
 
-def edit_plan(round_id: str, change: Callable[[bo.Round, BreakoutState], tuple]) -> Callable:
-    async def fn(tx, st: BreakoutState, log: EventLog):
+async def _edit_plan(state, caller, session_id: str, round_id: str, edit) -> dict:
+    """``edit(round, st) -> (round, events)``: a planned round's plan changes."""
+
+    async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
         _require_not_final(st.session, "planning a breakout round")
-        new, events = change(st.round(round_id), st)
+        new, events = edit(st.round(round_id), st)
         await save_round(tx, st, new)
         emit(log, events)
         return view(st, new, staff=True)
 
-    return fn
+    return await _run(state, caller, session_id, Perm.session_moderate, change)
 
 
-def open_round(round_id: str) -> Callable:
-    async def fn(tx, st: BreakoutState, log: EventLog):
+async def plan_move(
+    state: AppState, caller: Caller, session_id: str, round_id: str, body: PlanMove
+) -> dict:
+    def edit(r: bo.Round, st: BreakoutState):
+        _known(st, body.person_id)
+        return bo.plan_move(r, body.person_id, body.room_id, st.members)
+
+    return await _edit_plan(state, caller, session_id, round_id, edit)
+
+
+async def plan_exchange(
+    state: AppState, caller: Caller, session_id: str, round_id: str, body: PlanExchange
+) -> dict:
+    def edit(r: bo.Round, st: BreakoutState):
+        _known(st, body.person_a, body.person_b)
+        return bo.plan_exchange(r, body.person_a, body.person_b, st.members)
+
+    return await _edit_plan(state, caller, session_id, round_id, edit)
+
+
+async def replace_plan(
+    state: AppState, caller: Caller, session_id: str, round_id: str, ctype: str, raw: bytes
+) -> dict:
+    """The whole plan: ``text/csv`` (``email,room`` or ``name,room``; every bad line is
+    listed and nothing applied) or JSON ``PlanReplace``."""
+
+    def edit(r: bo.Round, st: BreakoutState):
+        if ctype == "text/csv":
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise errors.Invalid("the CSV must be UTF-8 text") from None
+            assignments = bo.parse_assignment_csv(text, st.members.values(), r.rooms)
+            return bo.apply_plan(r, assignments, st.members, replace_all=True)
+        try:
+            body = PlanReplace.model_validate_json(raw)
+        except ValueError as exc:
+            raise errors.Invalid(
+                f"send text/csv, or JSON {{'assignments': {{person_id: room_id}}}}: {exc}"
+            ) from None
+        _known(st, *body.assignments)
+        return bo.apply_plan(r, body.assignments, st.members, replace_all=body.replace)
+
+    return await _edit_plan(state, caller, session_id, round_id, edit)
+
+
+# ---- the round's life ---------------------------------------------------------------------
+
+
+async def open_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
+    async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
         _require_open_session(st.session, "opening a breakout round")
+        r = st.round(round_id)
+        companions: dict[str, str] = {}
+        for hook in state.wiring.on_round_open:  # interpreters into their language rooms
+            companions.update(await hook(tx, st, r))
         new, placement, events = bo.open_round(
-            st.round(round_id),
+            r,
             st.placement,
             plenary_id=st.plenary_id,
             now=utcnow(),
             session_rounds=st.rounds.values(),
+            companions=companions,
         )
-        for hook in ROUND_HOOKS:  # e.g. interpreters follow into their language rooms
-            extra = await hook(tx, st, new, placement)
-            for pid, room_id in extra.items():
-                current = placement.get(pid, st.plenary_id)
-                if current != room_id:
-                    events.append(bo.events.RoomMoved.make(pid, current, room_id))
-            placement = placement.moved(extra)
         await save_round(tx, st, new)
         await save_placement(tx, st, placement)
         emit_bulk(log, st, events)
         return view(st, new, staff=True)
 
-    return fn
+    return await _run(state, caller, session_id, Perm.session_moderate, change)
 
 
-def round_step(round_id: str, step: Callable[[bo.Round], tuple]) -> Callable:
-    """extend / begin close / cancel close / cancel: no one moves."""
+async def _step(state, caller, session_id: str, round_id: str, step) -> dict:
+    """``step(round, now=) -> (round, events)``: a change in which no one moves."""
 
-    async def fn(tx, st: BreakoutState, log: EventLog):
-        new, events = step(st.round(round_id))
+    async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
+        new, events = step(st.round(round_id), now=utcnow())
         await save_round(tx, st, new)
         emit(log, events)
         return view(st, new, staff=True)
 
-    return fn
+    return await _run(state, caller, session_id, Perm.session_moderate, change)
 
 
-def move(caller: Caller, person_id: str, room_id: str) -> Callable:
-    async def fn(tx, st: BreakoutState, log: EventLog):
+async def close_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
+    """The countdown starts; everyone returns when it ends."""
+    return await _step(state, caller, session_id, round_id, bo.begin_close)
+
+
+async def cancel_close(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
+    return await _step(state, caller, session_id, round_id, bo.cancel_close)
+
+
+async def cancel_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
+    return await _step(state, caller, session_id, round_id, bo.cancel_round)
+
+
+async def extend_round(
+    state: AppState, caller: Caller, session_id: str, round_id: str, seconds: int
+) -> dict:
+    def step(r: bo.Round, now):
+        return bo.extend_round(r, seconds, now=now)
+
+    return await _step(state, caller, session_id, round_id, step)
+
+
+# ---- moves --------------------------------------------------------------------------------
+
+
+async def move_person(state: AppState, caller: Caller, session_id: str, body: MoveCreate) -> dict:
+    """Moderators move anyone; a participant moves itself where the round allows."""
+    person_id, room_id = body.person_id, body.room_id
+
+    async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
         _require_open_session(st.session, "moving people")
-        if person_id not in st.people:
-            raise errors.NotFound(f"person {person_id} does not exist in this event")
+        _known(st, person_id)
         if room_id != st.plenary_id and room_id not in st.rooms:
             raise errors.NotFound(f"room {room_id} does not exist in this session")
         actor = (
@@ -465,40 +297,17 @@ def move(caller: Caller, person_id: str, room_id: str) -> Callable:
             await save_placement(tx, st, placement)
             emit(log, events)
             emit_counts(log, st)
-            for hook in MOVE_HOOKS:
+            for hook in state.wiring.on_move:  # a moderator arriving resolves help requests
                 await hook(tx, st, log, person_id, room_id)
         return {"person_id": person_id, "room_id": st.placement.get(person_id)}
 
-    return fn
-
-
-# Features that react to rounds and moves (help requests resolve when a moderator
-# arrives; interpretation moves booths): ``async (tx, st, log, ...) -> None``.
-ROUND_HOOKS: list = []
-MOVE_HOOKS: list = []
-
-
-def view(st: BreakoutState, r: bo.Round, *, staff: bool, viewer: str | None = None) -> dict:
-    if not staff:
-        mine = st.placement.get(viewer) if r.is_active else r.plan.get(viewer)
-        return participant_view(r, mine)
-    return utc_json(bo.round_view(r, st.placement))
-
-
-def participant_view(r: bo.Round, mine: str | None) -> dict:
-    """A round as a participant sees it: rooms without members, and their own room."""
-    v = bo.round_view(r, None)
-    for room in v["rooms"]:
-        room.pop("members")
-    v.pop("unplaced")
-    v["your_room"] = mine if mine in r.room_ids else None
-    return utc_json(v)
+    return await _run(state, caller, session_id, Perm.move_self, change)
 
 
 # ---- the durable round timer ----------------------------------------------------------
 
 
-async def _fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
+async def fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     st = await load(tx, s)
     r = st.rounds.get(timer.target)
     if r is None:
@@ -515,10 +324,6 @@ async def _fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> N
     await save_round(tx, st, new)
     await save_placement(tx, st, placement)
     emit_bulk(log, st, events, late_s=late_s)
-
-
-for _kind in TIMER_KINDS:
-    on_timer(_kind)(_fire)
 
 
 # ---- latecomers -----------------------------------------------------------------------
@@ -553,12 +358,13 @@ async def place_latecomer(tx, s: Session, person: Person, att: Placement, log: E
     if active is None or active.status is not bo.RoundStatus.OPEN:
         return
     without = bo.Placement({p: r for p, r in st.placement.items() if p != person.id})
-    room_id, reason = late_joiner_choice(active, st.members[person.id], without, st.members)
-    if room_id is not None and room_id != st.plenary_id:
-        placement = st.placement.moved({person.id: room_id})
+    placement, events = bo.join_late(
+        active, st.members[person.id], without, st.members, plenary_id=st.plenary_id
+    )
+    moved = st.placement.get(person.id) != placement.get(person.id)
+    if moved:
         await save_placement(tx, st, placement)
-        att.room_id = room_id
-        emit(log, [bo.events.RoomMoved.make(person.id, st.plenary_id, room_id)])
+        att.room_id = placement[person.id]
+    emit(log, events)
+    if moved:
         emit_counts(log, st)
-    elif reason is not None:
-        emit(log, [bo.events.BreakoutUnplaced((el.MODERATORS,), active.id, person.id, reason)])

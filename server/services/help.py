@@ -12,7 +12,7 @@ from scheduler.status import require_active
 
 from .. import errors
 from .. import eventlog as el
-from ..auth import Caller, Perm, require
+from ..auth import Caller, Perm, load_session, require
 from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
@@ -48,10 +48,13 @@ def _audience(h: HelpRequest) -> list[str]:
 async def ask(state, caller: Caller, session_id: str, text: str | None) -> tuple[dict, bool]:
     """(the request, whether it is new): a second request while one is open returns
     the open one, unchanged, and tells no one again."""
-    if caller.person is None:
-        raise errors.Forbidden("the admin token is not a participant: ask with a person's token")
 
     async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, Perm.help_ask)
+        if caller.person is None:
+            raise errors.Forbidden(
+                "the admin token is not a participant: ask with a person's token"
+            )
         problem = require_active(s.status, "asking for help")
         if problem:
             raise errors.Conflict(problem, current=s.status)
@@ -96,8 +99,19 @@ async def _get(tx: AsyncSession, s: Session, help_id: str) -> HelpRequest:
     return h
 
 
+async def list_requests(state, caller: Caller, session_id: str) -> list[dict]:
+    """Moderators and observers see every open request; anyone else their own."""
+    async with state.db.read() as tx:
+        await load_session(tx, caller, session_id, Perm.session_read)
+        rows = await open_requests(tx, session_id)
+    if not caller.is_staff:
+        rows = [h for h in rows if h.person_id == caller.person_id]
+    return [public(h) for h in rows]
+
+
 async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, Perm.session_moderate)
         h = await _get(tx, s, help_id)
         if h.resolved_at:
             raise errors.Conflict("this help request is already resolved")
@@ -114,6 +128,7 @@ async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
 
 async def resolve(state, caller: Caller, session_id: str, help_id: str) -> None:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
+        await load_session(tx, caller, session_id, Perm.session_read)
         h = await _get(tx, s, help_id)
         asker = caller.person_id == h.person_id
         require(

@@ -9,8 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
+from ..commands import Logs
 from ..events import PersonRemoved, PersonTokenReissued
-from ..models import Person, Placement, PresenceLease, Session, utcnow
+from ..models import Person, Placement, PresenceLease, utcnow
 from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
 from ..state import AppState
 
@@ -82,6 +83,18 @@ async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: st
     return (await with_places(tx, event_id, only=person_id))[0]
 
 
+async def list_people(state: AppState, caller: Caller, event_id: str):
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.people_read)
+        return await with_places(tx, event_id)
+
+
+async def get_person(state: AppState, caller: Caller, event_id: str, person_id: str):
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.event_read)
+        return await get_one(tx, caller, event_id, person_id)
+
+
 NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has these
 
 
@@ -114,52 +127,49 @@ async def _places_of(tx: AsyncSession, person_id: str) -> dict[str, str | None]:
     return dict(rows.all())
 
 
-async def _tell_sessions(state: AppState, caller: Caller, places, person_id, make) -> None:
-    for sid, known_room in places.items():
-
-        async def work(tx, s: Session, log: el.EventLog, known_room=known_room):
-            att = await tx.get(Placement, (s.id, person_id))
-            room_id = att.room_id if att else known_room
-            log.emit(make(), [el.MODERATORS, el.person(person_id), *_room_audience(room_id)])
-
-        try:
-            await state.commands.run(sid, work, by=caller.person_id)
-        except errors.NotFound:
-            continue
-
-
-def _room_audience(room_id: str | None) -> list[str]:
-    return [el.room(room_id)] if room_id else []
+async def _tell(logs: list[el.EventLog], places: dict, person_id: str, event) -> None:
+    """The person, the moderators and the room they belong in, in every session."""
+    for log in logs:
+        room_id = places.get(log.session.id)
+        room = [el.room(room_id)] if room_id else []
+        log.emit(event, [el.MODERATORS, el.person(person_id), *room])
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
-    """The new token is stored before the person's sessions are told, so a socket
-    opening with the old one either gets the news or finds its token ended."""
+    """One transaction: the new token and the news to every session of the person, so
+    a socket opening with the old one either gets the news or finds its token ended."""
     token = new_token()
-    async with state.db.write() as tx:
+
+    async def work(tx: AsyncSession, logs: Logs) -> Person:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
+        places = await _places_of(tx, person_id)
+        sessions = await logs(places)
+        places = await _places_of(tx, person_id)  # their rooms as of the sessions' locks
         person.token_hash = hash_token(token)
         tx.add(person)
-        places = await _places_of(tx, person_id)
-    await _tell_sessions(
-        state, caller, places, person_id, lambda: PersonTokenReissued(person_id=person_id)
-    )
+        await _tell(sessions, places, person_id, PersonTokenReissued(person_id=person_id))
+        return person
+
+    person = await state.commands.run_many(work, by=caller.person_id)
     return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
-    """As for a re-issue, the token ends (the row goes) before the sessions are told."""
-    async with state.db.write() as tx:
+    """One transaction: every session of the person is told, and they are gone."""
+
+    async def work(tx: AsyncSession, logs: Logs) -> None:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
+        places = await _places_of(tx, person_id)
+        sessions = await logs(places)  # the sessions first: arrivals lock theirs first too
         # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
         # ones then find the person gone
         await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
-        places = await _places_of(tx, person_id)
+        places = await _places_of(tx, person_id)  # their rooms as of the sessions' locks
+        await _tell(sessions, places, person_id, PersonRemoved(person_id=person_id))
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Placement).where(Placement.person_id == person_id))
         await tx.delete(person)
-    await _tell_sessions(
-        state, caller, places, person_id, lambda: PersonRemoved(person_id=person_id)
-    )
+
+    await state.commands.run_many(work, by=caller.person_id)

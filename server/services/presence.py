@@ -10,12 +10,15 @@ from sqlalchemy import delete, func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import breakouts as bo
+
 from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
-from ..events import PresenceChanged, PresenceJoined, PresenceLeft, RoomMoved
+from ..event_registry import coerce
+from ..events import PresenceChanged, PresenceJoined, PresenceLeft
 from ..models import Person, Placement, PresenceLease, PresenceNews, Room, Session, Timer, utcnow
-from ..timers import on_timer, set_timer
+from ..timers import set_timer
 from .batches import Batcher
 
 LARGE_ROOM = 100  # the contract's threshold: larger rooms get counts, not each arrival
@@ -91,17 +94,10 @@ async def ensure_placed(
             att.room_id = s.plenary_room_id
             att.updated_at = utcnow()
             memo.moved(None, s.plenary_room_id)
-            log.emit(
-                RoomMoved(person_id=person.id, from_room=None, to_room=s.plenary_room_id),
-                audience,
-            )
+            moved = bo.arrive(person.id, s.plenary_room_id)
+            log.emit(coerce(moved.type, moved.data()), audience)
     tx.add(att)
     return att
-
-
-# Features place people on join (e.g. a latecomer into the open round's room):
-# ``async (tx, session, person, placement, log) -> None``, inside the join transaction.
-JOIN_HOOKS: list = []
 
 
 def presence_audience(room_id: str | None) -> list[str]:
@@ -180,8 +176,7 @@ async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.dat
     return int((await tx.exec(q)).one())
 
 
-@on_timer(NEWS_KIND)
-async def _tell_room(tx: AsyncSession, s: Session, log: el.EventLog, timer: Timer, late_s) -> None:
+async def tell_room(tx: AsyncSession, s: Session, log: el.EventLog, timer: Timer, late_s) -> None:
     room_id = timer.target.split(":", 1)[1]
     rows = list(
         (
@@ -266,7 +261,7 @@ async def join_many(
                 tx, s, person, log, memo, known.get(person.id), looked_up=True
             )
             room_before = att.room_id
-            for hook in JOIN_HOOKS:
+            for hook in cmds.wiring.on_join:  # e.g. a latecomer into a round's room
                 await hook(tx, s, person, att, log)
             if att.room_id != room_before:  # a hook placed them elsewhere
                 memo.moved(room_before, att.room_id)

@@ -44,6 +44,18 @@ async def list_for_event(tx: AsyncSession, event_id: str) -> list[Session]:
     return list((await tx.exec(q)).all())
 
 
+async def list_sessions(state: AppState, caller: Caller, event_id: str) -> list[SessionPublic]:
+    async with state.db.read() as tx:
+        await load_event(tx, caller, event_id, Perm.session_read)
+        rows = await list_for_event(tx, event_id)
+    return [public(state, s) for s in rows]
+
+
+async def get_session(state: AppState, caller: Caller, session_id: str) -> Session:
+    async with state.db.read() as tx:
+        return await load_session(tx, caller, session_id, Perm.session_read)
+
+
 async def create(state: AppState, caller: Caller, event_id: str, body: SessionCreate) -> Session:
     async with state.db.write() as tx:
         event: Event = await load_event(tx, caller, event_id, Perm.session_manage)
@@ -78,10 +90,8 @@ async def create(state: AppState, caller: Caller, event_id: str, body: SessionCr
 
 
 async def update(state: AppState, caller: Caller, session_id: str, body: SessionUpdate) -> Session:
-    async with state.db.read() as tx:
-        await load_session(tx, caller, session_id, Perm.session_manage)
-
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> Session:
+        await load_session(tx, caller, session_id, Perm.session_manage)
         changes = body.model_dump(exclude_unset=True)
         if not changes:
             raise errors.Invalid("nothing to change: send at least one field")
@@ -131,10 +141,8 @@ def _local(instant, zone: str) -> str:
 async def change_status(
     state: AppState, caller: Caller, session_id: str, target: str, *, late_s: float | None = None
 ) -> Session:
-    async with state.db.read() as tx:
-        await load_session(tx, caller, session_id, Perm.session_moderate)
-
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> Session:
+        await load_session(tx, caller, session_id, Perm.session_moderate)
         try:
             check_transition(s.status, target)
         except StatusConflict as exc:

@@ -35,7 +35,6 @@ from scheduler.webhooks import (
 
 from .. import errors, metrics
 from .. import eventlog as el
-from ..commands import BEFORE_COMMIT
 from ..event_registry import REGISTRY
 from ..events import WebhookFailing
 from ..jsonish import z
@@ -277,9 +276,6 @@ async def enqueue(tx: AsyncSession, session: Session, records: list) -> None:
             tx.add(d)
     WAKE.set()
 
-
-if enqueue not in BEFORE_COMMIT:
-    BEFORE_COMMIT.append(enqueue)
 
 WAKE = asyncio.Event()
 

@@ -1,0 +1,325 @@
+"""A session's breakout state as the commands see it: loaded under the session lock,
+stored back (rounds, rooms, timers, placement) and its domain events stored with
+their audiences; and the views of a round."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Row, bindparam, insert, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import breakouts as bo
+
+from .. import errors
+from .. import eventlog as el
+from ..event_registry import coerce
+from ..eventlog import EventLog
+from ..events_breakouts import RoomCounts
+from ..jsonish import utc_json
+from ..models import (
+    BreakoutRound,
+    Person,
+    Placement,
+    PresenceLease,
+    Room,
+    Session,
+    utcnow,
+)
+from ..timers import cancel_timer, set_timer
+
+TIMER_KINDS = tuple(k.value for k in bo.TimerKind)
+LATE_TYPES = frozenset({"breakout.closing", "breakout.closed"})
+
+
+def domain_error(exc: bo.BreakoutError) -> errors.Problem:
+    if isinstance(exc, bo.CsvAssignmentError):
+        return errors.Invalid(
+            exc.detail, errors=[{"line": line, "reason": reason} for line, reason in exc.errors]
+        )
+    return errors.from_domain(exc.kind.value, exc.detail)
+
+
+@dataclass
+class BreakoutState:
+    """What the breakout rules need of one session, loaded under its lock."""
+
+    session: Session
+    rows: dict[str, BreakoutRound]
+    rounds: dict[str, bo.Round]
+    placement: bo.Placement
+    members: dict[str, bo.Member]
+    people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
+    attending: set[str]  # who has a placement row in this session
+    rooms: dict[str, Room] = field(default_factory=dict)
+
+    @property
+    def plenary_id(self) -> str:
+        return self.session.plenary_room_id
+
+    @property
+    def active(self) -> bo.Round | None:
+        return next((r for r in self.rounds.values() if r.is_active), None)
+
+    def round(self, round_id: str) -> bo.Round:
+        r = self.rounds.get(round_id)
+        if r is None:
+            raise errors.NotFound(f"breakout round {round_id} does not exist in this session")
+        return r
+
+
+def to_domain(row: BreakoutRound, rooms: Iterable[Room]) -> bo.Round:
+    return bo.Round(
+        id=row.id,
+        session_id=row.session_id,
+        strategy=row.strategy,
+        rooms=tuple(
+            bo.RoomSpec(r.id, r.name, tuple(r.languages), r.capacity)
+            for r in sorted(rooms, key=lambda r: r.position)
+        ),
+        status=row.status,
+        plan=row.plan,
+        unplaced=tuple(bo.Unplaced(u["person_id"], u["reason"]) for u in row.unplaced),
+        duration_s=row.duration_s,
+        countdown_s=row.countdown_s,
+        allow_return=row.allow_return,
+        floor_language=row.floor_language,
+        created_at=row.created_at,
+        opened_at=row.opened_at,
+        ends_at=row.ends_at,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+    )
+
+
+# What the breakout rules (and the hooks that read ``BreakoutState.people``) need of a
+# person: read as plain rows, since a round opening loads everyone of a large event and
+# ORM instances (identity map, instrumentation) cost several times a row.
+PEOPLE_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.role,
+    Person.email,
+    Person.language,
+    Person.groups,
+    Person.interprets,
+)
+
+
+def member_of(p: Row, listening: str | None, online: bool) -> bo.Member:
+    return bo.Member(
+        person_id=p.id,
+        role=p.role,
+        language=listening or p.language,
+        groups=tuple(p.groups),
+        online=online,
+        email=p.email,
+        name=p.name,
+    )
+
+
+async def load(tx: AsyncSession, s: Session) -> BreakoutState:
+    rows = {
+        r.id: r
+        for r in (
+            await tx.exec(
+                select(BreakoutRound)
+                .where(BreakoutRound.session_id == s.id)
+                .order_by(BreakoutRound.number)
+            )
+        ).all()
+    }
+    rooms = list((await tx.exec(select(Room).where(Room.session_id == s.id))).all())
+    by_round: dict[str, list[Room]] = {}
+    for room in rooms:
+        if room.round_id:
+            by_round.setdefault(room.round_id, []).append(room)
+    atts = {
+        a.person_id: a
+        for a in await tx.execute(
+            select(Placement.person_id, Placement.room_id, Placement.listening).where(
+                Placement.session_id == s.id
+            )
+        )
+    }
+    people = {
+        p.id: p
+        for p in await tx.execute(select(*PEOPLE_COLUMNS).where(Person.event_id == s.event_id))
+    }
+    online = set(
+        (
+            await tx.exec(
+                select(PresenceLease.person_id).where(
+                    PresenceLease.session_id == s.id, PresenceLease.expires_at > utcnow()
+                )
+            )
+        ).all()
+    )
+    return BreakoutState(
+        session=s,
+        rows=rows,
+        rounds={rid: to_domain(row, by_round.get(rid, [])) for rid, row in rows.items()},
+        placement=bo.Placement({pid: a.room_id for pid, a in atts.items() if a.room_id}),
+        members={
+            pid: member_of(p, atts[pid].listening if pid in atts else None, pid in online)
+            for pid, p in people.items()
+        },
+        people=people,
+        attending=set(atts),
+        rooms={r.id: r for r in rooms},
+    )
+
+
+async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None:
+    row = st.rows.get(new.id)
+    if row is None:
+        row = BreakoutRound(id=new.id, session_id=new.session_id, strategy=new.strategy.value)
+        row.number = len(st.rows) + 1
+        tx.add(row)
+        await tx.flush()
+        for pos, spec in enumerate(new.rooms):
+            room = Room(
+                id=spec.id,
+                session_id=new.session_id,
+                round_id=new.id,
+                name=spec.name,
+                kind="breakout",
+                languages=list(spec.languages),
+                capacity=spec.capacity,
+                floor_language=new.floor_language,
+                position=pos + 1,
+            )
+            tx.add(room)
+            st.rooms[room.id] = room
+        st.rows[new.id] = row
+    row.status = new.status.value
+    row.plan = dict(new.plan)
+    row.unplaced = [u.public() for u in new.unplaced]
+    row.duration_s, row.countdown_s = new.duration_s, new.countdown_s
+    row.allow_return, row.floor_language = new.allow_return, new.floor_language
+    row.created_at = new.created_at or row.created_at
+    row.opened_at, row.ends_at = new.opened_at, new.ends_at
+    row.closes_at, row.closed_at = new.closes_at, new.closed_at
+    tx.add(row)
+    st.rounds[new.id] = new
+    await sync_timer(tx, new)
+
+
+async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:
+    """The round waits for at most one timer: its end, or the end of its countdown."""
+    pending = bo.pending_timer(r)
+    for kind in TIMER_KINDS:
+        if pending is None or pending.kind.value != kind:
+            await cancel_timer(tx, kind, r.id)
+    if pending is not None:
+        await set_timer(tx, pending.kind.value, r.id, pending.due, session_id=r.session_id)
+
+
+_MOVE_ATTENDANCE = (
+    update(Placement.__table__)
+    .where(
+        Placement.__table__.c.session_id == bindparam("b_session"),
+        Placement.__table__.c.person_id == bindparam("b_person"),
+    )
+    .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
+)
+
+
+async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
+    """Store who moved: one executemany UPDATE (and one INSERT for people without an
+    placement row yet), not an ORM object per person."""
+    now = utcnow()
+    sid = st.session.id
+    moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
+    updates = [
+        {"b_session": sid, "b_person": pid, "b_room": rid, "b_at": now}
+        for pid, rid in moved
+        if pid in st.attending
+    ]
+    inserts = [
+        {"session_id": sid, "person_id": pid, "room_id": rid, "updated_at": now}
+        for pid, rid in moved
+        if pid not in st.attending
+    ]
+    if updates:
+        await tx.execute(_MOVE_ATTENDANCE, updates)
+    if inserts:
+        await tx.execute(insert(Placement.__table__), inserts)
+        st.attending.update(row["person_id"] for row in inserts)
+    st.placement = new
+    return bool(moved)
+
+
+def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = None) -> None:
+    for ev in events:
+        data = ev.data()
+        if late_s is not None and ev.type in LATE_TYPES:
+            data["late_s"] = late_s
+        log.emit(coerce(ev.type, data), ev.audience)
+
+
+LARGE_ROOM = 100
+
+
+def emit_bulk(
+    log: EventLog, st: BreakoutState, events: list, *, late_s: float | None = None
+) -> None:
+    """A round opening or closing moves everyone at once. Each person gets their own
+    ``room.moved`` (moderators get all); instead of every room hearing every move, the
+    ``breakout.opened``/``breakout.closed`` event carries the counts of every room and
+    the members of each room (up to 100), which the gateway sends as one variant per
+    room: one frame per client, encoded once per room."""
+    rooms = [st.plenary_id]
+    active = st.active
+    if active is not None:
+        rooms += [r.id for r in active.rooms]
+    members: dict[str, list[str]] = {rid: [] for rid in rooms}
+    for pid, rid in st.placement.items():
+        if rid in members:
+            members[rid].append(pid)
+    counts = {rid: len(pids) for rid, pids in members.items()}
+    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= LARGE_ROOM}
+    round_id = next((e.data()["round_id"] for e in events if e.type.startswith("breakout.")), None)
+    for ev in events:
+        data = ev.data()
+        audience = ev.audience
+        if ev.type == "room.moved":
+            audience = (el.person(data["person_id"]), el.MODERATORS)
+            data["round_id"] = round_id  # counts and members come with the round event
+        elif ev.type in ("breakout.opened", "breakout.closed"):
+            data.update(counts=counts, members=shown)
+        if late_s is not None and ev.type in LATE_TYPES:
+            data["late_s"] = late_s
+        log.emit(coerce(ev.type, data), audience)
+
+
+def emit_counts(log: EventLog, st: BreakoutState) -> None:
+    """One ``room.counts`` to everyone after people moved (not one per person)."""
+    rooms = [st.plenary_id]
+    active = st.active
+    if active is not None:
+        rooms += [r.id for r in active.rooms]
+    counts = {rid: 0 for rid in rooms}
+    for rid in st.placement.values():
+        if rid in counts:
+            counts[rid] += 1
+    log.emit(RoomCounts(counts=counts), [el.SESSION])
+
+
+def view(st: BreakoutState, r: bo.Round, *, staff: bool, viewer: str | None = None) -> dict:
+    if not staff:
+        mine = st.placement.get(viewer) if r.is_active else r.plan.get(viewer)
+        return participant_view(r, mine)
+    return utc_json(bo.round_view(r, st.placement))
+
+
+def participant_view(r: bo.Round, mine: str | None) -> dict:
+    """A round as a participant sees it: rooms without members, and their own room."""
+    v = bo.round_view(r, None)
+    for room in v["rooms"]:
+        room.pop("members")
+    v.pop("unplaced")
+    v["your_room"] = mine if mine in r.room_ids else None
+    return utc_json(v)
