@@ -150,8 +150,8 @@ class PresenceLease(SQLModel, table=True):
 
 
 class PresenceNews(SQLModel, table=True):
-    """An arrival or departure in a room of more than 100 people, waiting for the
-    room's next coalesced ``presence.changed`` (at most one a second per room); the
+    """An arrival or departure in a room of more than ``large_room`` people, waiting for
+    the room's next coalesced ``presence.changed`` (at most one a second per room); the
     latest change per person wins."""
 
     __tablename__ = "presence_news"

@@ -260,16 +260,13 @@ def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = No
         log.emit(coerce(ev.type, data), ev.audience)
 
 
-LARGE_ROOM = 100
-
-
 def emit_bulk(
     log: EventLog, st: BreakoutState, events: list, *, late_s: float | None = None
 ) -> None:
     """A round opening or closing moves everyone at once. Each person gets their own
     ``room.moved`` (moderators get all); instead of every room hearing every move, the
     ``breakout.opened``/``breakout.closed`` event carries the counts of every room and
-    the members of each room (up to 100), which the gateway sends as one variant per
+    the members of each room (up to ``large_room``), which the gateway sends as one variant per
     room: one frame per client, encoded once per room."""
     rooms = [st.plenary_id]
     active = st.active
@@ -280,7 +277,7 @@ def emit_bulk(
         if rid in members:
             members[rid].append(pid)
     counts = {rid: len(pids) for rid, pids in members.items()}
-    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= LARGE_ROOM}
+    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= log.large_room}
     round_id = next((e.data()["round_id"] for e in events if e.type.startswith("breakout.")), None)
     for ev in events:
         data = ev.data()

@@ -21,7 +21,6 @@ from ..models import Person, Placement, PresenceLease, PresenceNews, Room, Sessi
 from ..timers import set_timer
 from .batches import Batcher
 
-LARGE_ROOM = 100  # the contract's threshold: larger rooms get counts, not each arrival
 NEWS_KIND = "presence.changed"
 NEWS_GAP = dt.timedelta(seconds=1)  # at most one presence.changed a second per room
 
@@ -89,7 +88,7 @@ async def ensure_placed(
         room = await tx.get(Room, att.room_id) if att.room_id else None
         if room is None or room.session_id != s.id:
             audience = [el.person(person.id), el.MODERATORS]
-            if await memo.size(s.plenary_room_id) < LARGE_ROOM:
+            if await memo.size(s.plenary_room_id) < log.large_room:
                 audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
             att.room_id = s.plenary_room_id
             att.updated_at = utcnow()
@@ -114,11 +113,12 @@ async def _announce(
     by: str | None,
 ) -> None:
     """Moderators hear of every arrival and departure; a room hears of each one while
-    it has at most 100 people, and of a room of more than 100 once a second at most,
-    as one stored ``presence.changed`` (so 5,000 arrivals are not 5,000 x 5,000 frames)."""
+    it has at most ``large_room`` people (100 by default), and of a larger room once a
+    second at most, as one stored ``presence.changed`` (so 5,000 arrivals are not
+    5,000 x 5,000 frames)."""
     kind = PresenceJoined if change == "joined" else PresenceLeft
     event = kind(person_id=person_id, room_id=room_id)
-    if room_id is None or await memo.size(room_id) <= LARGE_ROOM:
+    if room_id is None or await memo.size(room_id) <= log.large_room:
         log.emit(event, presence_audience(room_id), by=by)
         return
     log.emit(event, [el.MODERATORS], by=by)
