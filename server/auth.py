@@ -15,17 +15,11 @@ from enum import StrEnum
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from breakouts.model import Role
 from breakouts.wording import with_article
 
 from . import errors
 from .models import Event, Person, Session
-
-
-class Role(StrEnum):
-    moderator = "moderator"
-    interpreter = "interpreter"
-    participant = "participant"
-    observer = "observer"
 
 
 class Perm(StrEnum):
@@ -47,14 +41,14 @@ class Perm(StrEnum):
 
 _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
-    Role.observer: frozenset(_MEMBER | {Perm.people_read}),
-    Role.interpreter: frozenset(
+    Role.MODERATOR: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
+    Role.OBSERVER: frozenset(_MEMBER | {Perm.people_read}),
+    Role.INTERPRETER: frozenset(
         _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
     ),
-    Role.participant: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
+    Role.PARTICIPANT: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
 }
-STAFF = frozenset({Role.moderator, Role.observer})
+STAFF = frozenset({Role.MODERATOR, Role.OBSERVER})
 
 
 def new_token() -> str:

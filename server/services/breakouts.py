@@ -332,7 +332,7 @@ async def fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> No
 async def place_latecomer(tx, s: Session, person: Person, att: Placement, log: EventLog) -> None:
     """A participant joining for the first time while a round is open goes where the
     round's strategy puts them (they learn it from their snapshot)."""
-    if person.role != Role.participant:
+    if person.role != Role.PARTICIPANT:
         return
     first = any(
         r.type == "room.moved"

@@ -84,7 +84,7 @@ async def ensure_placed(
         att = await tx.get(Placement, (s.id, person.id))
     if att is None:
         att = Placement(session_id=s.id, person_id=person.id)
-    if person.role != Role.observer:
+    if person.role != Role.OBSERVER:
         room = await tx.get(Room, att.room_id) if att.room_id else None
         if room is None or room.session_id != s.id:
             audience = [el.person(person.id), el.MODERATORS]
