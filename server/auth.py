@@ -34,6 +34,7 @@ class Perm(StrEnum):
     move_self = "move:self"
     help_ask = "help:ask"
     help_cancel = "help:cancel"
+    help_read = "help:read"  # every open request: who asked, and where
     channel_listen = "channel:listen"
     channel_speak = "channel:speak"
     webhook_manage = "webhook:manage"
@@ -42,7 +43,7 @@ class Perm(StrEnum):
 _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.MODERATOR: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
-    Role.OBSERVER: frozenset(_MEMBER | {Perm.people_read}),
+    Role.OBSERVER: frozenset(_MEMBER | {Perm.people_read, Perm.help_read}),
     Role.INTERPRETER: frozenset(
         _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
     ),

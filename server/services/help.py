@@ -104,7 +104,7 @@ async def list_requests(state, caller: Caller, session_id: str) -> list[dict]:
     async with state.db.read() as tx:
         await load_session(tx, caller, session_id, Perm.session_read)
         rows = await open_requests(tx, session_id)
-    if not caller.is_staff:
+    if not caller.can(Perm.help_read):
         rows = [h for h in rows if h.person_id == caller.person_id]
     return [public(h) for h in rows]
 
