@@ -23,6 +23,7 @@ ROUTES = [
     ("GET", "/api/events/{e}/people/{p}", None, STAFF | {"obs", "p1"}),
     ("PATCH", "/api/events/{e}/people/{p}", {"country": "Georgia"}, STAFF),
     ("POST", "/api/events/{e}/people/{p}/token", None, STAFF),
+    ("POST", "/api/events/{e}/people/links", {"roles": ["participant"]}, STAFF),
     ("DELETE", "/api/events/{e}/people/{p}", None, STAFF),
     # a person manages their own calendar feed; staff who manage people anyone's
     ("POST", "/api/events/{e}/people/{p}/calendar-token", None, STAFF | {"p1"}),

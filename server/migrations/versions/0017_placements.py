@@ -1,15 +1,15 @@
 """attendance is placements: where a person belongs in a session (a pure rename)
 
-Revision ID: 0010_placements
-Revises: 0009
+Revision ID: 0017_placements
+Revises: 0016
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010_placements"
-down_revision: str | None = "0009"
+revision: str = "0017_placements"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
