@@ -14,6 +14,7 @@ from .routers import breakouts as breakouts_routes
 from .routers import events, me, people, realtime, sessions, time, webhooks
 from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
+from .routers import media as media_routes
 from .services import attendance, automation, breakouts, help, presence
 from .services import interpretation_follow as follow
 from .services import interpretation_state as channels
@@ -74,6 +75,11 @@ def install_attendance(w: Wiring) -> None:
     w.followers.append(attendance.follow)
 
 
+def install_media(w: Wiring) -> None:
+    """Media-server join grants for people in rooms."""
+    w.routers.append(media_routes.router)
+
+
 INSTALLED = (
     install_sessions,
     install_presence,
@@ -82,6 +88,7 @@ INSTALLED = (
     install_help,
     install_webhooks,
     install_attendance,
+    install_media,
 )
 
 

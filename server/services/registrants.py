@@ -47,6 +47,7 @@ class Row:
     index: int
     fields: dict[str, Any]  # given, non-empty values, parsed
     raw: dict[str, Any]  # as the file had them, for error messages
+    problem: str | None = None  # the row's shape is wrong (not an object, cells too many)
     person: Person | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     new: PersonCreate | None = None
@@ -109,38 +110,11 @@ def rows_from_csv(raw: bytes) -> list[Row]:
         raise errors.Invalid("the file must not contain NUL characters (\\x00)")
     header, records = spreadsheets.read(text)
     names = [h.strip().lower() for h in header]
-    unknown = [h for h in names if h not in COLUMNS]
-    if unknown or "name" not in names or len(set(names)) != len(names):
-        twice = sorted({h for h in names if names.count(h) > 1})
-        raise errors.Invalid(
-            "the header row must name the columns "
-            + ", ".join(COLUMNS)
-            + " ('name' required; others optional; case and order do not matter)"
-            + (f"; unknown column(s): {', '.join(repr(u) for u in unknown)}" if unknown else "")
-            + (f"; named twice: {', '.join(twice)}" if twice else "")
-            + ("; 'name' is missing" if "name" not in names else ""),
-            errors=[
-                {
-                    "line": 1,
-                    "index": None,
-                    "column": u,
-                    "value": u,
-                    "detail": "unknown column",
-                    "field": u,
-                }
-                for u in unknown
-            ]
-            or None,
-        )
+    _check_header(names)
     _limit(len(records))
     rows = []
     for i, rec in enumerate(records):
-        raw = {}
-        problems_extra = len(rec.cells) > len(names) and any(
-            c.strip() for c in rec.cells[len(names) :]
-        )
-        for name, cell in zip(names, rec.cells, strict=False):
-            raw[name] = cell
+        raw = dict(zip(names, rec.cells, strict=False))
         fields: dict[str, Any] = {}
         for name, cell in raw.items():
             cell = cell.strip()
@@ -148,10 +122,38 @@ def rows_from_csv(raw: bytes) -> list[Row]:
                 continue  # an empty cell leaves the field unchanged
             fields[name] = _split(cell, CSV_LISTS[name]) if name in CSV_LISTS else cell
         row = Row(rec.line, i, fields, raw)
-        if problems_extra:
-            row.fields["__extra__"] = len(rec.cells)
+        if any(c.strip() for c in rec.cells[len(names) :]):
+            row.problem = f"the row has {len(rec.cells)} cells, the header {len(names)}"
         rows.append(row)
     return rows
+
+
+def _check_header(names: list[str]) -> None:
+    unknown = [h for h in names if h not in COLUMNS]
+    twice = sorted({h for h in names if names.count(h) > 1})
+    if not unknown and not twice and "name" in names:
+        return
+    detail = (
+        "the header row must name the columns "
+        + ", ".join(COLUMNS)
+        + " ('name' required; others optional; case and order do not matter)"
+    )
+    if unknown:
+        detail += f"; unknown column(s): {', '.join(repr(u) for u in unknown)}"
+    if twice:
+        detail += f"; named twice: {', '.join(twice)}"
+    if "name" not in names:
+        detail += "; 'name' is missing"
+    if any(";" in u for u in unknown):
+        detail += (
+            "; the header line mixes ',' and ';' outside quotes, so its delimiter cannot "
+            "be told: save the file with one of them (Excel: CSV UTF-8)"
+        )
+    cells = [
+        {"line": 1, "index": None, "column": u, "value": u, "detail": "unknown column", "field": u}
+        for u in unknown
+    ]
+    raise errors.Invalid(detail, errors=cells or None)
 
 
 def rows_from_json(raw: bytes) -> list[Row]:
@@ -165,7 +167,7 @@ def rows_from_json(raw: bytes) -> list[Row]:
     rows = []
     for i, item in enumerate(data):
         if not isinstance(item, dict):
-            row = Row(None, i, {"__not_object__": True}, {})
+            row = Row(None, i, {}, {}, problem="each item must be a JSON object of a person")
         else:
             given = {k: v for k, v in item.items() if v is not None and v != ""}
             row = Row(None, i, given, dict(item))
@@ -206,11 +208,9 @@ def _check(rows: list[Row], people: list[Person]) -> Problems:
     claims: dict[tuple, list[Row]] = {}
     for row in rows:
         f = row.fields
-        if f.pop("__not_object__", None):
-            problems.add(row, None, "each item must be a JSON object with a person's fields")
+        if row.problem:
+            problems.add(row, None, row.problem)
             continue
-        if "__extra__" in f:
-            problems.add(row, None, f"the row has {f.pop('__extra__')} cells, the header fewer")
         email, name = f.get("email"), f.get("name")
         if isinstance(email, str):
             found, key = by_email.get(email.casefold(), []), ("email", email.casefold())

@@ -233,23 +233,6 @@ async def test_attendance_csv_for_spreadsheets_escapes_formulas(server):
     assert {row[rows[0].index("organisation")] for row in rows[1:]} == {"'=1+1"}
 
 
-async def test_who_may_read_attendance(server):
-    w = await make_world(server, status="live")
-    other = await make_world(server, status="live", title="Other")
-    paths = [
-        f"/api/sessions/{w.session['id']}/attendance",
-        f"/api/events/{w.event['id']}/attendance",
-    ]
-    for path in paths:
-        for key, status in (("mod", 200), ("obs", 200), ("p1", 403), ("ar1", 403)):
-            async with Api(server.url, w.token(key)) as who:
-                assert (await who.call("GET", path)).status_code == status, (key, path)
-        async with Api(server.url, server.admin_token) as admin:
-            assert (await admin.call("GET", path)).status_code == 200
-        async with Api(server.url, other.token("mod")) as stranger:
-            assert (await stranger.call("GET", path)).status_code == 404
-
-
 async def test_two_processes_and_a_kill_9_agree_on_attendance(pg_server, tmp_path):
     """People on two processes: both answer the same report; one process is killed:
     its person counts until their lease expires (the stored presence.left)."""

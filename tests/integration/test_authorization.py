@@ -24,6 +24,9 @@ ROUTES = [
     ("PATCH", "/api/events/{e}/people/{p}", {"country": "Georgia"}, STAFF),
     ("POST", "/api/events/{e}/people/{p}/token", None, STAFF),
     ("POST", "/api/events/{e}/people/links", {"roles": ["participant"]}, STAFF),
+    ("POST", "/api/events/{e}/people/import", [{"name": "Imported", "email": "i@x.org"}], STAFF),
+    ("GET", "/api/events/{e}/attendance", None, STAFF | {"obs"}),
+    ("GET", "/api/sessions/{s}/attendance", None, STAFF | {"obs"}),
     ("DELETE", "/api/events/{e}/people/{p}", None, STAFF),
     # a person manages their own calendar feed; staff who manage people anyone's
     ("POST", "/api/events/{e}/people/{p}/calendar-token", None, STAFF | {"p1"}),
@@ -47,6 +50,7 @@ ROUTES = [
     # {h}: a request p1 asked; the asker cancels it, a moderator dismisses it
     ("DELETE", "/api/sessions/{s}/help/{h}", None, STAFF | {"p1"}),
     ("GET", "/api/sessions/{s}/channels", None, EVERYONE),
+    ("GET", "/api/sessions/{s}/media", None, {"mod", "ar1", "p1"}),  # people placed in rooms
     ("PUT", "/api/sessions/{s}/listening", {"language": "en"}, EVERYONE - {"admin"}),
     ("PUT", "/api/sessions/{s}/floor", {"language": "ar"}, STAFF),
     ("POST", "/api/sessions/{s}/channels/ar/on-air", None, {"ar1"}),
@@ -92,7 +96,7 @@ async def test_matrix(server, worlds, method, path, body, allowed, role):
         async with Api(server.url, w.token("p1")) as asker:
             ids["h"] = (await asker.ok("POST", f"/api/sessions/{ids['s']}/help", {}, 201))["id"]
     url = path.format(**ids)
-    if body is not None:
+    if isinstance(body, dict):
         body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
     token = server.admin_token if role == "admin" else w.token(role)
     async with Api(server.url, token) as api:
