@@ -13,7 +13,7 @@ from .routers import breakouts as breakouts_routes
 from .routers import events, people, realtime, sessions, time, webhooks
 from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
-from .services import automation, breakouts, help, presence
+from .services import automation, breakouts, help, presence_news
 from .services import interpretation_follow as follow
 from .services import interpretation_state as channels
 from .services import webhooks as webhook_service
@@ -32,7 +32,7 @@ def install_sessions(w: Wiring) -> None:
 def install_presence(w: Wiring) -> None:
     """The WebSocket endpoint; a large room hears of arrivals once a second."""
     w.routers.append(realtime.router)
-    w.timer(presence.NEWS_KIND, presence.tell_room)
+    w.timer(presence_news.NEWS_KIND, presence_news.tell_room)
 
 
 def install_breakouts(w: Wiring) -> None:
