@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from scheduler.zones import tzdata_version, use_packaged_tzdata
 
-from . import errors, features, metrics, migrate, openapi, responses
+from . import console, errors, features, metrics, migrate, openapi, responses
 from .admin_token import load_or_create
 from .broker import MemoryBroker
 from .brokers import make_broker
@@ -191,6 +191,7 @@ def create_app(
     for r in wiring.routers:
         app.include_router(r)
     openapi.install(app)
+    console.install(app)
 
     @app.get(
         "/healthz",

@@ -43,12 +43,14 @@ class Perm(StrEnum):
     channel_listen = "channel:listen"
     channel_speak = "channel:speak"
     webhook_manage = "webhook:manage"
+    me_read = "me:read"
+    attendance_read = "attendance:read"
 
 
-_MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen}
+_MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen, Perm.me_read}
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
-    Role.observer: frozenset(_MEMBER | {Perm.people_read}),
+    Role.observer: frozenset(_MEMBER | {Perm.people_read, Perm.attendance_read}),
     Role.interpreter: frozenset(
         _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
     ),

@@ -6,6 +6,8 @@ from importlib.metadata import version
 
 import typer
 
+from .cli_people import people_app
+
 # Plain help pages: typer's rich ones print "<bool>" beside every flag (--help too),
 # as if it took a value.
 app = typer.Typer(
@@ -15,6 +17,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+app.add_typer(people_app, name="people")
 
 
 def _print_version(asked: bool) -> None:

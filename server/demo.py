@@ -268,7 +268,13 @@ def report(demo: Demo, url: str) -> str:
             f"{role}: {p['name']} ({p.get('organisation') or p['country']}, {p['timezone']})",
             f"  token      {p['token']}",
             f"  websocket  {ws}?token={p['token']}",
+            f"  console    {p.get('join_url') or url + '/join#token=' + p['token']}",
         ]
+    lines += ["", "join links (one per person; the token sits after #, so no log holds it):"]
+    width = max(len(p["name"]) for p in demo.people)
+    for role in roles:
+        for p in (p for p in demo.people if p["role"] == role):
+            lines.append(f"  {role:<11} {p['name']:<{width}}  {p['join_url']}")
     moderator = demo.first("moderator")["token"]
     lines += [
         "",

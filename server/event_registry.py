@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import events, events_breakouts, events_interpretation
+from . import events, events_attendance, events_breakouts, events_interpretation
 from .events import EventData
 
 
@@ -20,7 +20,9 @@ def _gather(*modules) -> dict[str, type[EventData]]:
     return registry
 
 
-REGISTRY: dict[str, type[EventData]] = _gather(events, events_breakouts, events_interpretation)
+REGISTRY: dict[str, type[EventData]] = _gather(
+    events, events_breakouts, events_interpretation, events_attendance
+)
 
 
 def coerce(type_: str, data: dict[str, Any]) -> EventData:

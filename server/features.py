@@ -9,11 +9,12 @@ from __future__ import annotations
 from scheduler.automation import END, LIVE, LOBBY, REMINDER
 
 from .gateway import snapshot_breakouts, snapshot_interpretation
+from .routers import attendance as attendance_routes
 from .routers import breakouts as breakouts_routes
-from .routers import events, people, realtime, sessions, time, webhooks
+from .routers import events, me, people, realtime, sessions, time, webhooks
 from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
-from .services import automation, breakouts, help, presence_news
+from .services import attendance, automation, breakouts, help, presence_news
 from .services import interpretation_follow as follow
 from .services import interpretation_state as channels
 from .services import webhooks as webhook_service
@@ -22,7 +23,7 @@ from .wiring import Wiring
 
 def install_sessions(w: Wiring) -> None:
     """Events, people, sessions and their automatic status changes and reminders."""
-    w.routers += [events.router, people.router, sessions.router, time.router]
+    w.routers += [events.router, people.router, me.router, sessions.router, time.router]
     w.timer(LOBBY, automation.open_lobby)
     w.timer(LIVE, automation.go_live)
     w.timer(END, automation.end_or_overtime)
@@ -60,6 +61,13 @@ def install_help(w: Wiring) -> None:
     w.on_move.append(help.moderator_arrived)
 
 
+def install_attendance(w: Wiring) -> None:
+    """Who came, for how long, where: its follower reads the moves and listening
+    changes the features installed before it made."""
+    w.routers.append(attendance_routes.router)
+    w.followers.append(attendance.follow)
+
+
 def install_webhooks(w: Wiring) -> None:
     w.routers.append(webhooks.router)
     w.before_commit.append(webhook_service.enqueue)
@@ -72,6 +80,7 @@ INSTALLED = (
     install_breakouts,
     install_interpretation,
     install_help,
+    install_attendance,
     install_webhooks,
 )
 

@@ -13,12 +13,100 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .auth import Role
 from .events import ChannelObject, Status
 from .events_interpretation import HandoverRequested
+from .schemas import EventPublic, PersonPublic, SessionPublic
 
 RoundStatusName = Literal["planned", "open", "closing", "closed", "cancelled"]
 StrategyName = Literal["balanced", "by_language", "working_groups", "manual", "self_select"]
 RoomKind = Literal["plenary", "breakout"]
+
+
+# ---- who am I ---------------------------------------------------------------------------
+
+
+class Me(BaseModel):
+    """Who a token belongs to: the admin (no person, no event) or one person of one
+    event, with that event's sessions."""
+
+    person: PersonPublic | None
+    role: Literal["admin", "moderator", "interpreter", "participant", "observer"]
+    event: EventPublic | None
+    sessions: list[SessionPublic]
+
+
+class ImportedPerson(BaseModel):
+    id: str | None = Field(description="null for a new row in a dry run")
+    name: str
+    email: str | None
+    role: Role
+    token: str | None = Field(None, description="only for people created by this import")
+    join_url: str | None = Field(None, description="only for people created by this import")
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    people: list[ImportedPerson]
+
+
+class JoinLink(BaseModel):
+    person_id: str
+    name: str
+    email: str | None
+    role: Role
+    token: str
+    join_url: str
+
+
+# ---- attendance ------------------------------------------------------------------------
+
+
+class RoomSeconds(BaseModel):
+    room_id: str
+    name: str | None
+    s: float
+
+
+class PersonAttendance(BaseModel):
+    person_id: str
+    name: str
+    role: Role
+    email: str | None
+    organisation: str | None
+    country: str | None
+    timezone: str
+    first_seen: dt.datetime
+    last_seen: dt.datetime = Field(description="for someone online now: the request's time")
+    online_s: float
+    rooms: list[RoomSeconds] = Field(description="add up to online_s")
+    listened: dict[str, float] = Field(description="language -> seconds; add up to online_s")
+    hands: int
+    help: int
+    messages: int
+
+
+class SessionAttendance(BaseModel):
+    session_id: str
+    title: str
+    start: dt.datetime
+    people: int
+    peak_online: int
+    by_country: dict[str, int]
+    by_organisation: dict[str, int]
+    by_language: dict[str, int]
+
+
+class EventAttendance(BaseModel):
+    sessions: list[SessionAttendance]
+    unique_people: int
+    countries: int
+    organisations: int
+    by_country: dict[str, int]
+    by_organisation: dict[str, int]
+    by_language: dict[str, int]
 
 
 # ---- sessions --------------------------------------------------------------------------

@@ -246,8 +246,17 @@ class PersonWithPlace(PersonPublic):
     online: bool = False
 
 
+class LinksRequest(Strict):
+    """Whose join links to re-issue: the people listed and the people of the roles
+    named (observers only when named; the caller only when listed)."""
+
+    person_ids: list[Annotated[str, Field(max_length=36)]] | None = Field(None, max_length=5000)
+    roles: list[Role] | None = Field(None, max_length=4)
+
+
 class PersonCreated(PersonPublic):
     token: str
+    join_url: str
 
 
 # ---- sessions -----------------------------------------------------------------------

@@ -56,7 +56,9 @@ class RateLimit:
 async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
     origin = ws.headers.get("origin")
     allowed = state.settings.origins
-    if origin and allowed is not None and origin.rstrip("/") not in allowed:
+    # the service's own console (same scheme-less host as the request) is always allowed
+    same_origin = origin is not None and origin.split("://", 1)[-1] == ws.headers.get("host")
+    if origin and allowed is not None and origin.rstrip("/") not in allowed and not same_origin:
         return None, None, (FORBIDDEN, "origin not allowed")
     async with state.db.quick() as tx:
         try:

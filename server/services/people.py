@@ -11,8 +11,16 @@ from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
 from ..commands import Logs
 from ..events import PersonRemoved, PersonTokenReissued
+from ..joinlinks import join_url
 from ..models import Attendance, Person, PresenceLease, utcnow
-from ..schemas import PersonCreate, PersonCreated, PersonUpdate, PersonWithPlace, dump
+from ..schemas import (
+    LinksRequest,
+    PersonCreate,
+    PersonCreated,
+    PersonUpdate,
+    PersonWithPlace,
+    dump,
+)
 from ..state import AppState
 
 
@@ -22,7 +30,16 @@ async def create(state: AppState, caller: Caller, event_id: str, body: PersonCre
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = Person(event_id=event_id, token_hash=hash_token(token), **body.model_dump())
         tx.add(person)
-    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+    return created(state, person, token)
+
+
+def created(state: AppState, person: Person, token: str) -> PersonCreated:
+    """A person with the token just made for them and its join link (shown once)."""
+    return PersonCreated(
+        **dump(PersonWithPlace.model_validate(person)),
+        token=token,
+        join_url=join_url(state.settings.public_url, token),
+    )
 
 
 async def _person(tx: AsyncSession, event_id: str, person_id: str) -> Person:
@@ -72,17 +89,6 @@ async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
     return out
 
 
-async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: str):
-    await _person(tx, event_id, person_id)
-    require_self_or(
-        caller,
-        person_id,
-        Perm.people_read,
-        "participants and interpreters may only look up themselves",
-    )
-    return (await with_places(tx, event_id, only=person_id))[0]
-
-
 async def list_people(state: AppState, caller: Caller, event_id: str):
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.people_read)
@@ -93,6 +99,17 @@ async def get_person(state: AppState, caller: Caller, event_id: str, person_id: 
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.event_read)
         return await get_one(tx, caller, event_id, person_id)
+
+
+async def get_one(tx: AsyncSession, caller: Caller, event_id: str, person_id: str):
+    await _person(tx, event_id, person_id)
+    require_self_or(
+        caller,
+        person_id,
+        Perm.people_read,
+        "participants and interpreters may only look up themselves",
+    )
+    return (await with_places(tx, event_id, only=person_id))[0]
 
 
 NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has these
@@ -113,46 +130,98 @@ async def update(
             )
         if changes.get("interprets") and person.role != "interpreter":
             raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
-        for key, value in changes.items():
-            setattr(person, key, value)
+        apply_changes(person, changes)
         tx.add(person)
     return person
 
 
-async def _places_of(tx: AsyncSession, person_id: str) -> dict[str, str | None]:
-    """The sessions the person has been in, each with the room they belong in."""
+def apply_changes(person: Person, changes: dict) -> None:
+    """What PATCH people does to a person (an import's updated rows do the same)."""
+    for key, value in changes.items():
+        setattr(person, key, value)
+
+
+Places = dict[str, dict[str, str | None]]  # session id -> person id -> room id
+
+
+async def _places_of(tx: AsyncSession, person_ids: list[str]) -> Places:
+    """The sessions these people have been in, each with the room each belongs in."""
     rows = await tx.exec(
-        select(Attendance.session_id, Attendance.room_id).where(Attendance.person_id == person_id)
+        select(Attendance.session_id, Attendance.person_id, Attendance.room_id).where(
+            Attendance.person_id.in_(person_ids)
+        )
     )
-    return dict(rows.all())
+    out: Places = {}
+    for sid, pid, room_id in rows.all():
+        out.setdefault(sid, {})[pid] = room_id
+    return out
 
 
-async def _tell(logs: list[el.EventLog], places: dict, person_id: str, event) -> None:
-    """The person, the moderators and the room they belong in, in every session."""
+async def _tell(tx: AsyncSession, logs: list[el.EventLog], places: Places, event_of) -> None:
+    """Each session tells each person, their room and the moderators (their open
+    connections act on it: a token that ended closes them with 4401)."""
     for log in logs:
-        room_id = places.get(log.session.id)
-        room = [el.room(room_id)] if room_id else []
-        log.emit(event, [el.MODERATORS, el.person(person_id), *room])
+        known = places[log.session.id]
+        atts = (
+            await tx.exec(
+                select(Attendance).where(
+                    Attendance.session_id == log.session.id,
+                    Attendance.person_id.in_(sorted(known)),
+                )
+            )
+        ).all()
+        rooms = known | {a.person_id: a.room_id for a in atts}
+        for pid in sorted(known):
+            audience = [el.MODERATORS, el.person(pid), *_room_audience(rooms[pid])]
+            log.emit(event_of(pid), audience)
+
+
+def _room_audience(room_id: str | None) -> list[str]:
+    return [el.room(room_id)] if room_id else []
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
-    """One transaction: the new token and the news to every session of the person, so
-    a socket opening with the old one either gets the news or finds its token ended."""
-    token = new_token()
+    return (await reissue_links(state, caller, event_id, LinksRequest(person_ids=[person_id])))[0]
 
-    async def work(tx: AsyncSession, logs: Logs) -> Person:
+
+async def reissue_links(
+    state: AppState, caller: Caller, event_id: str, body: LinksRequest
+) -> list[PersonCreated]:
+    """New tokens for the people listed and the people of the roles named; their old
+    links end at once. Observers only when named; the caller only when listed. One
+    transaction stores the new tokens and tells every session of these people, so a
+    socket opening with an old one either gets the news or finds its token ended."""
+
+    async def work(tx: AsyncSession, logs: Logs) -> tuple[list[Person], dict]:
         await load_event(tx, caller, event_id, Perm.people_manage)
-        person = await _person(tx, event_id, person_id)
-        places = await _places_of(tx, person_id)
-        sessions = await logs(places)
-        places = await _places_of(tx, person_id)  # their rooms as of the sessions' locks
-        person.token_hash = hash_token(token)
-        tx.add(person)
-        await _tell(sessions, places, person_id, PersonTokenReissued(person_id=person_id))
-        return person
+        if body.person_ids is None and body.roles is None:
+            raise errors.Invalid(
+                "say whose links to re-issue: 'person_ids', 'roles' (e.g. [\"participant\"]), "
+                "or both"
+            )
+        listed = list(dict.fromkeys(body.person_ids or []))
+        q = select(Person).where(Person.event_id == event_id).order_by(Person.created_at, Person.id)
+        people = list((await tx.exec(q)).all())
+        known = {p.id for p in people}
+        missing = [pid for pid in listed if pid not in known]
+        if missing:
+            raise errors.NotFound(f"person {missing[0]} does not exist in event {event_id}")
+        roles = set(body.roles or [])
+        chosen = [
+            p for p in people if p.id in listed or (p.role in roles and p.id != caller.person_id)
+        ]
+        places = await _places_of(tx, [p.id for p in chosen]) if chosen else {}
+        sessions = await logs(places)  # the sessions first, as arrivals lock them
+        tokens = {}
+        for p in chosen:
+            tokens[p.id] = new_token()
+            p.token_hash = hash_token(tokens[p.id])
+            tx.add(p)
+        await _tell(tx, sessions, places, lambda pid: PersonTokenReissued(person_id=pid))
+        return chosen, tokens
 
-    person = await state.commands.run_many(work, by=caller.person_id)
-    return PersonCreated(**dump(PersonWithPlace.model_validate(person)), token=token)
+    chosen, tokens = await state.commands.run_many(work, by=caller.person_id)
+    return [created(state, p, tokens[p.id]) for p in chosen]
 
 
 async def remove(state: AppState, caller: Caller, event_id: str, person_id: str) -> None:
@@ -161,13 +230,12 @@ async def remove(state: AppState, caller: Caller, event_id: str, person_id: str)
     async def work(tx: AsyncSession, logs: Logs) -> None:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
-        places = await _places_of(tx, person_id)
-        sessions = await logs(places)  # the sessions first: arrivals lock theirs first too
+        sessions = await logs(await _places_of(tx, [person_id]))  # first, as arrivals do
         # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
         # ones then find the person gone
         await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
-        places = await _places_of(tx, person_id)  # their rooms as of the sessions' locks
-        await _tell(sessions, places, person_id, PersonRemoved(person_id=person_id))
+        places = await _places_of(tx, [person_id])
+        await _tell(tx, sessions, places, lambda pid: PersonRemoved(person_id=pid))
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
         await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
         await tx.delete(person)

@@ -23,6 +23,10 @@ ROUTES = [
     ("GET", "/api/events/{e}/people/{p}", None, STAFF | {"obs", "p1"}),
     ("PATCH", "/api/events/{e}/people/{p}", {"country": "Georgia"}, STAFF),
     ("POST", "/api/events/{e}/people/{p}/token", None, STAFF),
+    ("POST", "/api/events/{e}/people/links", {"roles": ["participant"]}, STAFF),
+    ("POST", "/api/events/{e}/people/import", [{"name": "Imported", "email": "i@x.org"}], STAFF),
+    ("GET", "/api/events/{e}/attendance", None, STAFF | {"obs"}),
+    ("GET", "/api/sessions/{s}/attendance", None, STAFF | {"obs"}),
     ("DELETE", "/api/events/{e}/people/{p}", None, STAFF),
     # a person manages their own calendar feed; staff who manage people anyone's
     ("POST", "/api/events/{e}/people/{p}/calendar-token", None, STAFF | {"p1"}),
@@ -91,7 +95,7 @@ async def test_matrix(server, worlds, method, path, body, allowed, role):
         async with Api(server.url, w.token("p1")) as asker:
             ids["h"] = (await asker.ok("POST", f"/api/sessions/{ids['s']}/help", {}, 201))["id"]
     url = path.format(**ids)
-    if body is not None:
+    if isinstance(body, dict):
         body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
     token = server.admin_token if role == "admin" else w.token(role)
     async with Api(server.url, token) as api:

@@ -58,6 +58,8 @@ async def test_demo_creates_the_kickoff_and_prints_working_tokens(server):
     assert server.admin_token not in out  # the operator's token is never printed
     event_id, session_id, printed = _printed(out)
     assert set(printed) == {"moderator", "interpreter", "participant", "observer"}
+    for token, _ in printed.values():  # the web console's join link, per role
+        assert f"console    {server.url}/join#token={token}\n" in out + "\n"
 
     async with Api(server.url, server.admin_token) as admin:
         event = await admin.ok("GET", f"/api/events/{event_id}")
@@ -102,6 +104,13 @@ async def test_demo_creates_the_kickoff_and_prints_working_tokens(server):
         async with Api(server.url, token) as api:
             me = await api.ok("GET", f"/api/events/{event_id}")
         assert me["id"] == event_id
+    # every person's join link is printed, not four, and each is that person's
+    links = dict(re.findall(r"^  \w+ +.+?  (\S+/join#token=(\S+))$", out, re.M))
+    assert len(links) == len(people)
+    for url, token in list(links.items())[:: max(1, len(links) // 6)]:
+        assert url.startswith(f"{server.url}/join#token=")
+        async with Api(server.url, token) as api:
+            assert (await api.ok("GET", "/api/me"))["person"]["id"] in ids
     # the printed curl command uses the moderator's token on the people list
     curl = re.search(r'curl -H "Authorization: Bearer (\S+)" (\S+)', out)
     assert curl.group(1) == printed["moderator"][0]

@@ -77,5 +77,22 @@ async def test_a_crowded_plenary_hears_of_arrivals_once_a_second(server):
     left = set().union(*(f["data"]["left"] for f in member.frames if changed(f)))
     assert left == gone
     assert not [f for f in member.frames if f["type"] == "presence.left"]
+
+    # the room heard counts, yet attendance has each person's seconds (from the
+    # arrivals and departures stored for the moderators)
+    left_at = {}
+    while set(left_at) != gone:
+        f = await mod.next(10)
+        if f["type"] == "presence.left":
+            left_at[f["data"]["person_id"]] = _at(f)
+    joined_at = {
+        f["data"]["person_id"]: _at(f) for f in mod.frames if f["type"] == "presence.joined"
+    }
+    async with Api(server.url, w.token("mod")) as moderator:
+        report = await moderator.ok("GET", f"/api/sessions/{sid}/attendance")
+    seconds = {p["person_id"]: p["online_s"] for p in report}
+    assert ids <= set(seconds)
+    for pid in gone:
+        assert abs(seconds[pid] - (left_at[pid] - joined_at[pid]).total_seconds()) <= 1.0
     for c in (*conns[30:], mod, member):
         await c.close()

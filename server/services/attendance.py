@@ -1,0 +1,215 @@
+"""Attendance, accumulated from the session's own events in their transaction.
+
+A follower of every command (``commands.run`` and timers): it reads the events the
+transaction stored, in order, and moves each person's running tally. The seconds
+between two events of a person land in their current room and the channel they
+hear, so a person's ``rooms`` and ``listened`` always add up to their ``online_s``.
+Only time while the session is lobby or live counts; observers are never counted;
+``presence.joined``/``presence.left`` come once per person however many connections
+they hold (two tabs count once); a connection lost with its process counts until the
+sweep stores its ``presence.left`` when the lease expires. Large rooms coalesce what
+they show, but moderators still get each arrival and departure stored, which is what
+this reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .. import eventlog as el
+from ..auth import Role
+from ..eventlog import EventLog
+from ..events_attendance import AttendanceReady
+from ..models import (
+    Attendance,
+    AttendancePeak,
+    AttendanceTally,
+    Event,
+    Person,
+    Room,
+    Session,
+)
+
+ACTIVE = frozenset({"lobby", "live"})
+PRESENCE = frozenset({"presence.joined", "presence.left"})
+MOVES = frozenset({"room.moved", "listening.changed"})
+
+# Things people do that the report counts: event type -> (tally field, person key).
+# The speaker queue and chat add theirs here (``hand.raised``, ``chat.message``).
+COUNTED: dict[str, tuple[str, str]] = {
+    "help.requested": ("help", "person_id"),
+}
+
+FOLLOWED = PRESENCE | MOVES | {"session.status"} | COUNTED.keys()
+CREATES = {"presence.joined"} | COUNTED.keys()  # events that start a person's tally
+
+
+def _person_of(rec) -> str | None:
+    if rec.type in COUNTED:
+        return rec.data.get(COUNTED[rec.type][1])
+    return rec.data.get("person_id")
+
+
+class Tallies:
+    """The tallies this transaction touches, loaded in one query."""
+
+    def __init__(self, tx: AsyncSession, s: Session, event: Event):
+        self.tx, self.s, self.event = tx, s, event
+        self.rows: dict[str, AttendanceTally] = {}
+        self.observers: set[str] = set()
+
+    async def load(self, person_ids: set[str], arriving: set[str], everyone: bool) -> None:
+        """The tallies of ``person_ids`` (of everyone, for a status change); new ones
+        only for people ``arriving`` or acting: a round that moves a thousand people
+        who never came makes no rows."""
+        q = select(AttendanceTally).where(AttendanceTally.session_id == self.s.id)
+        if not everyone:
+            q = q.where(AttendanceTally.person_id.in_(sorted(person_ids)))
+        self.rows = {t.person_id: t for t in (await self.tx.exec(q)).all()}
+        new = sorted(arriving - self.rows.keys())
+        if not new:
+            return
+        people = (await self.tx.exec(select(Person).where(Person.id.in_(new)))).all()
+        atts = {
+            a.person_id: a
+            for a in (
+                await self.tx.exec(
+                    select(Attendance).where(
+                        Attendance.session_id == self.s.id, Attendance.person_id.in_(new)
+                    )
+                )
+            ).all()
+        }
+        for p in people:
+            if p.role == Role.observer:
+                self.observers.add(p.id)
+                continue
+            att = atts.get(p.id)
+            self.rows[p.id] = AttendanceTally(
+                session_id=self.s.id,
+                person_id=p.id,
+                room_id=att.room_id if att else None,
+                language=_heard_at_first(p, att, self.event),
+            )
+
+    def get(self, person_id: str | None) -> AttendanceTally | None:
+        return None if person_id is None else self.rows.get(person_id)
+
+
+def _heard_at_first(person: Person, att: Attendance | None, event: Event) -> str:
+    """Until a ``listening.changed`` says otherwise: their choice, or their own
+    language when the event carries it, else the floor (as the snapshot shows it)."""
+    if att is not None and att.listening:
+        return att.listening
+    langs = {event.floor_language, *event.interpretation_languages}
+    return person.language if person.language in langs else event.floor_language
+
+
+def settle(t: AttendanceTally, at: dt.datetime, floor: str) -> None:
+    """Add the seconds since ``counting_since`` to the person, their room and channel."""
+    if t.counting_since is None:
+        return
+    s = max(0.0, (at - t.counting_since).total_seconds())
+    t.online_s += s
+    rooms, listened = dict(t.rooms), dict(t.listened)  # new objects: JSON columns see it
+    room, lang = t.room_id or "", t.language or floor
+    rooms[room] = rooms.get(room, 0.0) + s
+    listened[lang] = listened.get(lang, 0.0) + s
+    t.rooms, t.listened = rooms, listened
+    t.counting_since = max(at, t.counting_since)
+    t.last_seen = t.counting_since
+
+
+def start(t: AttendanceTally, at: dt.datetime) -> None:
+    t.counting_since = at
+    t.first_seen = t.first_seen or at
+    t.last_seen = at
+
+
+def stop(t: AttendanceTally, at: dt.datetime, floor: str) -> None:
+    settle(t, at, floor)
+    t.counting_since = None
+
+
+async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
+    records = [r for r in log.records if r.type in FOLLOWED]
+    if not records:
+        return
+    statuses = [r for r in records if r.type == "session.status"]
+    active = (statuses[0].data["previous"] if statuses else s.status) in ACTIVE
+    event = await tx.get(Event, s.event_id)
+    floor = event.floor_language
+    tallies = Tallies(tx, s, event)
+    arriving = {p for r in records if r.type in CREATES and (p := _person_of(r)) is not None}
+    await tallies.load(
+        {p for r in records if (p := _person_of(r))}, arriving, everyone=bool(statuses)
+    )
+    ended = False
+    for rec in records:
+        at = rec.at
+        if rec.type == "session.status":
+            now_active = rec.data["status"] in ACTIVE
+            for t in tallies.rows.values():
+                if t.online and now_active and not active:
+                    start(t, at)
+                elif t.online and active and not now_active:
+                    stop(t, at, floor)
+            active = now_active
+            ended = ended or rec.data["status"] == "ended"
+            continue
+        t = tallies.get(_person_of(rec))
+        if t is None:
+            continue
+        if rec.type == "presence.joined":
+            t.online = True
+            if active and t.counting_since is None:
+                start(t, at)
+        elif rec.type == "presence.left":
+            stop(t, at, floor)
+            t.online = False
+        elif rec.type == "room.moved":
+            settle(t, at, floor)
+            t.room_id = rec.data.get("to_room")
+        elif rec.type == "listening.changed":
+            settle(t, at, floor)
+            t.language = rec.data.get("language")
+        elif rec.type in COUNTED:
+            field = COUNTED[rec.type][0]
+            setattr(t, field, getattr(t, field) + 1)
+    for t in tallies.rows.values():
+        tx.add(t)
+    if statuses or any(r.type in PRESENCE for r in records):
+        await _peak(tx, s)
+    if ended:
+        from .attendance_reports import session_summary
+
+        summary = await session_summary(tx, s)
+        log.emit(AttendanceReady(**summary), [el.MODERATORS], by=None)
+
+
+async def _peak(tx: AsyncSession, s: Session) -> None:
+    await tx.flush()
+    online = int(
+        (
+            await tx.exec(
+                select(func.count())
+                .select_from(AttendanceTally)
+                .where(
+                    AttendanceTally.session_id == s.id,
+                    AttendanceTally.counting_since.is_not(None),
+                )
+            )
+        ).one()
+    )
+    row = await tx.get(AttendancePeak, s.id) or AttendancePeak(session_id=s.id)
+    row.online = online
+    row.peak_online = max(row.peak_online, online)
+    tx.add(row)
+
+
+async def rooms_of(tx: AsyncSession, session_id: str) -> dict[str, Room]:
+    rows = await tx.exec(select(Room).where(Room.session_id == session_id))
+    return {r.id: r for r in rows.all()}
