@@ -114,7 +114,7 @@ def create_app(
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
         hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
-        cmds = Commands(db, broker, wiring)
+        cmds = Commands(db, broker, wiring, large_room=settings.large_room)
         state = AppState(
             settings=settings,
             db=db,

@@ -16,9 +16,9 @@ from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
 from ..event_registry import coerce
-from ..models import Attendance, Person, PresenceLease, Room, Session, utcnow
+from ..models import Person, Placement, PresenceLease, Room, Session, utcnow
 from .batches import Batcher
-from .presence_news import LARGE_ROOM, Memo, announce
+from .presence_news import Memo, announce
 
 
 async def ensure_placed(
@@ -27,23 +27,23 @@ async def ensure_placed(
     person: Person,
     log: el.EventLog,
     memo: Memo | None = None,
-    att: Attendance | None = None,
+    att: Placement | None = None,
     *,
     looked_up: bool = False,
-) -> Attendance:
+) -> Placement:
     """Everyone but observers belongs in a room; a newcomer starts in the plenary.
-    With ``looked_up`` the caller has read the person's attendance already: ``att``
+    With ``looked_up`` the caller has read the person's placement already: ``att``
     (None: they have none yet)."""
     memo = memo or Memo(tx, s.id)
     if att is None and not looked_up:
-        att = await tx.get(Attendance, (s.id, person.id))
+        att = await tx.get(Placement, (s.id, person.id))
     if att is None:
-        att = Attendance(session_id=s.id, person_id=person.id)
-    if person.role != Role.observer:
+        att = Placement(session_id=s.id, person_id=person.id)
+    if person.role != Role.OBSERVER:
         room = await tx.get(Room, att.room_id) if att.room_id else None
         if room is None or room.session_id != s.id:
             audience = [el.person(person.id), el.MODERATORS]
-            if await memo.size(s.plenary_room_id) < LARGE_ROOM:
+            if await memo.size(s.plenary_room_id) < log.large_room:
                 audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
             att.room_id = s.plenary_room_id
             att.updated_at = utcnow()
@@ -100,8 +100,8 @@ async def join_many(
             a.person_id: a
             for a in (
                 await tx.exec(
-                    select(Attendance).where(
-                        Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                    select(Placement).where(
+                        Placement.session_id == s.id, Placement.person_id.in_(ids)
                     )
                 )
             ).all()
@@ -164,8 +164,8 @@ async def _gone(
     rooms = dict(
         (
             await tx.exec(
-                select(Attendance.person_id, Attendance.room_id).where(
-                    Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                select(Placement.person_id, Placement.room_id).where(
+                    Placement.session_id == s.id, Placement.person_id.in_(ids)
                 )
             )
         ).all()

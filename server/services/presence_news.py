@@ -1,6 +1,6 @@
 """Who is in a room, told at a room's scale: each arrival and departure while the room
-has at most 100 people, and for a larger room at most one ``presence.changed`` a
-second (its news rows gathered until a timer tells the room)."""
+has at most ``large_room`` people, and for a larger room at most one
+``presence.changed`` a second (its news rows gathered until a timer tells the room)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import eventlog as el
 from ..events import PresenceChanged, PresenceJoined, PresenceLeft
-from ..models import Attendance, PresenceLease, PresenceNews, Session, Timer, utcnow
+from ..models import Placement, PresenceLease, PresenceNews, Session, Timer, utcnow
 from ..timers import set_timer
 
-LARGE_ROOM = 100  # the contract's threshold: larger rooms get counts, not each arrival
 NEWS_KIND = "presence.changed"
 NEWS_GAP = dt.timedelta(seconds=1)  # at most one presence.changed a second per room
 
@@ -23,8 +22,8 @@ NEWS_GAP = dt.timedelta(seconds=1)  # at most one presence.changed a second per 
 async def room_size(tx: AsyncSession, session_id: str, room_id: str) -> int:
     q = (
         select(func.count())
-        .select_from(Attendance)
-        .where(Attendance.session_id == session_id, Attendance.room_id == room_id)
+        .select_from(Placement)
+        .where(Placement.session_id == session_id, Placement.room_id == room_id)
     )
     return int((await tx.exec(q)).one())
 
@@ -75,11 +74,12 @@ async def announce(
     by: str | None,
 ) -> None:
     """Moderators hear of every arrival and departure; a room hears of each one while
-    it has at most 100 people, and of a room of more than 100 once a second at most,
-    as one stored ``presence.changed`` (so 5,000 arrivals are not 5,000 x 5,000 frames)."""
+    it has at most ``large_room`` people (100 by default), and of a larger room once a
+    second at most, as one stored ``presence.changed`` (so 5,000 arrivals are not
+    5,000 x 5,000 frames)."""
     kind = PresenceJoined if change == "joined" else PresenceLeft
     event = kind(person_id=person_id, room_id=room_id)
-    if room_id is None or await memo.size(room_id) <= LARGE_ROOM:
+    if room_id is None or await memo.size(room_id) <= log.large_room:
         log.emit(event, presence_audience(room_id), by=by)
         return
     log.emit(event, [el.MODERATORS], by=by)
@@ -110,13 +110,13 @@ async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.dat
         select(func.count(func.distinct(PresenceLease.person_id)))
         .select_from(PresenceLease)
         .join(
-            Attendance,
-            (Attendance.session_id == PresenceLease.session_id)
-            & (Attendance.person_id == PresenceLease.person_id),
+            Placement,
+            (Placement.session_id == PresenceLease.session_id)
+            & (Placement.person_id == PresenceLease.person_id),
         )
         .where(
             PresenceLease.session_id == session_id,
-            Attendance.room_id == room_id,
+            Placement.room_id == room_id,
             PresenceLease.expires_at > now,
         )
     )
