@@ -15,7 +15,7 @@ from .routers import events, me, people, realtime, sessions, time, webhooks
 from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
 from .routers import media as media_routes
-from .services import attendance, automation, breakouts, help, presence
+from .services import attendance, automation, breakouts, help, presence_news
 from .services import interpretation_follow as follow
 from .services import interpretation_state as channels
 from .services import webhooks as webhook_service
@@ -34,7 +34,7 @@ def install_sessions(w: Wiring) -> None:
 def install_presence(w: Wiring) -> None:
     """The WebSocket endpoint; a large room hears of arrivals once a second."""
     w.routers.append(realtime.router)
-    w.timer(presence.NEWS_KIND, presence.tell_room)
+    w.timer(presence_news.NEWS_KIND, presence_news.tell_room)
 
 
 def install_breakouts(w: Wiring) -> None:
@@ -62,17 +62,17 @@ def install_help(w: Wiring) -> None:
     w.on_move.append(help.moderator_arrived)
 
 
+def install_attendance(w: Wiring) -> None:
+    """Who came, for how long, where: its follower reads the moves and listening
+    changes the features installed before it made."""
+    w.routers.append(attendance_routes.router)
+    w.followers.append(attendance.follow)
+
+
 def install_webhooks(w: Wiring) -> None:
     w.routers.append(webhooks.router)
     w.before_commit.append(webhook_service.enqueue)
     w.starters.append(webhook_service.start)
-
-
-def install_attendance(w: Wiring) -> None:
-    """Tallies kept from the events of every command, after the features whose
-    events they read (moves, listening)."""
-    w.routers.append(attendance_routes.router)
-    w.followers.append(attendance.follow)
 
 
 def install_media(w: Wiring) -> None:
@@ -86,8 +86,8 @@ INSTALLED = (
     install_breakouts,
     install_interpretation,
     install_help,
-    install_webhooks,
     install_attendance,
+    install_webhooks,
     install_media,
 )
 
