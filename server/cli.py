@@ -75,12 +75,13 @@ def serve(
     import uvicorn
 
     from .app import create_app
+    from .gateway.transport import FastWebSocketProtocol
 
     uvicorn.run(
         create_app(settings),
         host=host,
         port=port,
-        ws="websockets-sansio",
+        ws=FastWebSocketProtocol,  # websockets-sansio, writing pre-framed bytes
         ws_max_size=settings.ws_max_frame,
         ws_per_message_deflate=False,
         backlog=4096,

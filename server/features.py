@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scheduler.automation import END, LIVE, LOBBY, REMINDER
 
-from .gateway import snapshot_breakouts, snapshot_interpretation
+from .gateway import collector, snapshot_breakouts, snapshot_interpretation
 from .routers import attendance as attendance_routes
 from .routers import breakouts as breakouts_routes
 from .routers import events, me, people, realtime, sessions, time, webhooks
@@ -29,6 +29,11 @@ def install_sessions(w: Wiring) -> None:
     w.timer(LIVE, automation.go_live)
     w.timer(END, automation.end_or_overtime)
     w.timer(REMINDER, automation.remind)
+
+
+def install_gc_policy(w: Wiring) -> None:
+    """The garbage collector's policy, paced by the gateway's connections."""
+    collector.install(w, lambda state: lambda: state.hub.connections)
 
 
 def install_presence(w: Wiring) -> None:
@@ -89,6 +94,7 @@ INSTALLED = (
     install_attendance,
     install_webhooks,
     install_media,
+    install_gc_policy,
 )
 
 
