@@ -37,19 +37,23 @@ class Perm(StrEnum):
     help_read = "help:read"  # every open request: who asked, and where
     channel_listen = "channel:listen"
     channel_speak = "channel:speak"
+    media_join = "media:join"
     webhook_manage = "webhook:manage"
     me_read = "me:read"
     attendance_read = "attendance:read"
 
 
 _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen, Perm.me_read}
+_IN_ROOMS = {Perm.media_join}  # people who are placed in rooms (observers never are)
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.MODERATOR: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
     Role.OBSERVER: frozenset(_MEMBER | {Perm.people_read, Perm.help_read, Perm.attendance_read}),
     Role.INTERPRETER: frozenset(
-        _MEMBER | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
+        _MEMBER | _IN_ROOMS | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
     ),
-    Role.PARTICIPANT: frozenset(_MEMBER | {Perm.move_self, Perm.help_ask, Perm.help_cancel}),
+    Role.PARTICIPANT: frozenset(
+        _MEMBER | _IN_ROOMS | {Perm.move_self, Perm.help_ask, Perm.help_cancel}
+    ),
 }
 STAFF = frozenset({Role.MODERATOR, Role.OBSERVER})
 

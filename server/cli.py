@@ -75,12 +75,13 @@ def serve(
     import uvicorn
 
     from .app import create_app
+    from .gateway.transport import FastWebSocketProtocol
 
     uvicorn.run(
         create_app(settings),
         host=host,
         port=port,
-        ws="websockets-sansio",
+        ws=FastWebSocketProtocol,  # websockets-sansio, writing pre-framed bytes
         ws_max_size=settings.ws_max_frame,
         ws_per_message_deflate=False,
         backlog=4096,
@@ -113,6 +114,68 @@ def demo(
     from .demo import run
 
     run(url, token)
+
+
+@app.command("media-bridge", short_help="Drive a Janus AudioBridge from sessions' state.")
+def media_bridge(
+    session: list[str] = typer.Option(..., "--session", help="session id (repeat for more)"),
+    url: str = typer.Option("http://127.0.0.1:8000", help="the Convene service"),
+    metrics_port: int = typer.Option(0, help="serve Prometheus metrics here (0: off)"),
+    poll_s: float = typer.Option(0.3, help="Janus is checked at least this often"),
+    janus_url: str = typer.Option(
+        None, help="Janus as the bridge reaches it (default: CONVENE_JANUS_URL, the clients')"
+    ),
+) -> None:
+    """Follow each session as an observer and keep Janus's AudioBridge rooms, allowed
+    lists and mutes equal to it. The observer token is read from
+    CONVENE_BRIDGE_TOKEN; CONVENE_JANUS_URL, CONVENE_JANUS_ADMIN_KEY,
+    CONVENE_MEDIA_SECRET and CONVENE_MEDIA_GENERATION as the service reads them."""
+    import asyncio
+    import os
+
+    from .logs import configure
+    from .media.bridge import Bridge, BridgeConfig, BridgeMetrics
+    from .settings import Settings
+
+    settings = Settings()
+    configure(settings.log_format, settings.log_level)
+    token = os.environ.get("CONVENE_BRIDGE_TOKEN")
+    janus_url = janus_url or settings.janus_url
+    secret = settings.media_secret.get_secret_value() if settings.media_secret else ""
+    if not token or not janus_url or not secret:
+        typer.echo(
+            "set CONVENE_BRIDGE_TOKEN (an observer's token), CONVENE_JANUS_URL and "
+            "CONVENE_MEDIA_SECRET",
+            err=True,
+        )
+        raise typer.Exit(2)
+    metrics = BridgeMetrics()
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
+    admin_key = settings.janus_admin_key
+    bridges = [
+        Bridge(
+            BridgeConfig(
+                convene_url=url,
+                session_id=sid,
+                token=token,
+                janus_url=janus_url,
+                admin_key=admin_key.get_secret_value() if admin_key else None,
+                secret=secret,
+                generation=settings.media_generation,
+                poll_s=poll_s,
+            ),
+            metrics,
+        )
+        for sid in session
+    ]
+
+    async def main() -> None:
+        await asyncio.gather(*(b.run() for b in bridges))
+
+    asyncio.run(main())
 
 
 if __name__ == "__main__":

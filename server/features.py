@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from scheduler.automation import END, LIVE, LOBBY, REMINDER
 
-from .gateway import snapshot_breakouts, snapshot_interpretation
+from .gateway import collector, snapshot_breakouts, snapshot_interpretation
 from .routers import attendance as attendance_routes
 from .routers import breakouts as breakouts_routes
 from .routers import events, me, people, realtime, sessions, time, webhooks
 from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
+from .routers import media as media_routes
 from .services import attendance, automation, breakouts, help, presence_news
 from .services import interpretation_follow as follow
 from .services import interpretation_state as channels
@@ -28,6 +29,11 @@ def install_sessions(w: Wiring) -> None:
     w.timer(LIVE, automation.go_live)
     w.timer(END, automation.end_or_overtime)
     w.timer(REMINDER, automation.remind)
+
+
+def install_gc_policy(w: Wiring) -> None:
+    """The garbage collector's policy, paced by the gateway's connections."""
+    collector.install(w, lambda state: lambda: state.hub.connections)
 
 
 def install_presence(w: Wiring) -> None:
@@ -74,6 +80,11 @@ def install_webhooks(w: Wiring) -> None:
     w.starters.append(webhook_service.start)
 
 
+def install_media(w: Wiring) -> None:
+    """Media-server join grants for people in rooms."""
+    w.routers.append(media_routes.router)
+
+
 INSTALLED = (
     install_sessions,
     install_presence,
@@ -82,6 +93,8 @@ INSTALLED = (
     install_help,
     install_attendance,
     install_webhooks,
+    install_media,
+    install_gc_policy,
 )
 
 

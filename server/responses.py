@@ -217,6 +217,29 @@ class ListeningChanged(BaseModel):
     fallback_reason: str | None
 
 
+class MediaJoin(BaseModel):
+    """One AudioBridge join: ``room`` and ``id`` go in the join (or changeroom) request
+    as ``room`` and ``id``, ``token`` as ``token``."""
+
+    room: str = Field(description="AudioBridge room id (string ids)")
+    token: str = Field(description="the AudioBridge allowed-list token for this person")
+    id: str = Field(description="the AudioBridge participant id to join with")
+
+
+class MediaTicket(BaseModel):
+    """What a client needs to hear and speak where Convene places it."""
+
+    janus_url: str
+    room_id: str = Field(description="the Convene room the caller is in")
+    language: str = Field(description="the channel the caller hears")
+    listen: MediaJoin = Field(description="join this room to hear (muted)")
+    speak: list[MediaJoin] = Field(
+        description="rooms the caller's microphone goes to; one may be the listen room "
+        "(then one join serves both). The bridge unmutes and mutes them"
+    )
+    generation: int
+
+
 class RoomChannels(BaseModel):
     room_id: str
     name: str | None

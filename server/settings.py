@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     presence_renew_s: float = Field(10.0, gt=0)
     large_room: int = Field(100, ge=1)  # rooms above it: counts, not each member
 
+    # media (docs/media-server.md): the Janus clients join, and the secret that derives
+    # their AudioBridge tokens (the bridge must be given the same secret)
+    janus_url: str | None = None
+    janus_admin_key: SecretStr | None = None  # AudioBridge admin_key: only the bridge
+    media_secret: SecretStr | None = None
+    media_generation: int = Field(1, ge=1)  # bump to end every media ticket at once
+
     instance_id: str = Field(default_factory=lambda: secrets.token_hex(6))
     log_format: str = "json"
     log_level: str = "INFO"

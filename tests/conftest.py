@@ -79,6 +79,8 @@ def server(tmp_path_factory):
     env = {
         "CONVENE_DATABASE_URL": f"sqlite:///{d}/convene.db",
         "CONVENE_ALLOWED_ORIGINS": "https://app.convene.example",
+        "CONVENE_JANUS_URL": "http://127.0.0.1:9/janus",  # tickets only; nothing joins
+        "CONVENE_MEDIA_SECRET": "test-media-secret",
     }
     with ServerProcess(d, env) as srv:
         yield srv
@@ -92,6 +94,8 @@ def pg_server(tmp_path_factory, pg_url, redis_url, redis_prefix):
         "CONVENE_DATABASE_URL": pg_url,
         "CONVENE_REDIS_URL": redis_url,
         "CONVENE_REDIS_PREFIX": redis_prefix,
+        "CONVENE_JANUS_URL": "http://127.0.0.1:9/janus",
+        "CONVENE_MEDIA_SECRET": "test-media-secret",
     }
     with ServerProcess(d, env) as srv:
         yield srv

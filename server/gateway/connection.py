@@ -1,11 +1,14 @@
 """One WebSocket client: what it may see, and a bounded outbound backlog.
 
-Sending costs no task and no queue while the client keeps up: ``push`` runs the ASGI
-send at once (uvicorn writes to the transport without suspending unless the transport
-asked to pause writing). Only when a send has to wait does the connection start a task
-that finishes it and drains the frames that queued up behind it. A client with
-``ws_queue_max`` frames or ``ws_queue_bytes`` waiting is closed with 4408 (it comes
-back with ``resume_from``); nobody else waits for it."""
+Frames arrive complete (header and payload, framed once per audience variant). While
+the client keeps up they are written straight to its transport: no task, no queue,
+no per-client encoding. Once its transport pauses, frames wait in a backlog that one
+task writes out as the transport resumes; every later frame queues behind them, so
+one connection's frames stay in seq order whichever path they take. A client with
+``ws_queue_max`` frames waiting, or more than ``ws_queue_bytes`` in its backlog and
+its transport's buffer together, is closed with 4408 (it comes back with
+``resume_from``); nobody else waits for it. Without ``FastWebSocketProtocol`` (another
+server) frames go through the ASGI send."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketState
 
 from ..auth import Caller
-from .frames import LogEvent
+from .frames import LogEvent, payload_of
+from .transport import protocol_of
 
 log = logging.getLogger("convene.gateway")
 
@@ -48,6 +52,8 @@ class Connection:
         "_backlog",
         "_backlog_bytes",
         "_task",
+        "_proto",
+        "_out",
         "__weakref__",
     )
 
@@ -75,10 +81,12 @@ class Connection:
         self.queue_bytes = queue_bytes
         self.closing = False
         self.close_code: int | None = None
-        # frames (str) and a deferred close code (int) waiting behind a stalled send
-        self._backlog: collections.deque[str | int] | None = None
-        self._backlog_bytes = 0  # characters of the frames in the backlog
+        # frames and a deferred close code (int) waiting behind a stalled send
+        self._backlog: collections.deque[bytes | int] | None = None
+        self._backlog_bytes = 0  # bytes of the frames in the backlog
         self._task: asyncio.Task | None = None
+        self._proto = protocol_of(ws)  # None: every frame goes through the ASGI send
+        self._out: list[bytes] | None = None  # frames of one pull, written together
 
     # ---- audience, judged as of each event (replay; live fan-out uses the feed's buckets)
     def sees(self, ev: LogEvent) -> bool:
@@ -120,25 +128,93 @@ class Connection:
             return 0
         return 1 + (len(self._backlog) if self._backlog else 0)
 
-    def push(self, frame: str) -> bool:
-        """Send ``frame`` now, or queue it behind a stalled send; False if the client is
-        closing or was just closed for falling too far behind."""
+    def push(self, frame: bytes) -> bool:
+        """Send the complete frame ``frame`` now, or queue it behind the frames that
+        wait; False if the client is closing or was just closed for falling too far
+        behind."""
         if self.closing:
             return False
         if self._task is not None:
             backlog = self._backlog
             size = self._backlog_bytes + len(frame)
-            if len(backlog) + 1 >= self.queue_max or size > self.queue_bytes:
+            if len(backlog) + 1 >= self.queue_max or size + self.buffered > self.queue_bytes:
                 self.close_soon(TOO_SLOW, "client too slow: reconnect with resume_from")
                 return False
             backlog.append(frame)
             self._backlog_bytes = size
             return True
-        self._run(self.ws.send_text(frame))
+        proto = self._proto
+        if proto is None:
+            self._run(self.ws.send_text(payload_of(frame).decode()))
+        elif proto.writes_now():
+            transport = proto.transport
+            transport.write(frame)
+            if transport.get_write_buffer_size() > self.queue_bytes:
+                self.close_soon(TOO_SLOW, "client too slow: reconnect with resume_from")
+        elif proto.close_sent or proto.disconnected or proto.transport.is_closing():
+            self.closing = True  # going away: the receive loop ends the connection
+            return False
+        else:  # paused: this frame and the ones after it wait for the transport
+            self._backlog = collections.deque((frame,))
+            self._backlog_bytes = len(frame)
+            self._task = asyncio.get_running_loop().create_task(self._write_when_resumed())
         return True
+
+    def add(self, frame: bytes) -> bool:
+        """Hold ``frame`` for ``flush``; True for the first frame held (the caller
+        remembers to flush this connection)."""
+        if self._proto is None:  # the ASGI send takes one frame at a time
+            self.push(frame)
+            return False
+        out = self._out
+        if out is None:
+            self._out = [frame]
+            return True
+        out.append(frame)
+        return False
+
+    def flush(self) -> None:
+        """Send the frames held by ``add`` as one write."""
+        out, self._out = self._out, None
+        if out:
+            self.push(out[0] if len(out) == 1 else b"".join(out))
+
+    @property
+    def buffered(self) -> int:
+        """Bytes the transport holds that the kernel has not taken yet."""
+        proto = self._proto
+        if proto is None or proto.transport is None:
+            return 0
+        return proto.transport.get_write_buffer_size()
+
+    async def _write_when_resumed(self) -> None:
+        """Write the backlog out as the transport takes writes again."""
+        proto, backlog = self._proto, self._backlog
+        try:
+            while backlog:
+                await proto.writable.wait()
+                if not proto.writes_now():
+                    self.closing = True
+                    return
+                item = backlog.popleft()
+                if isinstance(item, int):
+                    self.closing = True
+                    self.close_code = item
+                    await self.ws.close(item)
+                    return
+                self._backlog_bytes -= len(item)
+                proto.transport.write(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.debug("send failed: %s", exc)
+            self.closing = True
+        finally:
+            self._task = None
 
     def end_after_queue(self, code: int) -> None:
         """Close with ``code`` once the frames already queued are sent."""
+        self.flush()
         if self.closing:
             return
         if self._task is not None:
@@ -177,7 +253,7 @@ class Connection:
                     await self.ws.close(item)
                     return
                 self._backlog_bytes -= len(item)
-                await self.ws.send_text(item)
+                await self.ws.send_text(payload_of(item).decode())
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -201,6 +277,7 @@ class Connection:
 
     def _abandon(self) -> None:
         """Drop whatever is still waiting to be sent."""
+        self._out = None
         if self._backlog:
             self._backlog.clear()
         self._backlog_bytes = 0

@@ -1,8 +1,11 @@
-"""Encoding of server frames. One encode per event and audience variant."""
+"""Encoding of server frames. One encode per event and audience variant, into complete
+WebSocket frames (header and payload) that every recipient's transport takes as they
+are."""
 
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from typing import Any
 
 import orjson
@@ -69,7 +72,23 @@ def _room_of(ev: LogEvent) -> dict[str, str]:
     return cached
 
 
-def encode_event(ev: LogEvent, variant: str | None = None) -> str:
+def text_frame(payload: bytes) -> bytes:
+    """``payload`` as one unmasked, final WebSocket text frame (RFC 6455, 5.2)."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
+
+
+def payload_of(frame: bytes) -> bytes:
+    """The payload of one frame made by ``text_frame``."""
+    n = frame[1]
+    return frame[2 + (n == 126) * 2 + (n == 127) * 8 :]
+
+
+def encode_event(ev: LogEvent, variant: str | None = None) -> bytes:
     data: dict[str, Any] = ev.data
     if ev.type == "broadcast.message":
         data = dict(data)
@@ -80,20 +99,23 @@ def encode_event(ev: LogEvent, variant: str | None = None) -> str:
         data = dict(data)
         members = data.pop("members")
         data["room_members"] = {variant: members[variant]} if variant in members else {}
-    return orjson.dumps(
-        {
-            "seq": ev.seq,
-            "type": ev.type,
-            "session_id": ev.session_id,
-            "at": iso_ms(ev.at),
-            "by": ev.by,
-            "data": data,
-        }
-    ).decode()
+    return text_frame(
+        orjson.dumps(
+            {
+                "seq": ev.seq,
+                "type": ev.type,
+                "session_id": ev.session_id,
+                "at": iso_ms(ev.at),
+                "by": ev.by,
+                "data": data,
+            }
+        )
+    )
 
 
-def encode(obj: dict[str, Any]) -> str:
-    return orjson.dumps(obj, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
+def encode(obj: dict[str, Any]) -> bytes:
+    """``obj`` as a complete text frame."""
+    return text_frame(orjson.dumps(obj, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME))
 
 
 def _default(o: Any) -> Any:

@@ -75,8 +75,11 @@ class SessionFeed:
         async with self.lock:
             conn.cursor = cursor
             if cursor < self.head:
-                for ev in await self._range(cursor, self.head):
-                    self._deliver(conn, ev, {})
+                missed = await self._range(cursor, self.head)
+                held: list[Connection] = []
+                for ev in missed:
+                    self._deliver(conn, ev, {}, held=held)
+                conn.flush()  # a replay is one write
             conn.cursor = max(cursor, self.head)
             self.conns.add(conn)
             if conn.is_staff:
@@ -149,29 +152,40 @@ class SessionFeed:
         async with self.lock:
             async with self.db.quick() as tx:  # one statement: no transaction around it
                 events = await read_events(tx, self.session_id, self.head)
-            for ev in events:
-                self.remember(ev)
-                self._dispatch(ev)
-                self.head = ev.seq
+            held: list[Connection] = []  # each connection's frames of this pull: one write
+            try:
+                for ev in events:
+                    self.remember(ev)
+                    self._dispatch(ev, held)
+                    self.head = ev.seq
+            finally:
+                for conn in held:
+                    conn.flush()
 
-    def _dispatch(self, ev: LogEvent) -> None:
-        cache: dict[str | None, str] = {}
+    def _dispatch(self, ev: LogEvent, held: list[Connection] | None = None) -> None:
+        cache: dict[str | None, bytes] = {}
         told = self.recipients(ev)
         for conn in told:
-            self._deliver(conn, ev, cache, seen=True)
+            self._deliver(conn, ev, cache, seen=True, held=held)
         if ev.type in OBSERVED:  # the person's own change, even where it is not sent
             for conn in list(self.by_person.get(ev.data.get("person_id"), ())):
                 if conn not in told:
-                    self._deliver(conn, ev, cache)
+                    self._deliver(conn, ev, cache, held=held)
         hub = self.hub
         if hub is not None and hub.on_fanout is not None:
             hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
 
     def _deliver(
-        self, conn: Connection, ev: LogEvent, cache: dict[str | None, str], seen: bool = False
+        self,
+        conn: Connection,
+        ev: LogEvent,
+        cache: dict[str | None, bytes],
+        seen: bool = False,
+        held: list[Connection] | None = None,
     ) -> None:
-        """Send ``ev`` to ``conn`` if it sees it (``seen``: known already) and follow its
-        own changes (a move re-files it under its new room)."""
+        """Hold ``ev`` for ``conn`` (flushed by the caller) if it sees it (``seen``:
+        known already) and follow its own changes (a move re-files it under its new
+        room)."""
         if ev.seq <= conn.cursor or conn.closing:
             return
         if seen or conn.sees(ev):
@@ -179,7 +193,12 @@ class SessionFeed:
             frame = cache.get(variant)
             if frame is None:
                 frame = cache[variant] = encode_event(ev, variant)
-            if conn.push(frame):
+            if held is None:
+                if conn.push(frame):
+                    self.delivered += 1
+            elif not conn.closing:
+                if conn.add(frame):
+                    held.append(conn)
                 self.delivered += 1
         room = conn.room_id
         conn.observe(ev)

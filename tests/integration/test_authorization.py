@@ -50,6 +50,7 @@ ROUTES = [
     # {h}: a request p1 asked; the asker cancels it, a moderator dismisses it
     ("DELETE", "/api/sessions/{s}/help/{h}", None, STAFF | {"p1"}),
     ("GET", "/api/sessions/{s}/channels", None, EVERYONE),
+    ("GET", "/api/sessions/{s}/media", None, {"mod", "ar1", "p1"}),  # people placed in rooms
     ("PUT", "/api/sessions/{s}/listening", {"language": "en"}, EVERYONE - {"admin"}),
     ("PUT", "/api/sessions/{s}/floor", {"language": "ar"}, STAFF),
     ("POST", "/api/sessions/{s}/channels/ar/on-air", None, {"ar1"}),

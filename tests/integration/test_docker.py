@@ -49,12 +49,13 @@ def _published(config: str) -> list[str]:
 def test_compose_publishes_on_loopback_unless_told_otherwise(tmp_path):
     out = _compose_config(tmp_path, CONVENE_ADMIN_TOKEN=secrets.token_urlsafe(32))
     assert out.returncode == 0, out.stderr
-    assert _published(out.stdout) == ["127.0.0.1:8080:8080/tcp"]
+    # the API (8080) and Janus's HTTP API (8088, docs/media-server.md)
+    assert sorted(_published(out.stdout)) == ["127.0.0.1:8080:8080/tcp", "127.0.0.1:8088:8088/tcp"]
     out = _compose_config(
         tmp_path, CONVENE_ADMIN_TOKEN=secrets.token_urlsafe(32), CONVENE_BIND_ADDRESS="0.0.0.0"
     )
     assert out.returncode == 0, out.stderr
-    assert _published(out.stdout) == ["0.0.0.0:8080:8080/tcp"]
+    assert sorted(_published(out.stdout)) == ["0.0.0.0:8080:8080/tcp", "0.0.0.0:8088:8088/tcp"]
 
 
 @pytest.mark.parametrize("env", [{}, {"CONVENE_ADMIN_TOKEN": ""}])
@@ -81,9 +82,10 @@ def test_the_service_refuses_the_placeholder_admin_token(tmp_path):
     assert "CONVENE_ADMIN_TOKEN" in line and "placeholder" in line
 
 
-def test_dockerfile_passes_hadolint():
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "janus/Dockerfile"])
+def test_dockerfile_passes_hadolint(dockerfile):
     out = subprocess.run(
-        [tool("hadolint"), "--no-color", str(DOCKER / "Dockerfile")],
+        [tool("hadolint"), "--no-color", str(DOCKER / dockerfile)],
         capture_output=True,
         text=True,
         timeout=30,

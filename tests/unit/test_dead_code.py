@@ -31,7 +31,16 @@ FRAMEWORK_DECORATORS = [
     "@on_timer",
     "@snapshot_part",
 ]
-FRAMEWORK_NAMES = ["process_bind_param", "process_result_value", "connection_made", "data_received"]
+# SQLAlchemy type decorators, asyncio protocols
+FRAMEWORK_NAMES = [
+    "process_bind_param",
+    "process_result_value",
+    "connection_made",
+    "connection_lost",
+    "data_received",
+    "datagram_received",
+    "error_received",
+]
 
 
 def test_nothing_is_defined_that_nothing_uses() -> None:

@@ -11,6 +11,7 @@ import pytest
 from server.auth import Caller
 from server.db import async_url, sync_url
 from server.gateway.connection import TOO_SLOW, Connection
+from server.gateway.frames import text_frame
 from server.logs import RedactTokens, redact
 from server.models import EventRecord, Person
 
@@ -97,20 +98,22 @@ def test_audience_follows_own_moves():
 async def test_a_client_that_falls_behind_is_closed_4408_without_blocking():
     c = _conn(queue_max=5)
     for i in range(5):
-        assert c.push(f"frame {i}")
-    assert not c.push("one too many")  # returns at once: nobody waits for this client
+        assert c.push(text_frame(b"frame %d" % i))
+    assert not c.push(text_frame(b"one too many"))  # returns at once: nobody waits for this client
     assert c.closing and c.close_code == TOO_SLOW
-    assert not c.push("after close")
+    assert not c.push(text_frame(b"after close"))
     await c.stop()
 
 
 async def test_a_client_whose_backlog_outgrows_its_bytes_is_closed_4408():
     c = _conn(queue_max=1000)
     c.queue_bytes = 10_000
-    assert c.push("s" * 5000)  # handed to the socket, which never takes it
+    assert c.push(text_frame(b"s" * 5000))  # handed to the socket, which never takes it
     for _ in range(3):
-        assert c.push("b" * 3000)  # 9,000 bytes waiting: still under the bound
-    assert not c.push("b" * 3000)  # 12,000: far fewer frames than queue_max, yet too much
+        assert c.push(text_frame(b"b" * 2996))  # 9,000 bytes waiting: still under the bound
+    assert not c.push(
+        text_frame(b"b" * 2996)
+    )  # 12,000: far fewer frames than queue_max, yet too much
     assert c.closing and c.close_code == TOO_SLOW
     await c.stop()
 
@@ -150,7 +153,7 @@ async def test_a_stalled_send_resumes_and_drains_its_backlog_in_order():
     c = _conn(queue_max=10)
     c.ws = socket = PausedSocket()
     for i in range(4):
-        assert c.push(f"frame {i}")
+        assert c.push(text_frame(b"frame %d" % i))
     assert socket.sent == [] and c.pending == 4
     socket.writable.set()
     for _ in range(50):
@@ -158,5 +161,5 @@ async def test_a_stalled_send_resumes_and_drains_its_backlog_in_order():
             break
         await asyncio.sleep(0)  # yields to the drain task; no timing involved
     assert socket.sent == [f"frame {i}" for i in range(4)]
-    assert c.push("after") and socket.sent[-1] == "after" and not c.closing
+    assert c.push(text_frame(b"after")) and socket.sent[-1] == "after" and not c.closing
     await c.stop()

@@ -1,0 +1,78 @@
+"""Garbage-collector policy for a process that holds thousands of sockets.
+
+Start-up freezes what it built (server/app.py). A connect storm then adds tens of
+thousands of long-lived objects per thousand clients (protocols, parsers, sockets'
+state) that every full collection would scan again: once the connection count has
+grown and then held for one check, they are frozen too. Frozen objects are never
+collected, so cycles left by connections that have since closed would pile up: every
+``refresh_s`` everything is unfrozen, collected once and frozen again."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("convene.gateway")
+
+CHECK_S = 5.0
+GROWTH = 500  # connections more than at the last freeze that make a storm worth freezing
+REFRESH_S = 600.0
+
+
+class Freezer:
+    def __init__(
+        self,
+        connections: Callable[[], int],
+        growth: int = GROWTH,
+        refresh_s: float = REFRESH_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.connections = connections
+        self.growth = growth
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self.frozen_at = connections()
+        self.last_seen = self.frozen_at
+        self.refreshed = clock()
+
+    def check(self) -> str | None:
+        """Freeze after a storm that has ended, refresh when due; what it did."""
+        now, n = self.clock(), self.connections()
+        settled, self.last_seen = n == self.last_seen, n
+        if now - self.refreshed >= self.refresh_s:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self.refreshed, self.frozen_at = now, n
+            return "refreshed"
+        if settled and n - self.frozen_at >= self.growth:
+            gc.collect(1)  # the storm's short-lived objects go first
+            gc.freeze()
+            self.frozen_at = n
+            return "frozen"
+        return None
+
+    async def run(self, every_s: float = CHECK_S) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                did = self.check()
+            except Exception:
+                log.exception("gc policy failed")
+                continue
+            if did:
+                log.info("gc %s at %d connections", did, self.last_seen)
+
+
+def install(w, connections_of: Callable[[object], Callable[[], int]]) -> None:
+    """Run the policy beside the app's other background tasks (``w``: the app's
+    ``Wiring``)."""
+
+    async def start(state) -> list[asyncio.Task]:
+        freezer = Freezer(connections_of(state))
+        return [asyncio.create_task(freezer.run(), name="gc-policy")]
+
+    w.starters.append(start)
