@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean vendor screenshots
+.PHONY: run test lint bench install clean vendor vendor-janus screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,23 @@ vendor:
 	rm -rf .vendor && mkdir -p .vendor
 	cd .vendor && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz
 	cp .vendor/package/axe.min.js .vendor/package/LICENSE tests/support/axe/
+	rm -rf .vendor
+	$(MAKE) vendor-janus
+
+# Janus's JavaScript client for the console's audio (served, from 'self'), at the
+# version of Debian's janus 1.1, with the webrtc-adapter it was built against
+JANUS_JS_VERSION := 1.1.4
+ADAPTER_VERSION := 8.2.2
+JS_VENDOR := server/console/static/vendor
+vendor-janus:
+	rm -rf .vendor && mkdir -p .vendor/j .vendor/a $(JS_VENDOR)
+	cd .vendor && npm pack --silent janus-gateway@$(JANUS_JS_VERSION) webrtc-adapter@$(ADAPTER_VERSION) >/dev/null
+	tar xzf .vendor/janus-gateway-$(JANUS_JS_VERSION).tgz -C .vendor/j
+	tar xzf .vendor/webrtc-adapter-$(ADAPTER_VERSION).tgz -C .vendor/a
+	cp .vendor/j/package/dist/janus.es.js $(JS_VENDOR)/janus.es.js
+	sed -n '/The MIT License/,/SOFTWARE\./p' .vendor/j/package/dist/janus.es.js > $(JS_VENDOR)/janus.LICENSE
+	cp .vendor/a/package/out/adapter.js $(JS_VENDOR)/adapter.js
+	cp .vendor/a/package/LICENSE.md $(JS_VENDOR)/adapter.LICENSE
 	rm -rf .vendor
 
 # each role's console page in English and Arabic, for docs/console.md (not part of test)

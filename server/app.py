@@ -191,7 +191,7 @@ def create_app(
     for r in wiring.routers:
         app.include_router(r)
     openapi.install(app)
-    console.install(app)
+    console.install(app, janus_url=settings.janus_url)
 
     @app.get(
         "/healthz",

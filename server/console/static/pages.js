@@ -2,6 +2,7 @@
 // forms) is built once per language; lists inside it are replaced only when what they
 // show changed (ui.patch), so focus and typing survive events.
 
+import { Audio } from "./audio.js";
 import { api, remainingMs } from "./client.js";
 import { clock, field, h, LANGUAGES, languageName, patch, region, select, t, uid, when } from "./ui.js";
 
@@ -129,7 +130,8 @@ function myRoom(app, m) {
   const info = h("p", {});
   const listen = h("div", {});
   const help = h("div", {});
-  const sec = h("section", { "aria-label": t("room.mine"), class: "region my-room" }, heading, timer, info, listen, help);
+  const audio = STAFF.has(app.conn.state.you.role) && !isMod(app) ? null : audioControl(app);
+  const sec = h("section", { "aria-label": t("room.mine"), class: "region my-room" }, heading, timer, info, listen, audio?.box, help);
   const tick = () => {
     const s = app.conn.state;
     const r = s?.round;
@@ -167,9 +169,39 @@ function myRoom(app, m) {
           : button(t("help.ask"), () => act(app, () => api(app.base, app.token, "POST", `/api/sessions/${sid(app)}/help`, {}))),
       );
     }
+    audio?.update(s);
     tick();
   });
   return sec;
+}
+
+/** "Join audio" / "Leave audio" and what is playing (audio.js). A new media ticket
+ * whenever what the person should hear or say into may have changed: their room,
+ * their channel, their room's floor language and its channels' sources and voices. */
+function audioControl(app) {
+  const status = h("p", { role: "status", class: "audio-status" });
+  const toggle = h("div", {});
+  const box = h("div", { class: "audio" }, toggle, status);
+  app.audio ||= new Audio(app);
+  const audio = app.audio;
+  let key = null;
+  const draw = () => {
+    const on = audio.state === "on" || audio.state === "connecting";
+    patch(toggle, String(on), () => button(on ? t("audio.leave") : t("audio.join"), () => (on ? audio.stop() : audio.start())));
+    patch(status, audio.state, () => (audio.state === "off" ? "" : t(`audio.${audio.state}`)));
+  };
+  audio.onChange = draw;
+  box.append(audio.element);
+  return {
+    box,
+    update(s) {
+      const room = (s.channels?.rooms || []).find((r) => r.room_id === s.you.room_id);
+      const now = JSON.stringify([s.you.room_id, s.channel, room?.floor_language, (room?.channels || []).map((c) => [c.language, c.source, c.on_air])]);
+      if (key !== null && now !== key) audio.refresh();
+      key = now;
+      draw();
+    },
+  };
 }
 
 function schedule(app, m) {
