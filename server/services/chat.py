@@ -40,6 +40,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas_speakers import ChatCreate
+from .lookups import of_session
 
 RATE_COUNT = 5
 RATE_WINDOW = dt.timedelta(seconds=10)
@@ -108,9 +109,7 @@ async def _audience(
     if body.to == "room":
         room_id = body.room_id or mine or (s.plenary_room_id if moderator else None)
         if body.room_id is not None:
-            room = await tx.get(Room, body.room_id)
-            if room is None or room.session_id != s.id:
-                raise errors.NotFound(f"room {body.room_id} does not exist in this session")
+            await of_session(tx, Room, body.room_id, s, "room")
             if body.room_id != mine and not moderator:
                 raise errors.Forbidden("only moderators write to a room they are not in")
         if room_id is None:
@@ -195,9 +194,7 @@ def _public(row: ChatMessageRow, data: dict) -> dict:
 async def delete_message(state, caller: Caller, session_id: str, message_id: str) -> None:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, Perm.session_read)
-        row = await tx.get(ChatMessageRow, message_id)
-        if row is None or row.session_id != s.id:
-            raise errors.NotFound(f"message {message_id} does not exist in this session")
+        row = await of_session(tx, ChatMessageRow, message_id, s, "message")
         if caller.person_id != row.person_id:
             require(caller, Perm.session_moderate, "only its author or a moderator deletes it")
         if row.deleted_at is not None:

@@ -17,6 +17,7 @@ from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
 from ..models import HelpRequest, Placement, Room, Session, utcnow
+from .lookups import of_session
 
 
 def public(h: HelpRequest) -> dict:
@@ -92,13 +93,6 @@ async def ask(state, caller: Caller, session_id: str, text: str | None) -> tuple
     return await state.commands.run(session_id, work, by=caller.person_id)
 
 
-async def _get(tx: AsyncSession, s: Session, help_id: str) -> HelpRequest:
-    h = await tx.get(HelpRequest, help_id)
-    if h is None or h.session_id != s.id:
-        raise errors.NotFound(f"help request {help_id} does not exist in this session")
-    return h
-
-
 async def list_requests(state, caller: Caller, session_id: str) -> list[dict]:
     """Moderators and observers see every open request; anyone else their own."""
     async with state.db.read() as tx:
@@ -112,7 +106,7 @@ async def list_requests(state, caller: Caller, session_id: str) -> list[dict]:
 async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, Perm.session_moderate)
-        h = await _get(tx, s, help_id)
+        h = await of_session(tx, HelpRequest, help_id, s, "help request")
         if h.resolved_at:
             raise errors.Conflict("this help request is already resolved")
         h.claimed_by = caller.person_id
@@ -129,7 +123,7 @@ async def claim(state, caller: Caller, session_id: str, help_id: str) -> dict:
 async def resolve(state, caller: Caller, session_id: str, help_id: str) -> None:
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, Perm.session_read)
-        h = await _get(tx, s, help_id)
+        h = await of_session(tx, HelpRequest, help_id, s, "help request")
         asker = caller.person_id == h.person_id
         require(
             caller,

@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..schemas_speakers import HandRaise, HandsOrder
 from . import interpretation_state as interp
+from .lookups import of_session
 
 FloorLanguage = REGISTRY["floor.language"]
 QUEUE_EVENTS = tuple(REGISTRY[t] for t in sp.EVENT_TYPES if t != "floor.upcoming")
@@ -174,19 +175,12 @@ async def raise_hand(state, caller: Caller, session_id: str, body: HandRaise) ->
     return await state.commands.run(session_id, work, by=caller.person_id)
 
 
-async def _hand(tx: AsyncSession, s: Session, hand_id: str) -> Hand:
-    row = await tx.get(Hand, hand_id)
-    if row is None or row.session_id != s.id:
-        raise errors.NotFound(f"hand {hand_id} does not exist in this session")
-    return row
-
-
 async def lower_hand(state, caller: Caller, session_id: str, hand_id: str) -> None:
     """The person lowers their own hand; a moderator dismisses anyone's."""
 
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, Perm.session_read)
-        row = await _hand(tx, s, hand_id)
+        row = await of_session(tx, Hand, hand_id, s, "hand")
         own = caller.person_id == row.person_id
         if not own:
             require(caller, Perm.session_moderate, "only a moderator or its owner lowers a hand")
@@ -203,9 +197,7 @@ async def reorder_hands(state, caller: Caller, session_id: str, body: HandsOrder
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, Perm.session_moderate)
         room_id = body.room_id or s.plenary_room_id
-        room = await tx.get(Room, room_id)
-        if room is None or room.session_id != s.id:
-            raise errors.NotFound(f"room {room_id} does not exist in this session")
+        await of_session(tx, Room, room_id, s, "room")
         lo = await load(tx, s, room_id)
         try:
             q, events = sp.reorder(lo.queue, list(body.hand_ids))
@@ -224,7 +216,7 @@ async def call_speaker(state, caller: Caller, session_id: str, hand_id: str) -> 
 
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, Perm.session_moderate)
-        row = await _hand(tx, s, hand_id)
+        row = await of_session(tx, Hand, hand_id, s, "hand")
         _active(s, "calling a speaker")
         if row.lowered_at is not None:
             raise errors.Conflict(f"this hand is already down ({row.reason})")
@@ -253,9 +245,7 @@ async def queue(state, caller: Caller, session_id: str, room_id: str | None) -> 
         wanted = room_id or here
         if wanted != here and not caller.is_staff:
             raise errors.Forbidden("only staff read the queue of a room they are not in")
-        room = await tx.get(Room, wanted)
-        if room is None or room.session_id != s.id:
-            raise errors.NotFound(f"room {wanted} does not exist in this session")
+        await of_session(tx, Room, wanted, s, "room")
         return [public(h) for h in await up_hands(tx, s.id, wanted)]
 
 
