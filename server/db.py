@@ -47,26 +47,30 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def async_url(url: str) -> str:
-    """The async driver URL for a plain ``sqlite://`` or ``postgresql://`` URL."""
+# backend -> (async driver, sync driver)
+_DRIVERS = {
+    "sqlite": ("sqlite+aiosqlite", "sqlite"),
+    "postgresql": ("postgresql+psycopg", "postgresql+psycopg"),
+    "postgres": ("postgresql+psycopg", "postgresql+psycopg"),
+}
+
+
+def _with_driver(url: str, which: int) -> str:
     u = make_url(url)
     backend = u.get_backend_name()
-    if backend == "sqlite":
-        return u.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    if backend in ("postgresql", "postgres"):
-        return u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database URL scheme: {backend}")
+    if backend not in _DRIVERS:
+        raise ValueError(f"unsupported database URL scheme: {backend}")
+    return u.set(drivername=_DRIVERS[backend][which]).render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """The async driver URL for a plain ``sqlite://`` or ``postgresql://`` URL."""
+    return _with_driver(url, 0)
 
 
 def sync_url(url: str) -> str:
     """The synchronous driver URL (Alembic, CLI helpers)."""
-    u = make_url(url)
-    backend = u.get_backend_name()
-    if backend == "sqlite":
-        return u.set(drivername="sqlite").render_as_string(hide_password=False)
-    if backend in ("postgresql", "postgres"):
-        return u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database URL scheme: {backend}")
+    return _with_driver(url, 1)
 
 
 def _json_dumps(value) -> str:

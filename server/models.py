@@ -25,6 +25,19 @@ def _ts(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def _id() -> Any:
+    return Field(default_factory=new_id, primary_key=True, max_length=36)
+
+
+def _event_fk() -> Any:
+    """The owning event; its rows go when it does."""
+    return Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 def _json(default: Any) -> Any:
     return Field(
         default_factory=lambda: type(default)(default), sa_column=Column(JSON, nullable=False)
@@ -34,7 +47,7 @@ def _json(default: Any) -> Any:
 class Event(SQLModel, table=True):
     __tablename__ = "events"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     title: str = Field(max_length=300)
     timezone: str = Field(max_length=64)
     floor_language: str = Field(max_length=8)
@@ -43,16 +56,14 @@ class Event(SQLModel, table=True):
     dropout_grace_s: int = 10
     turn_s: int = 1800
     working_hours: list[str] = _json(["08:00", "21:00"])
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
 
 
 class Person(SQLModel, table=True):
     __tablename__ = "people"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+    id: str = _id()
+    event_id: str = _event_fk()
     name: str = Field(max_length=200)
     role: str = Field(max_length=16)
     email: str | None = Field(default=None, max_length=320)
@@ -66,9 +77,7 @@ class Person(SQLModel, table=True):
     calendar_token_hash: str | None = Field(
         default=None, sa_column=Column(String(64), nullable=True, unique=True)
     )
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
 
 
 class Session(SQLModel, table=True):
@@ -76,8 +85,8 @@ class Session(SQLModel, table=True):
 
     __tablename__ = "sessions"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+    id: str = _id()
+    event_id: str = _event_fk()
     title: str = Field(max_length=300)
     kind: str = Field(default="plenary", max_length=32)
     start: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -92,15 +101,13 @@ class Session(SQLModel, table=True):
     log_floor: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     ics_sequence: int = 0
     plenary_room_id: str | None = Field(default=None, max_length=36)
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
 
 
 class Room(SQLModel, table=True):
     __tablename__ = "rooms"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     session_id: str = Field(
         foreign_key="sessions.id", index=True, max_length=36, ondelete="CASCADE"
     )
@@ -194,7 +201,7 @@ class Timer(SQLModel, table=True):
     __tablename__ = "timers"
     __table_args__ = (UniqueConstraint("kind", "target", name="uq_timers_kind_target"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     kind: str = Field(max_length=64)
     target: str = Field(max_length=120)
     session_id: str | None = Field(
@@ -225,7 +232,7 @@ class BreakoutRound(SQLModel, table=True):
 
     __tablename__ = "breakout_rounds"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     session_id: str = Field(
         foreign_key="sessions.id", index=True, max_length=36, ondelete="CASCADE"
     )
@@ -238,9 +245,7 @@ class BreakoutRound(SQLModel, table=True):
     allow_return: bool = True
     floor_language: str | None = Field(default=None, max_length=8)
     number: int = 0
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
     opened_at: dt.datetime | None = _ts(nullable=True)
     ends_at: dt.datetime | None = _ts(nullable=True)
     closes_at: dt.datetime | None = _ts(nullable=True)
@@ -253,16 +258,14 @@ class HelpRequest(SQLModel, table=True):
 
     __tablename__ = "help_requests"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     session_id: str = Field(
         foreign_key="sessions.id", index=True, max_length=36, ondelete="CASCADE"
     )
     person_id: str = Field(foreign_key="people.id", max_length=36, ondelete="CASCADE")
     room_id: str | None = Field(default=None, max_length=36)
     text: str | None = Field(default=None, max_length=500)
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
     claimed_by: str | None = Field(default=None, max_length=36)
     resolved_at: dt.datetime | None = _ts(nullable=True)
     resolution: str | None = Field(default=None, max_length=32)
@@ -285,8 +288,8 @@ class InterpretationState(SQLModel, table=True):
 class Webhook(SQLModel, table=True):
     __tablename__ = "webhooks"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    event_id: str = Field(foreign_key="events.id", index=True, max_length=36, ondelete="CASCADE")
+    id: str = _id()
+    event_id: str = _event_fk()
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=200)
     # after a rotation with keep_previous_s: the old secret also signs until then
@@ -295,9 +298,7 @@ class Webhook(SQLModel, table=True):
     events: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     active: bool = True
     failing: bool = False
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
 
 
 class WebhookDelivery(SQLModel, table=True):
@@ -306,7 +307,7 @@ class WebhookDelivery(SQLModel, table=True):
 
     __tablename__ = "webhook_deliveries"
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     webhook_id: str = Field(
         foreign_key="webhooks.id", index=True, max_length=36, ondelete="CASCADE"
     )
@@ -319,9 +320,7 @@ class WebhookDelivery(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
     claimed_until: dt.datetime | None = _ts(nullable=True)
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = _created()
     delivered_at: dt.datetime | None = _ts(nullable=True)
 
 
@@ -346,7 +345,7 @@ class Hand(SQLModel, table=True):
     __tablename__ = "hands"
     __table_args__ = (Index("ix_hands_session_room_up", "session_id", "room_id", "lowered_at"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     session_id: str = Field(foreign_key="sessions.id", max_length=36, ondelete="CASCADE")
     room_id: str = Field(max_length=36)
     person_id: str = Field(foreign_key="people.id", max_length=36, ondelete="CASCADE")
@@ -382,7 +381,7 @@ class ChatMessageRow(SQLModel, table=True):
         Index("ix_chat_person_created", "person_id", "created_at"),
     )
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = _id()
     session_id: str = Field(foreign_key="sessions.id", max_length=36, ondelete="CASCADE")
     seq: int
     person_id: str = Field(foreign_key="people.id", max_length=36, ondelete="CASCADE")
