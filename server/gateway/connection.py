@@ -16,7 +16,7 @@ import asyncio
 import collections
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -197,20 +197,32 @@ class Connection:
     async def _write_when_resumed(self) -> None:
         """Write the backlog out as the transport takes writes again."""
         proto, backlog = self._proto, self._backlog
-        try:
+        with self._sending():
             while backlog:
                 await proto.writable.wait()
                 if not proto.writes_now():
                     self.closing = True
                     return
-                item = backlog.popleft()
-                if isinstance(item, int):
-                    self.closing = True
-                    self.close_code = item
-                    await self.ws.close(item)
+                frame = await self._next_queued()
+                if frame is None:
                     return
-                self._backlog_bytes -= len(item)
-                proto.transport.write(item)
+                proto.transport.write(frame)
+
+    async def _next_queued(self) -> bytes | None:
+        """The next queued frame, or None where the queue ends with a close code (sent)."""
+        item = self._backlog.popleft()
+        if isinstance(item, int):
+            self._closing_with(item)
+            await self.ws.close(item)
+            return None
+        self._backlog_bytes -= len(item)
+        return item
+
+    @contextlib.contextmanager
+    def _sending(self) -> Iterator[None]:
+        """Around a background send: a failed send ends the connection, not the loop."""
+        try:
+            yield
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -218,6 +230,10 @@ class Connection:
             self.closing = True
         finally:
             self._task = None
+
+    def _closing_with(self, code: int) -> None:
+        self.closing = True
+        self.close_code = code
 
     def end_after_queue(self, code: int) -> None:
         """Close with ``code`` once the frames already queued are sent."""
@@ -227,8 +243,7 @@ class Connection:
         if self._task is not None:
             self._backlog.append(code)
             return
-        self.closing = True
-        self.close_code = code
+        self._closing_with(code)
         self._run(self.ws.close(code))
 
     def _run(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -249,31 +264,19 @@ class Connection:
         self._task = asyncio.get_running_loop().create_task(self._drain(coro, waiting))
 
     async def _drain(self, coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
-        try:
+        with self._sending():
             await _finish(coro, waiting)
             backlog = self._backlog
             while backlog:
-                item = backlog.popleft()
-                if isinstance(item, int):
-                    self.closing = True
-                    self.close_code = item
-                    await self.ws.close(item)
+                frame = await self._next_queued()
+                if frame is None:
                     return
-                self._backlog_bytes -= len(item)
-                await self.ws.send_text(payload_of(item).decode())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.debug("send failed: %s", exc)
-            self.closing = True
-        finally:
-            self._task = None
+                await self.ws.send_text(payload_of(frame).decode())
 
     def close_soon(self, code: int, reason: str = "") -> None:
         if self.closing:
             return
-        self.closing = True
-        self.close_code = code
+        self._closing_with(code)
         asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
