@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from .auth import Role
 from .events import ChannelObject, Status
+from .events_attendance import AttendanceReady
 from .events_interpretation import HandoverRequested
 from .schemas import EventPublic, PersonPublic, SessionPublic
 
@@ -88,15 +89,8 @@ class PersonAttendance(BaseModel):
     messages: int
 
 
-class SessionAttendance(BaseModel):
-    session_id: str
-    title: str
-    start: dt.datetime
-    people: int
-    peak_online: int
-    by_country: dict[str, int]
-    by_organisation: dict[str, int]
-    by_language: dict[str, int]
+class SessionAttendance(AttendanceReady):
+    """A session's summary: the payload of its ``attendance.ready`` event."""
 
 
 class EventAttendance(BaseModel):
