@@ -27,21 +27,32 @@ async def _session(api: Api, event_id: str, start: dt.datetime, end: dt.datetime
     return await api.ok("POST", f"/api/events/{event_id}/sessions", body, 201)
 
 
-async def test_lobby_live_and_end_fire_once_and_on_time(server):
-    w = await make_world(server, status=None)
-    now = dt.datetime.now(dt.UTC)
-    start, end = now + dt.timedelta(seconds=3), now + dt.timedelta(seconds=5)
-    async with Api(server.url, w.token("mod")) as mod:
-        s = await _session(
+async def _automated(srv, w, start: dt.datetime, end: dt.datetime, lobby_lead_s: int) -> dict:
+    """A session that opens its lobby, goes live and ends on its own, without reminders."""
+    async with Api(srv.url, w.token("mod")) as mod:
+        return await _session(
             mod,
             w.event["id"],
             start,
             end,
-            lobby_lead_s=2,
+            lobby_lead_s=lobby_lead_s,
             auto_live=True,
             auto_end=True,
             reminders_s=[],
         )
+
+
+def _sqlite_server(tmp_path) -> tuple[dict, ServerProcess]:
+    """A private server on a SQLite file, so the test can stop and restart it."""
+    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
+    return env, ServerProcess(tmp_path, env).start()
+
+
+async def test_lobby_live_and_end_fire_once_and_on_time(server):
+    w = await make_world(server, status=None)
+    now = dt.datetime.now(dt.UTC)
+    start, end = now + dt.timedelta(seconds=3), now + dt.timedelta(seconds=5)
+    s = await _automated(server, w, start, end, lobby_lead_s=2)
     c = await ws_connect(server, s["id"], w.token("mod"))
     await c.next()
     ended = await c.until(
@@ -136,8 +147,7 @@ async def test_reminder_carries_each_persons_local_start(server):
 
 
 async def test_a_moment_missed_while_down_fires_once_at_start_up(tmp_path):
-    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
-    srv = ServerProcess(tmp_path, env).start()
+    env, srv = _sqlite_server(tmp_path)
     try:
         w = await make_world(srv, status=None)
         now = dt.datetime.now(dt.UTC)
@@ -205,24 +215,13 @@ async def _restart_and_collect(tmp_path, env, srv, w, session_id: str, n: int) -
 
 
 async def test_lobby_live_and_end_all_missed_while_down_fire_in_order_at_start_up(tmp_path):
-    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
-    srv = ServerProcess(tmp_path, env).start()
+    env, srv = _sqlite_server(tmp_path)
     try:
         w = await make_world(srv, status=None)
         now = dt.datetime.now(dt.UTC)
         start, end = now + dt.timedelta(seconds=4), now + dt.timedelta(seconds=5)
         lobby_at = start - dt.timedelta(seconds=1)
-        async with Api(srv.url, w.token("mod")) as mod:
-            s = await _session(
-                mod,
-                w.event["id"],
-                start,
-                end,
-                lobby_lead_s=1,
-                auto_live=True,
-                auto_end=True,
-                reminders_s=[],
-            )
+        s = await _automated(srv, w, start, end, lobby_lead_s=1)
     finally:
         srv.stop()
     assert _status_rows(srv, s["id"]) == [], "the lobby opened before the service stopped"
@@ -242,24 +241,13 @@ async def test_lobby_live_and_end_all_missed_while_down_fire_in_order_at_start_u
 
 
 async def test_restart_between_lobby_and_live_fires_live_and_end_once(tmp_path):
-    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
-    srv = ServerProcess(tmp_path, env).start()
+    env, srv = _sqlite_server(tmp_path)
     try:
         w = await make_world(srv, status=None)
         now = dt.datetime.now(dt.UTC)
         lobby_at = now + dt.timedelta(seconds=2)
         start, end = lobby_at + dt.timedelta(seconds=3), lobby_at + dt.timedelta(seconds=4)
-        async with Api(srv.url, w.token("mod")) as mod:
-            s = await _session(
-                mod,
-                w.event["id"],
-                start,
-                end,
-                lobby_lead_s=3,
-                auto_live=True,
-                auto_end=True,
-                reminders_s=[],
-            )
+        s = await _automated(srv, w, start, end, lobby_lead_s=3)
         c = await ws_connect(srv, s["id"], w.token("mod"))
         await c.next()
         lobby = await c.until(lambda f: f["type"] == "session.status", timeout=6)
