@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tests.support.client import Api, make_world, ws_connect
+from tests.support.client import Api, join, make_world, ws_connect
 from tests.support.db import log_rows, query
 from tests.support.receiver import Receiver
 
@@ -17,19 +17,11 @@ def _chats(ws) -> list[str]:
     return [f["data"]["text"] for f in ws.frames if f.get("type") == "chat.message"]
 
 
-async def _join(server, w, *keys):
-    out = {}
-    for key in keys:
-        out[key] = await ws_connect(server, w.session["id"], w.token(key))
-        await out[key].next()
-    return out
-
-
 async def test_each_audience_live_and_on_resume(server):
     """(PostgreSQL: the same rules across two processes, test_speakers_multiprocess.)"""
     w = await make_world(server)
     sid = w.session["id"]
-    ws = await _join(server, w, "mod", "obs", "ar1", "ar2", "p1", "p2")
+    ws = await join(server, w, "mod", "obs", "ar1", "ar2", "p1", "p2")
     away = await ws_connect(server, sid, w.token("p1"))  # p1's second device, back later
     resume_from = (await away.next())["seq"]
     await away.close()
@@ -81,7 +73,7 @@ async def test_each_audience_live_and_on_resume(server):
 async def test_plain_text_kept_as_written_controls_refused(server):
     w = await make_world(server)
     sid = w.session["id"]
-    await (await _join(server, w, "p3"))["p3"].close()
+    await (await join(server, w, "p3"))["p3"].close()
     url = f"/api/sessions/{sid}/messages"
     rtl = "  مرحبا\u200f بالجميع\r\nسطر\tثان\r"
     async with Api(server.url, w.token("p3")) as p3:
@@ -100,7 +92,7 @@ async def test_plain_text_kept_as_written_controls_refused(server):
 async def test_more_than_five_in_ten_seconds_is_429_and_not_stored(server):
     w = await make_world(server)
     sid = w.session["id"]
-    await (await _join(server, w, "p3"))["p3"].close()
+    await (await join(server, w, "p3"))["p3"].close()
     url = f"/api/sessions/{sid}/messages"
     async with Api(server.url, w.token("p3")) as p3:
         for i in range(5):
@@ -166,7 +158,7 @@ async def test_deleting_erases_the_text_everywhere_and_webhooks_get_chat_only_wh
 async def test_history_is_paged_by_seq_and_holds_only_what_the_caller_may_see(server):
     w = await make_world(server)
     sid = w.session["id"]
-    for c in (await _join(server, w, "p1", "ar1")).values():
+    for c in (await join(server, w, "p1", "ar1")).values():
         await c.close()
     url = f"/api/sessions/{sid}/messages"
     async with Api(server.url, w.token("p1")) as p1, Api(server.url, w.token("ar1")) as ar1:

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.client import Api, make_world, ws_connect
+from tests.support.client import Api, join, make_world, ws_connect
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 def _types(ws, *types):
     return [f for f in ws.frames if f.get("type") in types]
-
-
-async def _join(server, w, *keys):
-    out = {}
-    for key in keys:
-        out[key] = await ws_connect(server, w.session["id"], w.token(key))
-        await out[key].next()
-    return out
 
 
 async def test_a_hand_in_arabic_warns_the_booths_and_the_call_switches_the_channels(server):
@@ -34,7 +26,7 @@ async def test_a_hand_in_arabic_warns_the_booths_and_the_call_switches_the_chann
             {"name": "Irina Sokolova", "role": "interpreter", "interprets": ["en>ru"]},
             201,
         )
-    ws = await _join(server, w, "mod", "ar1", "ru1", "p1", "p2")
+    ws = await join(server, w, "mod", "ar1", "ru1", "p1", "p2")
     base = f"/api/sessions/{sid}"
     async with (
         Api(server.url, w.token("mod")) as mod,
@@ -93,7 +85,7 @@ async def test_a_hand_in_arabic_warns_the_booths_and_the_call_switches_the_chann
 async def test_the_queue_keeps_order_places_and_refuses_what_it_must(server):
     w = await make_world(server)
     sid = w.session["id"]
-    ws = await _join(server, w, "mod", "p1", "p2", "p3", "ar1")
+    ws = await join(server, w, "mod", "p1", "p2", "p3", "ar1")
     base = f"/api/sessions/{sid}"
     async with (
         Api(server.url, w.token("mod")) as mod,
@@ -176,7 +168,7 @@ async def test_a_round_opening_lowers_the_hands_it_moves_and_going_offline_does_
     server = any_server
     w = await make_world(server)
     sid, plenary = w.session["id"], w.session["plenary_room_id"]
-    ws = await _join(server, w, "mod", "p1", "p2", "p3")
+    ws = await join(server, w, "mod", "p1", "p2", "p3")
     base = f"/api/sessions/{sid}"
     async with (
         Api(server.url, w.token("mod")) as mod,
@@ -223,7 +215,7 @@ async def test_a_round_opening_lowers_the_hands_it_moves_and_going_offline_does_
 async def test_attendance_counts_hands_raised_and_messages_sent(server):
     w = await make_world(server)
     sid = w.session["id"]
-    ws = await _join(server, w, "mod", "p1")
+    ws = await join(server, w, "mod", "p1")
     base = f"/api/sessions/{sid}"
     async with Api(server.url, w.token("mod")) as mod, Api(server.url, w.token("p1")) as p1:
         first = await p1.ok("POST", f"{base}/hands", {}, 201)

@@ -121,6 +121,15 @@ async def ws_connect(
     return WS(conn)
 
 
+async def join(server, w: World, *keys: str) -> dict[str, WS]:
+    """Connect these people of ``w`` to its session, each past their snapshot."""
+    out = {}
+    for key in keys:
+        out[key] = await ws_connect(server, w.session["id"], w.token(key))
+        await out[key].next()
+    return out
+
+
 @dataclass
 class World:
     """One event with a session and a person of each role (tokens included)."""
