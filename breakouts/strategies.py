@@ -75,15 +75,31 @@ def balanced(
 ) -> Assignment:
     """Room sizes differ by at most one (as far as capacities allow)."""
     fill = RoomFill(rooms)
-    plan: dict[str, str] = {}
-    unplaced: list[Unplaced] = []
-    for member in participants(members):
-        room = fill.pick()
+    return _place_each(participants(members), lambda m: (fill.pick(), _full_reason(rooms)), fill)
+
+
+Choice = Callable[[Member], tuple[RoomSpec | None, str]]
+
+
+def _place_each(
+    people: Iterable[Member],
+    choose: Choice,
+    fill: RoomFill,
+    plan: dict[str, str] | None = None,
+    unplaced: list[Unplaced] | None = None,
+) -> Assignment:
+    """Each person in turn into the room ``choose`` gives them (None: unplaced, with the
+    reason it gives), adding to what earlier passes planned; unplaced by person id."""
+    plan = {} if plan is None else plan
+    unplaced = [] if unplaced is None else unplaced
+    for member in people:
+        room, reason = choose(member)
         if room is None:
-            unplaced.append(Unplaced(member.person_id, _full_reason(rooms)))
+            unplaced.append(Unplaced(member.person_id, reason))
             continue
         fill.put(room)
         plan[member.person_id] = room.id
+    unplaced.sort(key=lambda item: item.person_id)
     return Assignment(plan, unplaced)
 
 
@@ -114,17 +130,7 @@ def by_language(
 
     people.sort(key=eligible_count)  # stable: person-id order within equal counts
     fill = RoomFill(rooms)
-    plan: dict[str, str] = {}
-    unplaced: list[Unplaced] = []
-    for member in people:
-        room, reason = language_choice(member, rooms, fill, floor_language)
-        if room is None:
-            unplaced.append(Unplaced(member.person_id, reason))
-            continue
-        fill.put(room)
-        plan[member.person_id] = room.id
-    unplaced.sort(key=lambda item: item.person_id)
-    return Assignment(plan, unplaced)
+    return _place_each(people, lambda m: language_choice(m, rooms, fill, floor_language), fill)
 
 
 @dataclass(frozen=True)
@@ -225,17 +231,10 @@ def working_groups(
             if room is not None:
                 fill.put(room)
                 plan[pid] = room.id
-    for member in people:
-        if member.person_id in plan or member.person_id in stopped:
-            continue
-        room, reason = leftover_choice(member, rooms, fill, floor_language)
-        if room is None:
-            unplaced.append(Unplaced(member.person_id, reason))
-            continue
-        fill.put(room)
-        plan[member.person_id] = room.id
-    unplaced.sort(key=lambda item: item.person_id)
-    return Assignment(plan, unplaced)
+    left = [m for m in people if m.person_id not in plan and m.person_id not in stopped]
+    return _place_each(
+        left, lambda m: leftover_choice(m, rooms, fill, floor_language), fill, plan, unplaced
+    )
 
 
 def check_plan(
