@@ -218,24 +218,10 @@ class Scripted(Receiver):
         super().__init__()
         self.status, self.extra, self.gate = status, extra, gate
 
-    async def _handle(self, reader, writer):
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode().split("\r\n")
-        headers = {
-            k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
-        }
-        body = await reader.readexactly(int(headers.get("content-length", 0)))
-        async with self.arrived:
-            self.requests.append((headers, body))
-            self.arrived.notify_all()
+    async def answer(self, n: int) -> tuple[int, str]:
         if self.gate is not None:
             await self.gate.wait()
-        writer.write(
-            f"HTTP/1.1 {self.status} X\r\n{self.extra}Content-Length: 0\r\n"
-            "Connection: close\r\n\r\n".encode()
-        )
-        await writer.drain()
-        writer.close()
+        return self.status, self.extra
 
 
 def _types(rx: Receiver) -> list[str]:

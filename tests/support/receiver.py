@@ -25,15 +25,20 @@ class Receiver:
             k.lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
         }
         body = await reader.readexactly(int(headers.get("content-length", 0)))
-        status = 500 if len(self.requests) < self.fail else 200
         async with self.arrived:
+            n = len(self.requests)
             self.requests.append((headers, body))
             self.arrived.notify_all()
+        status, extra = await self.answer(n)
         writer.write(
-            f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+            f"HTTP/1.1 {status} X\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
         )
         await writer.drain()
         writer.close()
+
+    async def answer(self, n: int) -> tuple[int, str]:
+        """The status and extra header lines for request ``n`` (from 0), once recorded."""
+        return (500 if n < self.fail else 200), ""
 
     async def wait_for(self, pred, timeout: float = 10.0):
         async with self.arrived:
