@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import shutil
-import subprocess
 import uuid
 
 import httpx
@@ -17,13 +14,12 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.support.client import Api, eventually, make_world, ws_connect
 from tests.support.db import log_rows, query
-from tests.support.server import free_port, process_pair
+from tests.support.redis_process import RedisProcess
+from tests.support.server import process_pair
 
 from .speakers_two_processes import queue_and_chat_are_one_across
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.services]
-
-REQUIRE = os.environ.get("CONVENE_REQUIRE_SERVICES") == "1"
 
 
 async def _broadcasts(server, token, sid, texts):
@@ -106,24 +102,9 @@ async def test_kill_9_mid_stream_and_resume_on_the_other(tmp_path, fresh_pg, red
 
 @pytest.fixture
 def private_redis():
-    exe = shutil.which("redis-server")
-    if exe is None:
-        if REQUIRE:
-            pytest.fail("redis-server is not installed (CONVENE_REQUIRE_SERVICES=1)")
-        pytest.skip("redis-server binary not found")
-    port = free_port()
-
-    def start():
-        return subprocess.Popen(
-            [exe, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    holder = {"proc": start(), "start": start, "port": port}
-    yield holder
-    holder["proc"].kill()
-    holder["proc"].wait()
+    r = RedisProcess()
+    yield r
+    r.kill()
 
 
 async def _health_becomes(server, status: str, timeout: float = 10.0) -> dict:
@@ -136,7 +117,7 @@ async def _health_becomes(server, status: str, timeout: float = 10.0) -> dict:
 
 
 async def test_redis_restarted_mid_stream_loses_nothing(tmp_path, fresh_pg, private_redis):
-    url = f"redis://127.0.0.1:{private_redis['port']}/0"
+    url = private_redis.url
     a, b = process_pair(tmp_path, fresh_pg, url, "restart")
     with a, b:
         w = await make_world(a)
@@ -145,13 +126,12 @@ async def test_redis_restarted_mid_stream_loses_nothing(tmp_path, fresh_pg, priv
         await client.next()
         await _broadcasts(a, w.token("mod"), sid, [f"r{i}" for i in range(5)])
         await client.until(lambda f: f.get("data", {}).get("text") == "r4", timeout=10)
-        private_redis["proc"].kill()
-        private_redis["proc"].wait()
+        private_redis.kill()
         # each process serves on and finds the other's events by polling the log
         await _broadcasts(a, w.token("mod"), sid, [f"r{i}" for i in range(5, 10)])
         await client.until(lambda f: f.get("data", {}).get("text") == "r9", timeout=10)
         assert (await _health_becomes(b, "degraded"))["broker"] == "degraded"
-        private_redis["proc"] = private_redis["start"]()
+        private_redis.start()
         assert (await _health_becomes(b, "ok", timeout=20))["broker"] == "ok"
         await _broadcasts(a, w.token("mod"), sid, [f"r{i}" for i in range(10, 15)])
         await client.until(lambda f: f.get("data", {}).get("text") == "r14", timeout=15)

@@ -8,10 +8,7 @@ never the machine's shared one."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import signal
-import subprocess
 import time
 import uuid
 
@@ -21,11 +18,11 @@ from server.broker import EVERYTHING
 from server.redis_broker import PUBLISH_PAUSE_S, RedisBroker
 from tests.integration.test_broker import Heard
 from tests.support.client import Api, make_world, ws_connect
-from tests.support.server import free_port, process_pair
+from tests.support.redis_process import RedisProcess
+from tests.support.server import process_pair
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.services]
 
-REQUIRE = os.environ.get("CONVENE_REQUIRE_SERVICES") == "1"
 PROMPT_S = 1.0  # a REST answer while Redis hangs (the socket timeout was 5 s)
 
 
@@ -33,21 +30,9 @@ PROMPT_S = 1.0  # a REST answer while Redis hangs (the socket timeout was 5 s)
 def hung_redis():
     """A private Redis; the test stops it with ``SIGSTOP``. Always continued and
     killed at the end, whatever the test did."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        if REQUIRE:
-            pytest.fail("redis-server is not installed (CONVENE_REQUIRE_SERVICES=1)")
-        pytest.skip("redis-server binary not found")
-    port = free_port()
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield proc, f"redis://127.0.0.1:{port}/0"
-    proc.send_signal(signal.SIGCONT)
-    proc.kill()
-    proc.wait()
+    r = RedisProcess()
+    yield r.proc, r.url
+    r.kill()
 
 
 def _texts(ws):
