@@ -84,6 +84,16 @@ class Booths:
         r = next(r for r in view["rooms"] if r["room_id"] == room)
         return {c["language"]: c for c in r["channels"]}
 
+    async def language_round(self, mod: Api, *more_rooms: dict) -> dict:
+        """A by-language round: an Arabic room, a Russian room and ``more_rooms``."""
+        rooms = [
+            {"name": "Digital divide", "languages": ["ar"]},
+            {"name": "Digital literacy", "languages": ["ru"]},
+            *more_rooms,
+        ]
+        body = {"rooms": rooms, "strategy": "by_language"}
+        return await mod.ok("POST", f"/api/sessions/{self.sid}/breakouts", body, 201)
+
     async def close(self):
         for c in self.ws.values():
             await c.close()
@@ -174,19 +184,7 @@ async def test_listening_on_air_handover_floor_and_relay(server):
 async def test_interpreters_follow_into_language_rooms(server):
     b = await Booths().setup(server)
     async with b.api("mod") as mod:
-        rnd = await mod.ok(
-            "POST",
-            f"/api/sessions/{b.sid}/breakouts",
-            {
-                "rooms": [
-                    {"name": "Digital divide", "languages": ["ar"]},
-                    {"name": "Digital literacy", "languages": ["ru"]},
-                    {"name": "City Lab collaborations"},
-                ],
-                "strategy": "by_language",
-            },
-            201,
-        )
+        rnd = await b.language_round(mod, {"name": "City Lab collaborations"})
         await mod.ok("POST", f"/api/sessions/{b.sid}/breakouts/{rnd['id']}/open")
     rooms = {r["name"]: r["id"] for r in rnd["rooms"]}
     ar_room = rooms["Digital divide"]
@@ -212,18 +210,7 @@ async def test_participants_hold_their_own_rooms_channels_only(server):
     moderators, so 100 rooms are not 100 channel frames for everyone."""
     b = await Booths().setup(server)
     async with b.api("mod") as mod:
-        rnd = await mod.ok(
-            "POST",
-            f"/api/sessions/{b.sid}/breakouts",
-            {
-                "rooms": [
-                    {"name": "Digital divide", "languages": ["ar"]},
-                    {"name": "Digital literacy", "languages": ["ru"]},
-                ],
-                "strategy": "by_language",
-            },
-            201,
-        )
+        rnd = await b.language_round(mod)
         rooms = {r["name"]: r["id"] for r in rnd["rooms"]}
         ar_room, ru_room = rooms["Digital divide"], rooms["Digital literacy"]
         start = {k: len(c.frames) for k, c in b.ws.items()}
