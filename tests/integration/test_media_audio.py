@@ -97,15 +97,19 @@ async def call(api: Api, method: str, path: str, body=None):
     return r.json()
 
 
+async def arabic_on_air(url: str, w) -> None:
+    """Amal (ar1) takes the Arabic channel of the session."""
+    async with Api(url, w.token("ar1")) as a:
+        await call(a, "POST", f"/api/sessions/{w.session['id']}/channels/ar/on-air")
+
+
 async def test_an_arabic_listener_hears_the_booth_not_the_floor_and_cannot_unmute(scene, janus):
     w, join, bridge = scene
-    sid = w.session["id"]
     await join("mod", 440)  # the floor
     ar1 = await join("ar1", 660)
     listener = await join("p2")  # Rami: Arabic
     english = await join("p3")
-    async with Api(english.server.url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await arabic_on_air(english.server.url, w)
     assert ar1.ticket
     start = await hears(listener, 660, without=440)
     await hears(english, 440, without=660)
@@ -205,8 +209,7 @@ async def test_after_the_floor_switches_to_arabic_english_hears_the_retour(scene
     await join("mod", 440)
     await join("ar1", 660)
     english = await join("p3")
-    async with Api(url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await arabic_on_air(url, w)
     await hears(english, 440, without=660)
     async with Api(url, w.token("mod")) as mod:
         await call(mod, "PUT", f"/api/sessions/{sid}/floor", {"language": "ar"})
@@ -216,12 +219,11 @@ async def test_after_the_floor_switches_to_arabic_english_hears_the_retour(scene
 
 async def test_after_janus_restarts_clients_rejoin_and_audio_returns(scene, janus, media_server):
     w, join, bridge = scene
-    sid, url = w.session["id"], media_server.url
+    url = media_server.url
     await join("mod", 440)
     await join("ar1", 660)
     listener, english = await join("p2"), await join("p3")
-    async with Api(url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await arabic_on_air(url, w)
     await hears(listener, 660, without=440)
     janus.kill()
     janus.start()
@@ -253,8 +255,7 @@ async def test_a_restarted_bridge_resyncs_and_applies_what_it_missed(
     await join("ar1", 660)
     await join("ar2", 880)
     listener = await join("p2")
-    async with Api(url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await arabic_on_air(url, w)
     await hears(listener, 660, without=880)
     bridge.proc.kill()
     bridge.stop()
@@ -275,8 +276,7 @@ async def test_the_bridge_follows_across_a_convene_restart_with_resume_from(scen
     await join("ar1", 660)
     await join("ar2", 880)
     listener = await join("p2")
-    async with Api(url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await arabic_on_air(url, w)
     await hears(listener, 660, without=880)
     media_server.kill()  # the process serving the bridge's socket dies
     media_server.start()
@@ -315,8 +315,7 @@ async def test_a_webrtc_client_joins_with_its_ticket_and_hears_its_channel(scene
     w, join, _ = scene
     sid, url = w.session["id"], media_server.url
     await join("ar1", 660)
-    async with Api(url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
+    await arabic_on_air(url, w)
     ws = await ws_connect(media_server, sid, w.token("p2"))
     await ws.next()
     async with Api(url, w.token("p2")) as p2:
