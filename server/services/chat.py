@@ -165,17 +165,7 @@ async def send_message(state, caller: Caller, session_id: str, body: ChatCreate)
             text=body.text,
             created_at=now,
         )
-        data = ChatMessage(
-            id=row.id,
-            from_=sender.id,
-            from_name=sender.name,
-            from_role=sender.role,
-            to=body.to,
-            room_id=room_id,
-            text=body.text,
-            language=language,
-        )
-        rec = log.emit(data, audience, at=now)
+        rec = log.emit(_message(row, sender), audience, at=now)
         row.seq = rec.seq
         tx.add(row)
         return _public(row, rec.data)
@@ -279,7 +269,10 @@ async def history(
             found += [r for r in rows if Connection.sees(viewer, r)][: limit - len(found)]
             cursor = rows[-1].seq
         names = await _senders(tx, {r.person_id for r in found})
-    return [_public(r, _data(r, names[r.person_id])) for r in reversed(found)]
+    return [
+        _public(r, _message(r, names[r.person_id]).model_dump(mode="json", by_alias=True))
+        for r in reversed(found)
+    ]
 
 
 async def _senders(tx: AsyncSession, ids: set[str]) -> dict[str, Person]:
@@ -289,7 +282,8 @@ async def _senders(tx: AsyncSession, ids: set[str]) -> dict[str, Person]:
     return {p.id: p for p in rows.all()}
 
 
-def _data(r: ChatMessageRow, sender: Person) -> dict:
+def _message(r: ChatMessageRow, sender: Person) -> ChatMessage:
+    """The ``chat.message`` event of a stored message (as sent, and as history shows it)."""
     return ChatMessage(
         id=r.id,
         from_=r.person_id,
@@ -299,4 +293,4 @@ def _data(r: ChatMessageRow, sender: Person) -> dict:
         room_id=r.room_id,
         text=r.text,
         language=r.language,
-    ).model_dump(mode="json", by_alias=True)
+    )
