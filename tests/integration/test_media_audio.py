@@ -103,6 +103,18 @@ async def arabic_on_air(url: str, w) -> None:
         await call(a, "POST", f"/api/sessions/{w.session['id']}/channels/ar/on-air")
 
 
+async def arabic_booths_heard(scene, url: str) -> Participant:
+    """Amal (ar1, 660 Hz) on air in Arabic, Omar (ar2, 880 Hz) off air: the Arabic
+    listener Rami (p2), returned, hears Amal alone."""
+    w, join, _ = scene
+    await join("ar1", 660)
+    await join("ar2", 880)
+    listener = await join("p2")
+    await arabic_on_air(url, w)
+    await hears(listener, 660, without=880)
+    return listener
+
+
 async def test_an_arabic_listener_hears_the_booth_not_the_floor_and_cannot_unmute(scene, janus):
     w, join, bridge = scene
     await join("mod", 440)  # the floor
@@ -142,18 +154,14 @@ async def test_an_arabic_listener_hears_the_booth_not_the_floor_and_cannot_unmut
         await control.close()
 
 
-async def test_a_handover_switches_voices_without_silence(scene):
+async def test_a_handover_switches_voices_without_silence(scene, media_server):
     w, join, bridge = scene
-    sid = w.session["id"]
-    ar1 = await join("ar1", 660)
-    await join("ar2", 880)
-    listener = await join("p2")
-    async with Api(ar1.server.url, w.token("ar1")) as a:
-        await call(a, "POST", f"/api/sessions/{sid}/channels/ar/on-air")
-        await hears(listener, 660, without=880)
+    sid, url = w.session["id"], media_server.url
+    listener = await arabic_booths_heard(scene, url)
+    async with Api(url, w.token("ar1")) as a:
         await call(a, "POST", f"/api/sessions/{sid}/channels/ar/handover", {"to": w.id("ar2")})
     before = time.monotonic()
-    async with Api(ar1.server.url, w.token("ar2")) as b:
+    async with Api(url, w.token("ar2")) as b:
         await call(b, "POST", f"/api/sessions/{sid}/channels/ar/handover/accept")
     switched = await hears(listener, 880, without=660)
     after = switched + 0.5
@@ -252,11 +260,7 @@ async def test_a_restarted_bridge_resyncs_and_applies_what_it_missed(
 ):
     w, join, bridge = scene
     sid, url = w.session["id"], media_server.url
-    await join("ar1", 660)
-    await join("ar2", 880)
-    listener = await join("p2")
-    await arabic_on_air(url, w)
-    await hears(listener, 660, without=880)
+    listener = await arabic_booths_heard(scene, url)
     bridge.proc.kill()
     bridge.stop()
     async with Api(url, w.token("ar1")) as a, Api(url, w.token("ar2")) as b:
@@ -273,11 +277,7 @@ async def test_a_restarted_bridge_resyncs_and_applies_what_it_missed(
 async def test_the_bridge_follows_across_a_convene_restart_with_resume_from(scene, media_server):
     w, join, bridge = scene
     sid, url = w.session["id"], media_server.url
-    await join("ar1", 660)
-    await join("ar2", 880)
-    listener = await join("p2")
-    await arabic_on_air(url, w)
-    await hears(listener, 660, without=880)
+    listener = await arabic_booths_heard(scene, url)
     media_server.kill()  # the process serving the bridge's socket dies
     media_server.start()
     async with Api(url, w.token("ar1")) as a, Api(url, w.token("ar2")) as b:
