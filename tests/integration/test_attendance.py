@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from tests.support.client import Api, make_world, ws_connect
-from tests.support.receiver import Receiver
+from tests.support.receiver import Receiver, register_webhook
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -53,12 +53,7 @@ async def test_scripted_session_attendance(any_server):
         for key, country, org in (("p1", "Georgia", "Tbilisi City Hall"), ("p2", "Jordan", None)):
             body = {"country": country} | ({"organisation": org} if org else {})
             await admin.ok("PATCH", f"/api/events/{eid}/people/{w.id(key)}", body)
-        await admin.ok(
-            "POST",
-            f"/api/events/{eid}/webhooks",
-            {"url": rx.url, "secret": "s3cret-s3cret", "events": ["attendance.ready"]},
-            201,
-        )
+        await register_webhook(admin, eid, rx.url, "s3cret-s3cret", ["attendance.ready"])
     mod_ws = await ws_connect(server, sid, w.token("mod"))
     await mod_ws.next()
     p1a = await ws_connect(server, sid, w.token("p1"))

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.support.client import WS, Api, eventually, make_world, ws_connect
-from tests.support.receiver import Receiver
+from tests.support.receiver import Receiver, register_webhook
 from tests.support.server import free_port
 
 
@@ -44,12 +44,7 @@ async def test_no_secret_reaches_the_log_and_every_line_is_json(server):
         feed = await mod.ok(
             "POST", f"/api/events/{eid}/people/{w.id('p3')}/calendar-token", status=201
         )
-        hook = await mod.ok(
-            "POST",
-            f"/api/events/{eid}/webhooks",
-            {"url": hook_url, "secret": "s3cret-for-tests", "events": ["broadcast.message"]},
-            201,
-        )
+        hook = await register_webhook(mod, eid, hook_url, "s3cret-for-tests", ["broadcast.message"])
         await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "hello"}, 201)
         await eventually(
             lambda: mod.ok("GET", f"/api/events/{eid}/webhooks/{hook['id']}/deliveries"),

@@ -250,7 +250,7 @@ async def test_webhooks_from_two_processes_are_sent_once_each(tmp_path, fresh_pg
 
     import orjson
 
-    from tests.support.receiver import Receiver
+    from tests.support.receiver import Receiver, register_webhook
 
     rx = await Receiver(fail=2).start()
     a, b = process_pair(tmp_path, fresh_pg, redis_url, f"mp-{uuid.uuid4().hex[:8]}")
@@ -258,11 +258,8 @@ async def test_webhooks_from_two_processes_are_sent_once_each(tmp_path, fresh_pg
         w = await make_world(a)
         sid = w.session["id"]
         async with Api(a.url, w.token("mod")) as mod:
-            hook = await mod.ok(
-                "POST",
-                f"/api/events/{w.event['id']}/webhooks",
-                {"url": rx.url, "secret": "k-two-procs", "events": ["broadcast.message"]},
-                201,
+            hook = await register_webhook(
+                mod, w.event["id"], rx.url, "k-two-procs", ["broadcast.message"]
             )
         for i in range(10):
             await _broadcasts(a if i % 2 else b, w.token("mod"), sid, [f"w{i}"])

@@ -15,7 +15,7 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks import WebhookVerificationError
 
 from tests.support.client import Api, make_world
-from tests.support.receiver import Receiver
+from tests.support.receiver import Receiver, register_webhook
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -58,12 +58,7 @@ async def test_a_silent_receiver_delays_no_other_receiver(any_server):
     loop = asyncio.get_running_loop()
     async with Api(server.url, w.token("mod")) as mod:
         hooks = [
-            await mod.ok(
-                "POST",
-                f"/api/events/{eid}/webhooks",
-                {"url": rx.url, "secret": SECRET, "events": ["broadcast.message"]},
-                201,
-            )
+            await register_webhook(mod, eid, rx.url, SECRET, ["broadcast.message"])
             for rx in (silent, *healthy)
         ]
         try:
@@ -107,9 +102,7 @@ async def test_every_attempt_carries_standard_webhooks_headers(any_server, secre
     w = await make_world(server, status=None)
     eid = w.event["id"]
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await mod.ok(
-            "POST", f"/api/events/{eid}/webhooks", {"url": rx.url, "secret": secret}, 201
-        )
+        hook = await register_webhook(mod, eid, rx.url, secret)
         await mod.ok("POST", f"/api/events/{eid}/webhooks/{hook['id']}/ping", status=202)
         await rx.wait_for(lambda h, b: len(rx.requests) >= 3)
         await mod.ok("DELETE", f"/api/events/{eid}/webhooks/{hook['id']}", status=204)
@@ -133,9 +126,7 @@ async def test_a_rotation_can_keep_the_previous_secret_signing_for_a_while(any_s
     w = await make_world(server, status=None)
     eid = w.event["id"]
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await mod.ok(
-            "POST", f"/api/events/{eid}/webhooks", {"url": rx.url, "secret": old}, 201
-        )
+        hook = await register_webhook(mod, eid, rx.url, old)
         base = f"/api/events/{eid}/webhooks/{hook['id']}"
         for bad in (-1, 86401, "soon"):
             r = await mod.call(

@@ -13,7 +13,7 @@ import pytest
 
 from scheduler.webhooks import verify
 from tests.support.client import Api, eventually, make_world, ws_connect
-from tests.support.receiver import Receiver
+from tests.support.receiver import Receiver, register_webhook
 from tests.support.server import ServerProcess
 
 from .test_webhook_targets import EMBEDDED_LOOPBACK, MALFORMED, NEVER
@@ -32,12 +32,7 @@ async def test_failing_twice_then_delivered_with_the_same_id_and_bytes(server):
     rx = await Receiver(fail=2).start()
     w = await make_world(server, status=None)
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await mod.ok(
-            "POST",
-            f"/api/events/{w.event['id']}/webhooks",
-            {"url": rx.url, "secret": SECRET, "events": ["session.status"]},
-            201,
-        )
+        hook = await register_webhook(mod, w.event["id"], rx.url, SECRET, events=["session.status"])
         assert "secret" not in hook and hook["failing"] is False
         await mod.ok("POST", f"/api/sessions/{w.session['id']}/status", {"status": "lobby"})
         got = await rx.wait_for(lambda h, b: True, timeout=10)
@@ -65,11 +60,8 @@ async def test_filters_ping_and_reminder_payload(server):
     now = dt.datetime.now(dt.UTC)
     start = now + dt.timedelta(seconds=3601)
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await mod.ok(
-            "POST",
-            f"/api/events/{w.event['id']}/webhooks",
-            {"url": rx.url, "secret": SECRET, "events": ["session.reminder"]},
-            201,
+        hook = await register_webhook(
+            mod, w.event["id"], rx.url, SECRET, events=["session.reminder"]
         )
         await mod.ok("POST", f"/api/events/{w.event['id']}/webhooks/{hook['id']}/ping", status=202)
         await rx.wait_for(lambda h, b: orjson.loads(b)["type"] == "webhook.ping")
@@ -173,12 +165,7 @@ async def test_failing_every_retry_marks_the_webhook_failing_and_tells_moderator
     mod_ws = await ws_connect(server, sid, w.token("mod"))
     await mod_ws.next()
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await mod.ok(
-            "POST",
-            f"/api/events/{eid}/webhooks",
-            {"url": rx.url, "secret": SECRET, "events": ["broadcast.message"]},
-            201,
-        )
+        hook = await register_webhook(mod, eid, rx.url, SECRET, events=["broadcast.message"])
         await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "hello"}, 201)
         told = await mod_ws.until(lambda f: f["type"] == "webhook.failing", timeout=20)
         assert told["data"]["webhook_id"] == hook["id"]
@@ -228,13 +215,6 @@ def _types(rx: Receiver) -> list[str]:
     return [orjson.loads(b)["type"] for _, b in rx.requests]
 
 
-async def _register(api: Api, eid: str, url: str, secret: str = SECRET, events=None) -> dict:
-    body = {"url": url, "secret": secret}
-    if events is not None:
-        body["events"] = events
-    return await api.ok("POST", f"/api/events/{eid}/webhooks", body, 201)
-
-
 async def _deliveries(api: Api, eid: str, hook_id: str, pred, timeout: float = 15):
     return await eventually(  # rows are written just after the receiver answers
         lambda: api.ok("GET", f"/api/events/{eid}/webhooks/{hook_id}/deliveries"),
@@ -268,8 +248,8 @@ async def test_a_failing_webhook_gets_no_notice_and_every_open_session_is_told(s
     for ws in sockets:
         await ws.next()
     async with Api(server.url, w.token("mod")) as mod:
-        failing = await _register(mod, eid, bad.url)  # no filter: every type
-        watcher = await _register(mod, eid, ok.url, events=["webhook.failing"])
+        failing = await register_webhook(mod, eid, bad.url, SECRET)  # no filter: every type
+        watcher = await register_webhook(mod, eid, ok.url, SECRET, events=["webhook.failing"])
         await mod.ok("POST", f"/api/events/{eid}/webhooks/{failing['id']}/ping", status=202)
         for ws in sockets:
             told = await ws.until(lambda f: f["type"] == "webhook.failing", timeout=20)
@@ -300,7 +280,7 @@ async def test_a_redirect_is_a_failure_and_is_not_followed(server):
     w = await make_world(server, status=None)
     eid = w.event["id"]
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await _register(mod, eid, rx.url)
+        hook = await register_webhook(mod, eid, rx.url, SECRET)
         await mod.ok("POST", f"/api/events/{eid}/webhooks/{hook['id']}/ping", status=202)
         ds = await _deliveries(mod, eid, hook["id"], lambda ds: ds[0]["state"] == "failed")
     attempts = ds[0]["attempts"]
@@ -321,7 +301,7 @@ async def test_an_address_is_checked_again_at_send_time(tmp_path):
         w = await make_world(open_srv, status=None)
         eid = w.event["id"]
         async with Api(open_srv.url, w.token("mod")) as mod:
-            hook = await _register(mod, eid, url)
+            hook = await register_webhook(mod, eid, url, SECRET)
             await mod.ok("POST", f"/api/events/{eid}/webhooks/{hook['id']}/ping", status=202)
             got = await rx.wait_for(lambda h, b: True)
             assert got[0][0]["host"] == url.split("/")[2]  # the name, not the address
@@ -350,7 +330,7 @@ async def test_redeliver_is_refused_while_an_attempt_is_in_flight(server):
     w = await make_world(server, status=None)
     eid = w.event["id"]
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await _register(mod, eid, rx.url)
+        hook = await register_webhook(mod, eid, rx.url, SECRET)
         base = f"/api/events/{eid}/webhooks/{hook['id']}"
         sent = await mod.ok("POST", f"{base}/ping", status=202)
         await rx.wait_for(lambda h, b: True)  # the attempt is held open by the receiver
@@ -377,7 +357,7 @@ async def test_a_rotated_secret_signs_every_later_attempt(server):
     w = await make_world(server, status=None)
     eid = w.event["id"]
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await _register(mod, eid, rx.url)
+        hook = await register_webhook(mod, eid, rx.url, SECRET)
         base = f"/api/events/{eid}/webhooks/{hook['id']}"
         first = await mod.ok("POST", f"{base}/ping", status=202)
         await rx.wait_for(lambda h, b: len(rx.requests) >= 1)
@@ -407,8 +387,8 @@ async def test_a_deleted_webhook_gets_nothing_more(server):
     w = await make_world(server)
     eid, sid = w.event["id"], w.session["id"]
     async with Api(server.url, w.token("mod")) as mod:
-        hook = await _register(mod, eid, gone.url, events=["broadcast.message"])
-        await _register(mod, eid, control.url, events=["broadcast.message"])
+        hook = await register_webhook(mod, eid, gone.url, SECRET, events=["broadcast.message"])
+        await register_webhook(mod, eid, control.url, SECRET, events=["broadcast.message"])
         await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "one"}, 201)
         await gone.wait_for(lambda h, b: True)
         await mod.ok("DELETE", f"/api/events/{eid}/webhooks/{hook['id']}", status=204)

@@ -50,3 +50,11 @@ class Receiver:
     async def close(self):
         self.server.close()
         await self.server.wait_closed()
+
+
+async def register_webhook(api, event_id: str, url: str, secret: str, events=None) -> dict:
+    """Register a webhook of the event (every event type when ``events`` is None)."""
+    body = {"url": url, "secret": secret}
+    if events is not None:
+        body["events"] = events
+    return await api.ok("POST", f"/api/events/{event_id}/webhooks", body, 201)
