@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from server.event_registry import coerce
-from tests.support.client import Api, make_world, ws_connect
+from tests.support.client import Api, join, make_world, ws_connect
 from tests.support.db import log_rows
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -69,9 +69,7 @@ async def test_an_open_request_follows_its_asker_to_the_plenary_when_the_round_c
     server = any_server
     w = await make_world(server)
     sid, plenary = w.session["id"], w.session["plenary_room_id"]
-    ws = {key: await ws_connect(server, sid, w.token(key)) for key in ("mod", "p1", "p2")}
-    for c in ws.values():
-        await c.next()
+    ws = await join(server, w, "mod", "p1", "p2")
     async with Api(server.url, w.token("mod")) as mod, Api(server.url, w.token("p1")) as p1:
         rnd = await mod.ok(
             "POST",
