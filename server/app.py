@@ -21,7 +21,6 @@ from .brokers import make_broker
 from .commands import Commands
 from .db import Database
 from .eventlog import prune
-from .gateway import collector
 from .gateway.hub import Hub
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
@@ -115,7 +114,7 @@ def create_app(
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
         hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
-        cmds = Commands(db, broker, wiring)
+        cmds = Commands(db, broker, wiring, large_room=settings.large_room)
         state = AppState(
             settings=settings,
             db=db,
@@ -186,7 +185,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.wiring = wiring
-    collector.install(wiring, lambda state: lambda: state.hub.connections)
     app.add_middleware(BodyLimit)
     app.add_middleware(RefuseNul)
     errors.install(app)

@@ -15,17 +15,11 @@ from enum import StrEnum
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from breakouts.model import Role
 from breakouts.wording import with_article
 
 from . import errors
 from .models import Event, Person, Session
-
-
-class Role(StrEnum):
-    moderator = "moderator"
-    interpreter = "interpreter"
-    participant = "participant"
-    observer = "observer"
 
 
 class Perm(StrEnum):
@@ -40,6 +34,7 @@ class Perm(StrEnum):
     move_self = "move:self"
     help_ask = "help:ask"
     help_cancel = "help:cancel"
+    help_read = "help:read"  # every open request: who asked, and where
     channel_listen = "channel:listen"
     channel_speak = "channel:speak"
     media_join = "media:join"
@@ -53,22 +48,22 @@ class Perm(StrEnum):
 _MEMBER = {Perm.event_read, Perm.session_read, Perm.channel_listen, Perm.me_read}
 _IN_ROOMS = {Perm.media_join}  # people who are placed in rooms (observers never are)
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.moderator: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
-    Role.observer: frozenset(_MEMBER | {Perm.people_read, Perm.attendance_read}),
-    Role.interpreter: frozenset(
+    Role.MODERATOR: frozenset(set(Perm) - {Perm.event_create, Perm.help_ask, Perm.channel_speak}),
+    Role.OBSERVER: frozenset(_MEMBER | {Perm.people_read, Perm.help_read, Perm.attendance_read}),
+    Role.INTERPRETER: frozenset(
         _MEMBER
         | _IN_ROOMS
         | {Perm.channel_speak, Perm.move_self, Perm.help_ask, Perm.help_cancel}
         | {Perm.hand_raise, Perm.chat_send}
     ),
-    Role.participant: frozenset(
+    Role.PARTICIPANT: frozenset(
         _MEMBER
         | _IN_ROOMS
         | {Perm.move_self, Perm.help_ask, Perm.help_cancel}
         | {Perm.hand_raise, Perm.chat_send}
     ),
 }
-STAFF = frozenset({Role.moderator, Role.observer})
+STAFF = frozenset({Role.MODERATOR, Role.OBSERVER})
 
 
 def new_token() -> str:

@@ -16,6 +16,7 @@ from .broker import Broker
 from .db import Database
 from .eventlog import EventLog, lock_session
 from .models import Session
+from .settings import Settings
 from .wiring import Wiring
 
 T = TypeVar("T")
@@ -26,9 +27,17 @@ log = logging.getLogger("convene.commands")
 
 
 class Commands:
-    def __init__(self, db: Database, broker: Broker, wiring: Wiring | None = None):
+    def __init__(
+        self,
+        db: Database,
+        broker: Broker,
+        wiring: Wiring | None = None,
+        *,
+        large_room: int = Settings.model_fields["large_room"].default,
+    ):
         self.db = db
         self.broker = broker
+        self.large_room = large_room
         wiring = wiring or Wiring()
         self.wiring = wiring
         # this app's own: what this process adds at start (metrics) stays with it
@@ -39,7 +48,7 @@ class Commands:
     async def run(self, session_id: str, work: Work[T], *, by: str | None) -> T:
         async with self.db.write() as tx:
             session = await lock_session(tx, session_id)
-            log_ = EventLog(tx, session, by)
+            log_ = EventLog(tx, session, by, large_room=self.large_room)
             result = await work(tx, session, log_)
             await self.before_commit(tx, session, log_, command=_name(work))
         if log_.records:
@@ -57,7 +66,8 @@ class Commands:
         async def logs(session_ids: Iterable[str]) -> list[EventLog]:
             out = []
             for sid in sorted(session_ids):
-                out.append(EventLog(tx, await lock_session(tx, sid), by))
+                s = await lock_session(tx, sid)
+                out.append(EventLog(tx, s, by, large_room=self.large_room))
             opened.extend(out)
             return out
 

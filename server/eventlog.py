@@ -56,10 +56,13 @@ class EventLog:
     inserted together just before it commits (after the followers and hooks that
     read them), so nothing is stored if it rolls back."""
 
-    def __init__(self, tx: AsyncSession, session: Session, by: str | None):
+    def __init__(self, tx: AsyncSession, session: Session, by: str | None, *, large_room: int):
         self.tx = tx
         self.session = session
         self.by = by
+        # ``settings.large_room``: a room above it hears of arrivals and moves in
+        # aggregate (counts, coalesced presence), not of each person
+        self.large_room = large_room
         self.records: list[LogRecord] = []
 
     def emit(

@@ -88,7 +88,7 @@ class PresenceLeft(EventData):
 
 
 class PresenceChanged(EventData):
-    """Coalesced presence for rooms of more than 100 people."""
+    """Coalesced presence for rooms of more than ``large_room`` (100) people."""
 
     type: ClassVar[str] = "presence.changed"
     room_id: str

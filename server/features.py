@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scheduler.automation import END, LIVE, LOBBY, REMINDER
 
-from .gateway import snapshot_breakouts, snapshot_interpretation, snapshot_speakers
+from .gateway import collector, snapshot_breakouts, snapshot_interpretation, snapshot_speakers
 from .routers import attendance as attendance_routes
 from .routers import breakouts as breakouts_routes
 from .routers import chat as chat_routes
@@ -17,7 +17,7 @@ from .routers import help as help_routes
 from .routers import interpretation as interpretation_routes
 from .routers import media as media_routes
 from .routers import speakers as speaker_routes
-from .services import attendance, automation, breakouts, help, presence, speakers
+from .services import attendance, automation, breakouts, help, presence_news, speakers
 from .services import interpretation_follow as follow
 from .services import interpretation_state as channels
 from .services import webhooks as webhook_service
@@ -33,10 +33,15 @@ def install_sessions(w: Wiring) -> None:
     w.timer(REMINDER, automation.remind)
 
 
+def install_gc_policy(w: Wiring) -> None:
+    """The garbage collector's policy, paced by the gateway's connections."""
+    collector.install(w, lambda state: lambda: state.hub.connections)
+
+
 def install_presence(w: Wiring) -> None:
     """The WebSocket endpoint; a large room hears of arrivals once a second."""
     w.routers.append(realtime.router)
-    w.timer(presence.NEWS_KIND, presence.tell_room)
+    w.timer(presence_news.NEWS_KIND, presence_news.tell_room)
 
 
 def install_breakouts(w: Wiring) -> None:
@@ -80,15 +85,15 @@ def install_attendance(w: Wiring) -> None:
     w.followers.append(attendance.follow)
 
 
-def install_media(w: Wiring) -> None:
-    """Joining a room's audio through the media server."""
-    w.routers.append(media_routes.router)
-
-
 def install_webhooks(w: Wiring) -> None:
     w.routers.append(webhooks.router)
     w.before_commit.append(webhook_service.enqueue)
     w.starters.append(webhook_service.start)
+
+
+def install_media(w: Wiring) -> None:
+    """Media-server join grants for people in rooms."""
+    w.routers.append(media_routes.router)
 
 
 INSTALLED = (
@@ -99,8 +104,9 @@ INSTALLED = (
     install_help,
     install_speakers,
     install_attendance,
-    install_media,
     install_webhooks,
+    install_media,
+    install_gc_policy,
 )
 
 

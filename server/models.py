@@ -113,10 +113,10 @@ class Room(SQLModel, table=True):
     position: int = 0
 
 
-class Attendance(SQLModel, table=True):
+class Placement(SQLModel, table=True):
     """Where a person belongs in a session (kept while they are offline)."""
 
-    __tablename__ = "attendance"
+    __tablename__ = "placements"
 
     session_id: str = Field(
         foreign_key="sessions.id", primary_key=True, max_length=36, ondelete="CASCADE"
@@ -150,8 +150,8 @@ class PresenceLease(SQLModel, table=True):
 
 
 class PresenceNews(SQLModel, table=True):
-    """An arrival or departure in a room of more than 100 people, waiting for the
-    room's next coalesced ``presence.changed`` (at most one a second per room); the
+    """An arrival or departure in a room of more than ``large_room`` people, waiting for
+    the room's next coalesced ``presence.changed`` (at most one a second per room); the
     latest change per person wins."""
 
     __tablename__ = "presence_news"

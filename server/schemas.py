@@ -206,7 +206,7 @@ class PersonCreate(Strict):
 
     @model_validator(mode="after")
     def _interpreter(self):
-        if self.interprets and self.role != Role.interpreter:
+        if self.interprets and self.role != Role.INTERPRETER:
             raise ValueError("only a person with role 'interpreter' may have 'interprets'")
         if len(set(self.interprets)) != len(self.interprets):
             raise ValueError("'interprets' lists a direction twice")

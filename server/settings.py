@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     poll_interval_s: float = Field(1.0, gt=0)
     presence_ttl_s: float = Field(30.0, gt=0)
     presence_renew_s: float = Field(10.0, gt=0)
-    large_room: int = 100
+    large_room: int = Field(100, ge=1)  # rooms above it: counts, not each member
 
     # media (docs/media-server.md): the Janus clients join, and the secret that derives
     # their AudioBridge tokens (the bridge must be given the same secret)

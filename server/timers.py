@@ -181,7 +181,8 @@ class TimerService:
             current.fired_term = term
             current.late_s = late_s
             tx.add(current)
-            log_ = EventLog(tx, s, None) if s is not None else None
+            large = self.state.commands.large_room
+            log_ = EventLog(tx, s, None, large_room=large) if s is not None else None
             if handler is not None:
                 await handler(tx, s, log_, current, late_s)
             else:

@@ -67,12 +67,12 @@ class Freezer:
                 log.info("gc %s at %d connections", did, self.last_seen)
 
 
-def install(wiring, connections_of: Callable[[object], Callable[[], int]]) -> None:
-    """Run the policy beside the app's other background tasks (a starter of the
-    app's ``Wiring``)."""
+def install(w, connections_of: Callable[[object], Callable[[], int]]) -> None:
+    """Run the policy beside the app's other background tasks (``w``: the app's
+    ``Wiring``)."""
 
     async def start(state) -> list[asyncio.Task]:
         freezer = Freezer(connections_of(state))
         return [asyncio.create_task(freezer.run(), name="gc-policy")]
 
-    wiring.starters.append(start)
+    w.starters.append(start)

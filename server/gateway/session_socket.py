@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from .. import errors, metrics, outage
 from ..auth import Caller, Perm, caller_for_token
-from ..models import Attendance, EventRecord, Person, Session, utcnow
+from ..models import EventRecord, Person, Placement, Session, utcnow
 from ..numbers import natural
 from ..state import AppState, get_state
 from . import snapshot
@@ -78,7 +78,7 @@ async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
 async def _room_as_of(state: AppState, session_id: str, person_id: str, seq: int):
     """Where the person was at ``seq``: now, walked back through later moves."""
     async with state.db.read() as tx:
-        att = await tx.get(Attendance, (session_id, person_id))
+        att = await tx.get(Placement, (session_id, person_id))
         room, listening = (att.room_id, att.listening) if att else (None, None)
         later = (
             await tx.exec(

@@ -21,10 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth import Caller
 from ..models import (
-    Attendance,
     BreakoutRound,
     Event,
     Person,
+    Placement,
     PresenceLease,
     Room,
     Session,
@@ -73,23 +73,23 @@ async def _counts(tx: AsyncSession, s: Session, now: dt.datetime):
     members = dict(
         (
             await tx.exec(
-                select(Attendance.room_id, func.count())
-                .where(Attendance.session_id == s.id, Attendance.room_id.is_not(None))
-                .group_by(Attendance.room_id)
+                select(Placement.room_id, func.count())
+                .where(Placement.session_id == s.id, Placement.room_id.is_not(None))
+                .group_by(Placement.room_id)
             )
         ).all()
     )
     online = dict(
         (
             await tx.exec(
-                select(Attendance.room_id, func.count(func.distinct(PresenceLease.person_id)))
+                select(Placement.room_id, func.count(func.distinct(PresenceLease.person_id)))
                 .join(
-                    Attendance,
-                    (Attendance.session_id == PresenceLease.session_id)
-                    & (Attendance.person_id == PresenceLease.person_id),
+                    Placement,
+                    (Placement.session_id == PresenceLease.session_id)
+                    & (Placement.person_id == PresenceLease.person_id),
                 )
                 .where(PresenceLease.session_id == s.id, PresenceLease.expires_at > now)
-                .group_by(Attendance.room_id)
+                .group_by(Placement.room_id)
             )
         ).all()
     )
@@ -98,8 +98,8 @@ async def _counts(tx: AsyncSession, s: Session, now: dt.datetime):
 
 async def _members_of(tx: AsyncSession, s: Session, room_id: str, limit: int) -> list[str]:
     rows = await tx.exec(
-        select(Attendance.person_id)
-        .where(Attendance.session_id == s.id, Attendance.room_id == room_id)
+        select(Placement.person_id)
+        .where(Placement.session_id == s.id, Placement.room_id == room_id)
         .limit(limit + 1)
     )
     return sorted(rows.all())
@@ -235,18 +235,18 @@ async def for_caller(
     parts: Sequence[SnapshotPart] = (),
 ) -> dict:
     """The caller's snapshot. A participant costs one statement (the session row and
-    their own attendance, read together, so both are of one seq) when this process
+    their own placement, read together, so both are of one seq) when this process
     holds the shared parts of that seq: in a reconnect storm everyone arriving between
     two presence batches. Anyone else, or on a miss, one consistent read transaction."""
     if not caller.is_staff and caller.person_id is not None:
         async with db.quick() as q:
             row = (
                 await q.execute(
-                    select(Session, Attendance.room_id, Attendance.listening)
+                    select(Session, Placement.room_id, Placement.listening)
                     .outerjoin(
-                        Attendance,
-                        (Attendance.session_id == Session.id)
-                        & (Attendance.person_id == caller.person_id),
+                        Placement,
+                        (Placement.session_id == Session.id)
+                        & (Placement.person_id == caller.person_id),
                     )
                     .where(Session.id == session_id)
                 )
@@ -309,15 +309,15 @@ async def _build(
     event, rooms = base["event"], base["rooms"]
     counts, online_counts = base["counts"], base["online"]
     if mine is None and caller.person_id:
-        att = await tx.get(Attendance, (s.id, caller.person_id))
+        att = await tx.get(Placement, (s.id, caller.person_id))
         mine = (att.room_id, att.listening) if att else None
     my_room = mine[0] if mine else None
     by_room: dict[str, list[str]] = {}
-    atts: dict[str, Attendance] = {}
+    atts: dict[str, Placement] = {}
     if staff:
         atts = {
             a.person_id: a
-            for a in (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+            for a in (await tx.exec(select(Placement).where(Placement.session_id == s.id))).all()
         }
         for a in atts.values():
             by_room.setdefault(a.room_id, []).append(a.person_id)

@@ -40,7 +40,7 @@ async def _channels(tx, s) -> dict[str, Any]:
 
 def _heard_here(data: dict[str, Any], event) -> None:
     """``you.listening`` (and ``channel``) is the channel the caller hears: the
-    language they asked for (kept in their attendance when they move) where their
+    language they asked for (kept in their placement when they move) where their
     room has that channel, else the event floor language (``interpretation.hearing``,
     the rule the listener counts follow)."""
     you = data.get("you") or {}

@@ -24,11 +24,11 @@ from ..auth import Role
 from ..eventlog import EventLog
 from ..events_attendance import AttendanceReady
 from ..models import (
-    Attendance,
     AttendancePeak,
     AttendanceTally,
     Event,
     Person,
+    Placement,
     Session,
 )
 
@@ -78,14 +78,14 @@ class Tallies:
             a.person_id: a
             for a in (
                 await self.tx.exec(
-                    select(Attendance).where(
-                        Attendance.session_id == self.s.id, Attendance.person_id.in_(new)
+                    select(Placement).where(
+                        Placement.session_id == self.s.id, Placement.person_id.in_(new)
                     )
                 )
             ).all()
         }
         for p in people:
-            if p.role == Role.observer:
+            if p.role == Role.OBSERVER:
                 self.observers.add(p.id)
                 continue
             att = atts.get(p.id)
@@ -100,7 +100,7 @@ class Tallies:
         return None if person_id is None else self.rows.get(person_id)
 
 
-def _heard_at_first(person: Person, att: Attendance | None, event: Event) -> str:
+def _heard_at_first(person: Person, att: Placement | None, event: Event) -> str:
     """Until a ``listening.changed`` says otherwise: their choice, or their own
     language when the event carries it, else the floor (as the snapshot shows it)."""
     if att is not None and att.listening:

@@ -20,9 +20,9 @@ from ..eventlog import EventLog
 from ..events_breakouts import RoomCounts
 from ..jsonish import utc_json
 from ..models import (
-    Attendance,
     BreakoutRound,
     Person,
+    Placement,
     PresenceLease,
     Room,
     Session,
@@ -52,7 +52,7 @@ class BreakoutState:
     placement: bo.Placement
     members: dict[str, bo.Member]
     people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
-    attending: set[str]  # who has an attendance row in this session
+    attending: set[str]  # who has a placement row in this session
     rooms: dict[str, Room] = field(default_factory=dict)
 
     @property
@@ -139,8 +139,8 @@ async def load(tx: AsyncSession, s: Session) -> BreakoutState:
     atts = {
         a.person_id: a
         for a in await tx.execute(
-            select(Attendance.person_id, Attendance.room_id, Attendance.listening).where(
-                Attendance.session_id == s.id
+            select(Placement.person_id, Placement.room_id, Placement.listening).where(
+                Placement.session_id == s.id
             )
         )
     }
@@ -218,10 +218,10 @@ async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:
 
 
 _MOVE_ATTENDANCE = (
-    update(Attendance.__table__)
+    update(Placement.__table__)
     .where(
-        Attendance.__table__.c.session_id == bindparam("b_session"),
-        Attendance.__table__.c.person_id == bindparam("b_person"),
+        Placement.__table__.c.session_id == bindparam("b_session"),
+        Placement.__table__.c.person_id == bindparam("b_person"),
     )
     .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
 )
@@ -229,7 +229,7 @@ _MOVE_ATTENDANCE = (
 
 async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
     """Store who moved: one executemany UPDATE (and one INSERT for people without an
-    attendance row yet), not an ORM object per person."""
+    placement row yet), not an ORM object per person."""
     now = utcnow()
     sid = st.session.id
     moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
@@ -246,7 +246,7 @@ async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement)
     if updates:
         await tx.execute(_MOVE_ATTENDANCE, updates)
     if inserts:
-        await tx.execute(insert(Attendance.__table__), inserts)
+        await tx.execute(insert(Placement.__table__), inserts)
         st.attending.update(row["person_id"] for row in inserts)
     st.placement = new
     return bool(moved)
@@ -260,16 +260,13 @@ def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = No
         log.emit(coerce(ev.type, data), ev.audience)
 
 
-LARGE_ROOM = 100
-
-
 def emit_bulk(
     log: EventLog, st: BreakoutState, events: list, *, late_s: float | None = None
 ) -> None:
     """A round opening or closing moves everyone at once. Each person gets their own
     ``room.moved`` (moderators get all); instead of every room hearing every move, the
     ``breakout.opened``/``breakout.closed`` event carries the counts of every room and
-    the members of each room (up to 100), which the gateway sends as one variant per
+    the members of each room (up to ``large_room``), which the gateway sends as one variant per
     room: one frame per client, encoded once per room."""
     rooms = [st.plenary_id]
     active = st.active
@@ -280,7 +277,7 @@ def emit_bulk(
         if rid in members:
             members[rid].append(pid)
     counts = {rid: len(pids) for rid, pids in members.items()}
-    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= LARGE_ROOM}
+    shown = {rid: sorted(pids) for rid, pids in members.items() if len(pids) <= log.large_room}
     round_id = next((e.data()["round_id"] for e in events if e.type.startswith("breakout.")), None)
     for ev in events:
         data = ev.data()

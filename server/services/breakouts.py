@@ -17,7 +17,7 @@ from scheduler.status import require_active
 from .. import errors
 from ..auth import Caller, Perm, Role, load_session
 from ..eventlog import EventLog
-from ..models import Attendance, BreakoutRound, Event, Person, Session, Timer, utcnow
+from ..models import BreakoutRound, Event, Person, Placement, Session, Timer, utcnow
 from ..schemas import BreakoutCreate, MoveCreate, PlanExchange, PlanMove, PlanReplace
 from ..state import AppState
 from .breakout_state import (
@@ -329,10 +329,10 @@ async def fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> No
 # ---- latecomers -----------------------------------------------------------------------
 
 
-async def place_latecomer(tx, s: Session, person: Person, att: Attendance, log: EventLog) -> None:
+async def place_latecomer(tx, s: Session, person: Person, att: Placement, log: EventLog) -> None:
     """A participant joining for the first time while a round is open goes where the
     round's strategy puts them (they learn it from their snapshot)."""
-    if person.role != Role.participant:
+    if person.role != Role.PARTICIPANT:
         return
     first = any(
         r.type == "room.moved"

@@ -28,12 +28,12 @@ from ..events_speakers import ChatDeleted, ChatMessage
 from ..gateway.connection import Connection
 from ..jsonish import utc_json
 from ..models import (
-    Attendance,
     ChatMessageRow,
     Event,
     EventRecord,
     InterpretationState,
     Person,
+    Placement,
     Room,
     Session,
     WebhookDelivery,
@@ -51,7 +51,7 @@ def _targets(person: Person) -> list[str]:
 
 
 async def _room_of(tx: AsyncSession, s: Session, person_id: str) -> str | None:
-    att = await tx.get(Attendance, (s.id, person_id))
+    att = await tx.get(Placement, (s.id, person_id))
     return att.room_id if att else None
 
 
@@ -104,7 +104,7 @@ async def _audience(
             f"its languages are {', '.join(sorted(languages))}"
         )
     mine = await _room_of(tx, s, sender.id)
-    moderator = sender.role == Role.moderator
+    moderator = sender.role == Role.MODERATOR
     if body.to == "room":
         room_id = body.room_id or mine or (s.plenary_room_id if moderator else None)
         if body.room_id is not None:
@@ -119,7 +119,7 @@ async def _audience(
     if body.to == "moderators":
         return [el.MODERATORS, el.person(sender.id)], mine, body.language
     if body.to == "booth":
-        if sender.role != Role.interpreter:
+        if sender.role != Role.INTERPRETER:
             raise errors.Forbidden("only interpreters write in a booth")
         if mine is None:
             raise errors.Conflict("you are in no room yet: join the session first")
@@ -137,7 +137,7 @@ async def _audience(
             f'\'to\' is {body.to!r}: neither "room", "moderators", "booth" '
             "nor a person of this event"
         )
-    if Role.moderator not in (sender.role, other.role):
+    if Role.MODERATOR not in (sender.role, other.role):
         raise errors.Forbidden("direct messages go to or come from a moderator")
     return [el.person(other.id), el.person(sender.id)], mine, body.language
 

@@ -16,7 +16,7 @@ from ..auth import Caller, Perm, load_session, require
 from ..eventlog import EventLog
 from ..events_breakouts import HelpClaimed, HelpMoved, HelpReceived, HelpRequested, HelpResolved
 from ..jsonish import utc_json
-from ..models import Attendance, HelpRequest, Room, Session, utcnow
+from ..models import HelpRequest, Placement, Room, Session, utcnow
 
 
 def public(h: HelpRequest) -> dict:
@@ -66,7 +66,7 @@ async def ask(state, caller: Caller, session_id: str, text: str | None) -> tuple
         already = (await tx.exec(q)).first()
         if already is not None:
             return public(already), False
-        att = await tx.get(Attendance, (s.id, caller.person_id))
+        att = await tx.get(Placement, (s.id, caller.person_id))
         room = await tx.get(Room, att.room_id) if att and att.room_id else None
         h = HelpRequest(
             session_id=s.id,
@@ -104,7 +104,7 @@ async def list_requests(state, caller: Caller, session_id: str) -> list[dict]:
     async with state.db.read() as tx:
         await load_session(tx, caller, session_id, Perm.session_read)
         rows = await open_requests(tx, session_id)
-    if not caller.is_staff:
+    if not caller.can(Perm.help_read):
         rows = [h for h in rows if h.person_id == caller.person_id]
     return [public(h) for h in rows]
 

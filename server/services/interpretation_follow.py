@@ -19,7 +19,7 @@ from .. import errors
 from ..event_registry import REGISTRY
 from ..eventlog import EventLog
 from ..events import EventUpdated, PresenceJoined, PresenceLeft, RoomMoved
-from ..models import Attendance, InterpretationState, Person, Room, Session, Timer, utcnow
+from ..models import InterpretationState, Person, Placement, Room, Session, Timer, utcnow
 from ..timers import set_timer
 from .interpretation_state import (
     LISTENER_GAP,
@@ -143,7 +143,7 @@ async def _split_arrivals(tx: AsyncSession, records: list) -> tuple[list, bool]:
 async def reconcile(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     """Apply the arrivals deferred by ``follow``: everyone's room as the database has it."""
     lo = await load(tx, s)
-    atts = (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+    atts = (await tx.exec(select(Placement).where(Placement.session_id == s.id))).all()
     moves = tuple(
         (att.person_id, att.room_id)
         for att in atts

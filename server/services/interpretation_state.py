@@ -22,10 +22,10 @@ from ..event_registry import coerce
 from ..eventlog import EventLog
 from ..jsonish import utc_json
 from ..models import (
-    Attendance,
     Event,
     InterpretationState,
     Person,
+    Placement,
     PresenceLease,
     Room,
     Session,
@@ -96,7 +96,7 @@ async def _bootstrap(tx: AsyncSession, s: Session, event: Event) -> ip.SessionIn
     rooms = (
         await tx.exec(select(Room).where(Room.session_id == s.id, Room.round_id.is_not(None)))
     ).all()
-    atts = (await tx.exec(select(Attendance).where(Attendance.session_id == s.id))).all()
+    atts = (await tx.exec(select(Placement).where(Placement.session_id == s.id))).all()
     used = {a.room_id for a in atts}
     for room in rooms:
         if room.id in used:
@@ -138,7 +138,7 @@ async def _take_arrivals(tx: AsyncSession, lo: Loaded) -> None:
     if waiting is None:
         return
     now = utcnow()
-    atts = (await tx.exec(select(Attendance).where(Attendance.session_id == lo.session.id))).all()
+    atts = (await tx.exec(select(Placement).where(Placement.session_id == lo.session.id))).all()
     state = lo.state
     moves = {  # only first arrivals of non-interpreters were deferred
         att.person_id: att.room_id
@@ -169,7 +169,7 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
     atts = {
         a.person_id: a
         for a in (
-            await tx.exec(select(Attendance).where(Attendance.session_id == lo.session.id))
+            await tx.exec(select(Placement).where(Placement.session_id == lo.session.id))
         ).all()
     }
     online = set(
@@ -221,8 +221,8 @@ def emit(tx: AsyncSession, lo: Loaded, log: EventLog, before, events: Iterable, 
         log.emit(coerce(ev.type, data), ev.audience, at=now)
 
 
-async def _update_attendance(tx: AsyncSession, lo: Loaded, events: Iterable) -> None:
-    """Rooms keep their floor language; attendance keeps the language the person
+async def _update_placements(tx: AsyncSession, lo: Loaded, events: Iterable) -> None:
+    """Rooms keep their floor language; their placement keeps the language the person
     chose (what the breakout rules read), not the floor language they hear while
     their room has no channel for it; the snapshot derives what they hear from their
     room's channels."""
@@ -238,7 +238,7 @@ async def _update_attendance(tx: AsyncSession, lo: Loaded, events: Iterable) -> 
             continue
         pid = ev.data()["person_id"]
         member = lo.state.members.get(pid)
-        att = await tx.get(Attendance, (lo.session.id, pid))
+        att = await tx.get(Placement, (lo.session.id, pid))
         if att is not None and member is not None and member.chosen is not None:
             att.listening = member.chosen
             tx.add(att)
@@ -257,7 +257,7 @@ async def apply(
         raise domain_error(exc) from None
     lo.state = outcome.state
     emit(tx, lo, log, before, outcome.events, now)
-    await _update_attendance(tx, lo, outcome.events)
+    await _update_placements(tx, lo, outcome.events)
     if counts:
         await _listeners(tx, lo, log, before, now)
     return outcome

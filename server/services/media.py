@@ -10,7 +10,7 @@ import interpretation as ip
 from .. import errors
 from ..auth import Caller, Perm, load_session
 from ..media import tickets, topology
-from ..models import Attendance, Person
+from ..models import Person, Placement
 from ..state import AppState
 from . import interpretation as interp
 
@@ -36,7 +36,7 @@ async def media_ticket(state: AppState, caller: Caller, session_id: str) -> dict
         lo = await interp.load(tx, s)
         person: Person = caller.person
         # where the person is, as their own snapshot and room.moved say (and the bridge)
-        att = await tx.get(Attendance, (s.id, person.id))
+        att = await tx.get(Placement, (s.id, person.id))
     member = lo.state.members.get(person.id)
     room_id = att.room_id if att else None
     if room_id not in lo.state.rooms:

@@ -12,7 +12,7 @@ from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self
 from ..commands import Logs
 from ..events import PersonRemoved, PersonTokenReissued
 from ..joinlinks import join_url
-from ..models import Attendance, Person, PresenceLease, utcnow
+from ..models import Person, Placement, PresenceLease, utcnow
 from ..schemas import (
     LinksRequest,
     PersonCreate,
@@ -56,9 +56,9 @@ async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
         q = q.where(Person.id == only)
     people = (await tx.exec(q)).all()
     ids = [p.id for p in people]
-    places: dict[str, Attendance] = {}
+    places: dict[str, Placement] = {}
     if ids:
-        atts = (await tx.exec(select(Attendance).where(Attendance.person_id.in_(ids)))).all()
+        atts = (await tx.exec(select(Placement).where(Placement.person_id.in_(ids)))).all()
         for a in atts:
             if a.person_id not in places or a.updated_at > places[a.person_id].updated_at:
                 places[a.person_id] = a
@@ -147,8 +147,8 @@ Places = dict[str, dict[str, str | None]]  # session id -> person id -> room id
 async def _places_of(tx: AsyncSession, person_ids: list[str]) -> Places:
     """The sessions these people have been in, each with the room each belongs in."""
     rows = await tx.exec(
-        select(Attendance.session_id, Attendance.person_id, Attendance.room_id).where(
-            Attendance.person_id.in_(person_ids)
+        select(Placement.session_id, Placement.person_id, Placement.room_id).where(
+            Placement.person_id.in_(person_ids)
         )
     )
     out: Places = {}
@@ -157,14 +157,13 @@ async def _places_of(tx: AsyncSession, person_ids: list[str]) -> Places:
     return out
 
 
-async def _tell(logs: list[el.EventLog], places: Places, make) -> None:
+async def _tell(logs: list[el.EventLog], places: Places, event_of) -> None:
     """Each person, the moderators and the room the person belongs in, in every
-    session (their open connections act on it: a token that ended closes 4401)."""
+    session of theirs."""
     for log in logs:
-        known = places.get(log.session.id, {})
-        for pid in sorted(known):
-            room = [el.room(known[pid])] if known[pid] else []
-            log.emit(make(pid), [el.MODERATORS, el.person(pid), *room])
+        for pid, room_id in sorted(places.get(log.session.id, {}).items()):
+            room = [el.room(room_id)] if room_id else []
+            log.emit(event_of(pid), [el.MODERATORS, el.person(pid), *room])
 
 
 async def reissue(state: AppState, caller: Caller, event_id: str, person_id: str):
@@ -178,8 +177,9 @@ async def reissue_links(
     links end at once. Observers only when named; the caller only when listed. One
     transaction: the new tokens and the news to every session of those people, so a
     socket opening with an old one either gets the news or finds its token ended."""
+    tokens: dict[str, str] = {}
 
-    async def work(tx: AsyncSession, logs: Logs):
+    async def work(tx: AsyncSession, logs: Logs) -> list[Person]:
         await load_event(tx, caller, event_id, Perm.people_manage)
         if body.person_ids is None and body.roles is None:
             raise errors.Invalid(
@@ -198,17 +198,16 @@ async def reissue_links(
             p for p in people if p.id in listed or (p.role in roles and p.id != caller.person_id)
         ]
         ids = [p.id for p in chosen]
-        sessions = await logs(await _places_of(tx, ids)) if chosen else []
-        places = await _places_of(tx, ids) if chosen else {}  # rooms as of the locks
-        tokens = {}
+        sessions = await logs(await _places_of(tx, ids)) if ids else []
+        places = await _places_of(tx, ids) if ids else {}  # as of the sessions' locks
         for p in chosen:
             tokens[p.id] = new_token()
             p.token_hash = hash_token(tokens[p.id])
             tx.add(p)
         await _tell(sessions, places, lambda pid: PersonTokenReissued(person_id=pid))
-        return chosen, tokens
+        return chosen
 
-    chosen, tokens = await state.commands.run_many(work, by=caller.person_id)
+    chosen = await state.commands.run_many(work, by=caller.person_id)
     return [created(state, p, tokens[p.id]) for p in chosen]
 
 
@@ -218,15 +217,15 @@ async def remove(state: AppState, caller: Caller, event_id: str, person_id: str)
     async def work(tx: AsyncSession, logs: Logs) -> None:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
-        # the sessions first: arrivals lock theirs first too
-        sessions = await logs(await _places_of(tx, [person_id]))
+        places = await _places_of(tx, [person_id])
+        sessions = await logs(places)  # the sessions first: arrivals lock theirs first too
         # waits for arrivals being stored (they hold the row FOR KEY SHARE); later
         # ones then find the person gone
         await tx.exec(select(Person.id).where(Person.id == person_id).with_for_update())
         places = await _places_of(tx, [person_id])  # their rooms as of the sessions' locks
         await _tell(sessions, places, lambda pid: PersonRemoved(person_id=pid))
         await tx.exec(delete(PresenceLease).where(PresenceLease.person_id == person_id))
-        await tx.exec(delete(Attendance).where(Attendance.person_id == person_id))
+        await tx.exec(delete(Placement).where(Placement.person_id == person_id))
         await tx.delete(person)
 
     await state.commands.run_many(work, by=caller.person_id)

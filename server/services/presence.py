@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,55 +16,9 @@ from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
 from ..event_registry import coerce
-from ..events import PresenceChanged, PresenceJoined, PresenceLeft
-from ..models import Attendance, Person, PresenceLease, PresenceNews, Room, Session, Timer, utcnow
-from ..timers import set_timer
+from ..models import Person, Placement, PresenceLease, Room, Session, utcnow
 from .batches import Batcher
-
-LARGE_ROOM = 100  # the contract's threshold: larger rooms get counts, not each arrival
-NEWS_KIND = "presence.changed"
-NEWS_GAP = dt.timedelta(seconds=1)  # at most one presence.changed a second per room
-
-
-async def room_size(tx: AsyncSession, session_id: str, room_id: str) -> int:
-    q = (
-        select(func.count())
-        .select_from(Attendance)
-        .where(Attendance.session_id == session_id, Attendance.room_id == room_id)
-    )
-    return int((await tx.exec(q)).one())
-
-
-class Memo:
-    """What one presence transaction has read already (room sizes, pending news per
-    room, rooms whose ``presence.changed`` is due), so that a batch of arrivals costs
-    a few queries in all rather than a few per person."""
-
-    def __init__(self, tx: AsyncSession, session_id: str):
-        self.tx, self.session_id = tx, session_id
-        self.sizes: dict[str, int] = {}
-        self.news: dict[str, dict[str, PresenceNews]] = {}
-        self.due: set[str] = set()
-
-    async def size(self, room_id: str) -> int:
-        if room_id not in self.sizes:
-            self.sizes[room_id] = await room_size(self.tx, self.session_id, room_id)
-        return self.sizes[room_id]
-
-    def moved(self, from_room: str | None, to_room: str | None) -> None:
-        for rid, step in ((from_room, -1), (to_room, 1)):
-            if rid in self.sizes:
-                self.sizes[rid] += step
-
-    async def news_of(self, room_id: str) -> dict[str, PresenceNews]:
-        if room_id not in self.news:
-            rows = await self.tx.exec(
-                select(PresenceNews).where(
-                    PresenceNews.session_id == self.session_id, PresenceNews.room_id == room_id
-                )
-            )
-            self.news[room_id] = {r.person_id: r for r in rows.all()}
-        return self.news[room_id]
+from .presence_news import Memo, announce
 
 
 async def ensure_placed(
@@ -73,23 +27,23 @@ async def ensure_placed(
     person: Person,
     log: el.EventLog,
     memo: Memo | None = None,
-    att: Attendance | None = None,
+    att: Placement | None = None,
     *,
     looked_up: bool = False,
-) -> Attendance:
+) -> Placement:
     """Everyone but observers belongs in a room; a newcomer starts in the plenary.
-    With ``looked_up`` the caller has read the person's attendance already: ``att``
+    With ``looked_up`` the caller has read the person's placement already: ``att``
     (None: they have none yet)."""
     memo = memo or Memo(tx, s.id)
     if att is None and not looked_up:
-        att = await tx.get(Attendance, (s.id, person.id))
+        att = await tx.get(Placement, (s.id, person.id))
     if att is None:
-        att = Attendance(session_id=s.id, person_id=person.id)
-    if person.role != Role.observer:
+        att = Placement(session_id=s.id, person_id=person.id)
+    if person.role != Role.OBSERVER:
         room = await tx.get(Room, att.room_id) if att.room_id else None
         if room is None or room.session_id != s.id:
             audience = [el.person(person.id), el.MODERATORS]
-            if await memo.size(s.plenary_room_id) < LARGE_ROOM:
+            if await memo.size(s.plenary_room_id) < log.large_room:
                 audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
             att.room_id = s.plenary_room_id
             att.updated_at = utcnow()
@@ -98,50 +52,6 @@ async def ensure_placed(
             log.emit(coerce(moved.type, moved.data()), audience)
     tx.add(att)
     return att
-
-
-def presence_audience(room_id: str | None) -> list[str]:
-    return [el.MODERATORS] + ([el.room(room_id)] if room_id else [])
-
-
-async def _announce(
-    memo: Memo,
-    s: Session,
-    log: el.EventLog,
-    person_id: str,
-    room_id: str | None,
-    change: str,
-    by: str | None,
-) -> None:
-    """Moderators hear of every arrival and departure; a room hears of each one while
-    it has at most 100 people, and of a room of more than 100 once a second at most,
-    as one stored ``presence.changed`` (so 5,000 arrivals are not 5,000 x 5,000 frames)."""
-    kind = PresenceJoined if change == "joined" else PresenceLeft
-    event = kind(person_id=person_id, room_id=room_id)
-    if room_id is None or await memo.size(room_id) <= LARGE_ROOM:
-        log.emit(event, presence_audience(room_id), by=by)
-        return
-    log.emit(event, [el.MODERATORS], by=by)
-    news = await memo.news_of(room_id)
-    if person_id in news:
-        news[person_id].change = change
-    else:
-        news[person_id] = PresenceNews(
-            session_id=s.id, room_id=room_id, person_id=person_id, change=change
-        )
-    memo.tx.add(news[person_id])
-    if room_id in memo.due:
-        return
-    memo.due.add(room_id)
-    target = f"{s.id}:{room_id}"
-    timer = (
-        await memo.tx.exec(select(Timer).where(Timer.kind == NEWS_KIND, Timer.target == target))
-    ).first()
-    if timer is not None and timer.done_at is None:
-        return  # the room's next presence.changed is already due
-    now = utcnow()
-    due = max(now, timer.done_at + NEWS_GAP) if timer is not None else now
-    await set_timer(memo.tx, NEWS_KIND, target, due, session_id=s.id)
 
 
 async def online_among(
@@ -156,51 +66,6 @@ async def online_among(
         )
     )
     return set(rows.all())
-
-
-async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.datetime) -> int:
-    q = (
-        select(func.count(func.distinct(PresenceLease.person_id)))
-        .select_from(PresenceLease)
-        .join(
-            Attendance,
-            (Attendance.session_id == PresenceLease.session_id)
-            & (Attendance.person_id == PresenceLease.person_id),
-        )
-        .where(
-            PresenceLease.session_id == session_id,
-            Attendance.room_id == room_id,
-            PresenceLease.expires_at > now,
-        )
-    )
-    return int((await tx.exec(q)).one())
-
-
-async def tell_room(tx: AsyncSession, s: Session, log: el.EventLog, timer: Timer, late_s) -> None:
-    room_id = timer.target.split(":", 1)[1]
-    rows = list(
-        (
-            await tx.exec(
-                select(PresenceNews).where(
-                    PresenceNews.session_id == s.id, PresenceNews.room_id == room_id
-                )
-            )
-        ).all()
-    )
-    if not rows:
-        return
-    await tx.exec(
-        delete(PresenceNews).where(PresenceNews.session_id == s.id, PresenceNews.room_id == room_id)
-    )
-    log.emit(
-        PresenceChanged(
-            room_id=room_id,
-            joined=sorted(r.person_id for r in rows if r.change == "joined"),
-            left=sorted(r.person_id for r in rows if r.change == "left"),
-            online=await online_in(tx, s.id, room_id, utcnow()),
-        ),
-        [el.room(room_id)],
-    )
 
 
 Arrival = tuple[Person, str]  # the person, the connection's lease id
@@ -235,8 +100,8 @@ async def join_many(
             a.person_id: a
             for a in (
                 await tx.exec(
-                    select(Attendance).where(
-                        Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                    select(Placement).where(
+                        Placement.session_id == s.id, Placement.person_id.in_(ids)
                     )
                 )
             ).all()
@@ -266,7 +131,7 @@ async def join_many(
             if att.room_id != room_before:  # a hook placed them elsewhere
                 memo.moved(room_before, att.room_id)
             if person.id not in online:
-                await _announce(memo, s, log, person.id, att.room_id, "joined", person.id)
+                await announce(memo, s, log, person.id, att.room_id, "joined", person.id)
         log.by = by
 
     await cmds.run(session_id, work, by=by)
@@ -299,8 +164,8 @@ async def _gone(
     rooms = dict(
         (
             await tx.exec(
-                select(Attendance.person_id, Attendance.room_id).where(
-                    Attendance.session_id == s.id, Attendance.person_id.in_(ids)
+                select(Placement.person_id, Placement.room_id).where(
+                    Placement.session_id == s.id, Placement.person_id.in_(ids)
                 )
             )
         ).all()
@@ -308,7 +173,7 @@ async def _gone(
     memo = Memo(tx, s.id)
     for pid in ids:
         if pid not in still:
-            await _announce(memo, s, log, pid, rooms.get(pid), "left", None if swept else pid)
+            await announce(memo, s, log, pid, rooms.get(pid), "left", None if swept else pid)
 
 
 async def leave_many(cmds: Commands, session_id: str, departures: list[Departure]) -> None:

@@ -23,10 +23,10 @@ from ..eventlog import EventLog
 from ..events import PersonRemoved, RoomMoved, SessionStatus
 from ..jsonish import utc_json
 from ..models import (
-    Attendance,
     Event,
     Hand,
     Person,
+    Placement,
     Room,
     Session,
     SpeakerQueue,
@@ -114,7 +114,7 @@ def store(tx: AsyncSession, s: Session, lo: Loaded, log: EventLog, q: sp.Queue, 
 
 
 async def _room_of(tx: AsyncSession, s: Session, person_id: str) -> Room | None:
-    att = await tx.get(Attendance, (s.id, person_id))
+    att = await tx.get(Placement, (s.id, person_id))
     return await tx.get(Room, att.room_id) if att and att.room_id else None
 
 

@@ -18,6 +18,7 @@ from ..jsonish import z
 from ..models import Webhook, WebhookAttempt, WebhookDelivery, utcnow
 from ..state import AppState
 from . import webhooks as svc
+from .webhook_sending import check_target
 
 
 async def _hook(tx: AsyncSession, caller: Caller, event_id: str, webhook_id: str) -> Webhook:
@@ -33,7 +34,7 @@ async def create_webhook(state: AppState, caller: Caller, event_id: str, body) -
     async with state.db.read() as tx:
         await load_event(tx, caller, event_id, Perm.webhook_manage)
     try:
-        await svc.check_target(body.url, state.settings.webhook_allow_private)
+        await check_target(body.url, state.settings.webhook_allow_private)
     except BadTarget as exc:
         raise errors.Invalid(str(exc), field="url", value=body.url) from None
     w = Webhook(event_id=event_id, url=body.url, secret=body.secret, events=body.events)

@@ -112,14 +112,17 @@ async def test_an_open_request_follows_its_asker_to_the_plenary_when_the_round_c
 
 async def test_who_may_close_a_request_is_the_permission_table(server):
     """The asker cancels (help:cancel), a moderator dismisses (session:moderate); another
-    participant and an observer are refused and the request stays open."""
+    participant and an observer are refused and the request stays open. Observers see
+    every request (help:read), another participant none of it."""
     w = await make_world(server)
     sid = w.session["id"]
     async with Api(server.url, w.token("p1")) as p1, Api(server.url, w.token("mod")) as mod:
         mine = await p1.ok("POST", f"/api/sessions/{sid}/help", {}, 201)
-        for role in ("p2", "obs"):
+        for role, sees in (("p2", []), ("obs", [mine["id"]])):  # help:read: every request
             async with Api(server.url, w.token(role)) as other:
+                listed = await other.ok("GET", f"/api/sessions/{sid}/help")
                 r = await other.call("DELETE", f"/api/sessions/{sid}/help/{mine['id']}")
+            assert [h["id"] for h in listed] == sees, role
             assert r.status_code == 403, (role, r.text)
         assert [h["status"] for h in await mod.ok("GET", f"/api/sessions/{sid}/help")] == ["open"]
         await p1.ok("DELETE", f"/api/sessions/{sid}/help/{mine['id']}", status=204)

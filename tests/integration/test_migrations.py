@@ -40,3 +40,22 @@ def test_postgresql_schema_matches_the_models(pg_url):
     finally:
         with psycopg.connect(admin, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_placements_keep_where_everyone_was_across_the_rename(tmp_path):
+    """The table of placements was called ``attendance``: upgrading keeps its rows."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/p.db"
+    upgrade(url, "0009")
+    with sqlite3.connect(tmp_path / "p.db") as c:
+        c.execute(
+            "INSERT INTO attendance (session_id, person_id, room_id, listening, updated_at)"
+            " VALUES ('s', 'p', 'r', 'ar', '2021-08-31 12:00:00.000000')"
+        )
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "p.db") as c:
+        rows = c.execute("SELECT session_id, person_id, room_id, listening FROM placements")
+        assert rows.fetchall() == [("s", "p", "r", "ar")]
+        tables = {n for (n,) in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "attendance" not in tables

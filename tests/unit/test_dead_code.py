@@ -31,13 +31,15 @@ FRAMEWORK_DECORATORS = [
     "@on_timer",
     "@snapshot_part",
 ]
+# SQLAlchemy type decorators, asyncio protocols
 FRAMEWORK_NAMES = [
     "process_bind_param",
     "process_result_value",
     "connection_made",
+    "connection_lost",
     "data_received",
     "datagram_received",
-    "connection_lost",
+    "error_received",
 ]
 
 

@@ -107,7 +107,7 @@ async def test_seqs_follow_the_session_counter(db):
     sid = await _new_session(db, seq=7)
     async with db.write() as tx:
         s = await lock_session(tx, sid)
-        log = EventLog(tx, s, by="mod-1")
+        log = EventLog(tx, s, by="mod-1", large_room=100)
         recs = [log.emit(BroadcastMessage(text=f"m{i}"), [el.SESSION]) for i in range(3)]
         assert [r.seq for r in recs] == [8, 9, 10] and log.last_seq == 10
     assert await _counter(db, sid) == 10
@@ -119,7 +119,7 @@ async def test_seqs_follow_the_session_counter(db):
     ]
     # the next transaction continues from the stored counter
     async with db.write() as tx:
-        log = EventLog(tx, await lock_session(tx, sid), by=None)
+        log = EventLog(tx, await lock_session(tx, sid), by=None, large_room=100)
         assert log.emit(BroadcastMessage(text="next"), [el.SESSION]).seq == 11
     assert [r.seq for r in await _stored(db, sid)] == [8, 9, 10, 11]
 
@@ -128,7 +128,7 @@ async def test_audience_by_and_at_are_stored(db):
     sid = await _new_session(db)
     at = dt.datetime(2021, 8, 31, 12, 5, 0, 123000, tzinfo=dt.UTC)
     async with db.write() as tx:
-        log = EventLog(tx, await lock_session(tx, sid), by="mod-1")
+        log = EventLog(tx, await lock_session(tx, sid), by="mod-1", large_room=100)
         log.emit(
             BroadcastMessage(text="to the room", translations={"ar": "إلى الغرفة"}),
             [el.room("r1"), el.MODERATORS, el.room("r1"), el.channel("r1", "ar")],

@@ -153,7 +153,7 @@ async def test_a_stalled_send_resumes_and_drains_its_backlog_in_order():
     c = _conn(queue_max=10)
     c.ws = socket = PausedSocket()
     for i in range(4):
-        assert c.push(text_frame(f"frame {i}".encode()))
+        assert c.push(text_frame(b"frame %d" % i))
     assert socket.sent == [] and c.pending == 4
     socket.writable.set()
     for _ in range(50):

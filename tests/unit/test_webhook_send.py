@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from scheduler import webhooks as rules
+from server.services import webhook_sending as sending
 from server.services import webhooks as svc
 
 BODY = b'{"id":"d1","type":"webhook.ping"}'
@@ -87,7 +88,7 @@ def dns(monkeypatch):
         calls.append(host)
         return answers[min(len(calls), len(answers)) - 1]
 
-    monkeypatch.setattr(svc, "resolve", resolve)
+    monkeypatch.setattr(sending, "resolve", resolve)
     return calls, answers
 
 
@@ -124,10 +125,10 @@ async def test_connects_to_the_checked_address_with_the_original_host(dns):
     calls, answers = dns
     answers.append(["127.0.0.1"])
     peer = await Peer().start()
-    async with svc.new_client() as client:
+    async with sending.new_client() as client:
         # ".invalid" never resolves: a second lookup by httpx would fail the request
         url = f"http://hook.invalid:{peer.port}/in?x=1"
-        status = await svc.send(client, url, BODY, HEADERS, allow_private=True)
+        status = await sending.send(client, url, BODY, HEADERS, allow_private=True)
     await peer.close()
     assert status == 200 and calls == ["hook.invalid"]
     assert peer.heads[0].startswith("POST /in?x=1 HTTP/1.1")
@@ -138,10 +139,10 @@ async def test_the_next_checked_address_is_tried_when_one_refuses(dns):
     _, answers = dns
     peer = await Peer().start()
     answers.append(["127.0.0.2", "127.0.0.1"])
-    async with svc.new_client() as client:
+    async with sending.new_client() as client:
         url = f"http://hook.invalid:{peer.port}/"
         # 127.0.0.2 has no listener on that port; 127.0.0.1 does
-        assert await svc.send(client, url, BODY, HEADERS, allow_private=True) == 200
+        assert await sending.send(client, url, BODY, HEADERS, allow_private=True) == 200
     await peer.close()
 
 
@@ -153,10 +154,10 @@ async def test_a_name_that_turns_non_global_is_refused_at_send_time(dns, later):
     answers.extend([["93.184.215.14"], later])
     peer = await Peer().start()
     url = f"http://hook.example:{peer.port}/"
-    await svc.check_target(url, allow_private=False)  # registration: public, accepted
-    async with svc.new_client() as client:
+    await sending.check_target(url, allow_private=False)  # registration: public, accepted
+    async with sending.new_client() as client:
         with pytest.raises(rules.BadTarget, match="private or local"):
-            await svc.send(client, url, BODY, HEADERS, allow_private=False)
+            await sending.send(client, url, BODY, HEADERS, allow_private=False)
     await peer.close()
     assert len(calls) == 2 and peer.heads == []
 
@@ -166,9 +167,9 @@ async def test_a_redirect_is_returned_not_followed(dns):
     answers.append(["127.0.0.1"])
     elsewhere = await Peer().start()
     peer = await Peer(307, f"Location: http://127.0.0.1:{elsewhere.port}/x\r\n").start()
-    async with svc.new_client() as client:
+    async with sending.new_client() as client:
         url = f"http://hook.invalid:{peer.port}/"
-        assert await svc.send(client, url, BODY, HEADERS, allow_private=True) == 307
+        assert await sending.send(client, url, BODY, HEADERS, allow_private=True) == 307
     await peer.close()
     await elsewhere.close()
     assert len(peer.heads) == 1 and elsewhere.heads == []
@@ -179,12 +180,12 @@ async def test_slow_resolution_counts_against_the_one_time_limit(monkeypatch):
         await asyncio.sleep(30)
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(svc, "resolve", slow)
+    monkeypatch.setattr(sending, "resolve", slow)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    async with svc.new_client() as client:
+    async with sending.new_client() as client:
         with pytest.raises(TimeoutError):
-            await svc.send(client, "http://x.invalid/", BODY, HEADERS, True, timeout_s=0.3)
+            await sending.send(client, "http://x.invalid/", BODY, HEADERS, True, timeout_s=0.3)
     assert loop.time() - t0 < 2
 
 
@@ -196,21 +197,21 @@ async def test_a_dripping_answer_is_cut_off_by_the_one_time_limit(dns):
     peer = await Peer(drip=True).start()
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    async with svc.new_client() as client:
+    async with sending.new_client() as client:
         with pytest.raises(TimeoutError):
             url = f"http://hook.invalid:{peer.port}/"
-            await svc.send(client, url, BODY, HEADERS, True, timeout_s=0.8)
+            await sending.send(client, url, BODY, HEADERS, True, timeout_s=0.8)
     assert 0.7 < loop.time() - t0 < 3
     await peer.close()
 
 
 def test_the_pinned_request_keeps_host_and_tls_name():
     client = httpx.AsyncClient()
-    r = svc.pinned_request(client, "https://hooks.example.org/in", "93.184.215.14", BODY, {})
+    r = sending.pinned_request(client, "https://hooks.example.org/in", "93.184.215.14", BODY, {})
     assert str(r.url) == "https://93.184.215.14/in"
     assert r.headers["host"] == "hooks.example.org"
     assert r.extensions["sni_hostname"] == "hooks.example.org"
-    r = svc.pinned_request(client, "https://Bücher.example:8443/", "2001:db8::1", BODY, {})
+    r = sending.pinned_request(client, "https://Bücher.example:8443/", "2001:db8::1", BODY, {})
     assert str(r.url) == "https://[2001:db8::1]:8443/"
     assert r.headers["host"] == "xn--bcher-kva.example:8443"
     assert r.extensions["sni_hostname"] == "xn--bcher-kva.example"
@@ -238,12 +239,12 @@ async def test_tls_to_the_pinned_address_checks_the_certificate_of_the_name(dns,
         verify=trust, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
     ) as client:
         url = f"https://hook.test:{peer.port}/"
-        assert await svc.send(client, url, BODY, HEADERS, allow_private=True) == 200
+        assert await sending.send(client, url, BODY, HEADERS, allow_private=True) == 200
         assert names == ["hook.test"] and peer.header("host") == f"hook.test:{peer.port}"
         # the same address under a name the certificate does not carry is refused
         answers.append(["127.0.0.1"])
         with pytest.raises(httpx.ConnectError, match="certificate|hostname"):
-            await svc.send(client, f"https://other.test:{peer.port}/", BODY, HEADERS, True)
+            await sending.send(client, f"https://other.test:{peer.port}/", BODY, HEADERS, True)
     await peer.close()
 
 
@@ -290,5 +291,5 @@ async def test_a_name_is_resolved_as_httpx_encodes_it(dns):
     ss, another name: the address checked must be the one of the name sent."""
     calls, answers = dns
     answers.append(["93.184.215.14"])
-    await svc.check_target("http://straße.example/", allow_private=False)
+    await sending.check_target("http://straße.example/", allow_private=False)
     assert calls == ["xn--strae-oqa.example"]

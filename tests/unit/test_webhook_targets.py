@@ -144,7 +144,7 @@ def test_a_literal_address_is_classified_without_resolving(url, reach):
 def test_any_url_is_accepted_or_a_bad_target(url):
     """Whatever a client sends: a host to resolve, or ``BadTarget`` (a 422), never
     another exception (a 500), in our rules or in httpx's parsing after them."""
-    from server.services.webhooks import parsed
+    from server.services.webhook_sending import parsed
 
     try:
         host, port = parsed(url)
