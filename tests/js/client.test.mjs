@@ -177,6 +177,9 @@ test("the speaker queue and chat follow their events; a participant's move keeps
   s = reduce(s, { ...snapshot(), seq: 30 });
   assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);
   assert.deepEqual(s.hands, []);
+  // a snapshot whose queue's head speaks another language than the floor: announced
+  s = reduce(s, { ...snapshot({ hands: [{ id: "h5", person_id: "p1", name: "Nino", room_id: P, language: "ar", raised_at: "2021-08-31T12:00:05Z", position: 1 }] }), seq: 40 });
+  assert.equal(s.upcoming[P].language, "ar");
   let p = reduce(null, snapshot({ you: { person_id: "p1", role: "participant", room_id: P, listening: "en" }, people: undefined, hands: [{ id: "h0", person_id: "x", name: "X", room_id: P, language: "en", raised_at: "2021-08-31T11:59:00Z", position: 1 }] }));
   p = reduce(p, ev(11, "room.moved", { person_id: "p1", from_room: P, to_room: "b1" }));
   assert.deepEqual(p.hands, []);

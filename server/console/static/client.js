@@ -15,7 +15,9 @@ export function reduce(state, frame) {
   if (frame.type === "snapshot") {
     // chat is not in the snapshot: what was received is kept (pages load history by REST)
     const d = clone(frame.data);
-    return { hands: [], ...d, seq: frame.seq, notices: state?.notices || [], handovers: [], chat: state?.chat || [], upcoming: {}, speaker: state?.speaker || {} };
+    const out = { hands: [], ...d, seq: frame.seq, notices: state?.notices || [], handovers: [], chat: state?.chat || [], speaker: state?.speaker || {} };
+    out.upcoming = announced(out);
+    return out;
   }
   if (frame.type === "pong" || !state || frame.seq <= state.seq) return state;
   const s = clone(state);
@@ -128,6 +130,18 @@ function queue(s, t, d) {
   }
   const pos = {};
   s.hands = hands.map((x) => ({ ...x, position: (pos[x.room_id] = (pos[x.room_id] || 0) + 1) }));
+}
+
+/** The snapshot has no floor.upcoming: what the server last announced is, by its rule,
+ * each queue's head when its language differs from the room's floor language. */
+function announced(s) {
+  const up = {};
+  for (const x of s.hands) {
+    const room = byId(s.rooms, x.room_id);
+    if (x.position === 1 && room && x.language !== room.floor_language)
+      up[x.room_id] = { room_id: x.room_id, language: x.language, person_id: x.person_id, hand_id: x.id };
+  }
+  return up;
 }
 
 function moved(s, d, p) {
