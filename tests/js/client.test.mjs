@@ -173,6 +173,9 @@ test("the speaker queue and chat follow their events; a participant's move keeps
   assert.deepEqual(s.chat.map((c) => [c.id, c.text]), [["c1", evil], ["c2", "hi"]]);
   s = reduce(s, ev(20, "chat.deleted", { id: "c1" }));
   assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);
+  // a replayed message deleted since arrives blanked: never shown
+  s = reduce(s, ev(21, "chat.message", { id: "c1", from: "p1", from_name: "Nino", from_role: "participant", to: "room", room_id: P, text: "", deleted: true }));
+  assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);
   // a new snapshot (a resume that could not replay) keeps the chat received so far
   s = reduce(s, { ...snapshot(), seq: 30 });
   assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);

@@ -87,6 +87,7 @@ function apply(s, t, d, frame) {
   } else if (t === "handover.requested") s.handovers = [...(s.handovers || []).filter((h) => h.request_id !== d.request_id), d];
   else if (t.startsWith("handover.")) s.handovers = (s.handovers || []).filter((h) => h.request_id !== d.request_id);
   else if (t.startsWith("hand") || t === "speaker.called" || t === "floor.upcoming") queue(s, t, d);
+  else if (t === "chat.message" && d.deleted) s.chat = (s.chat || []).filter((c) => c.id !== d.id);
   else if (t === "chat.message") s.chat = [...(s.chat || []).filter((c) => c.id !== d.id).slice(-(CHAT_KEPT - 1)), d];
   else if (t === "chat.deleted") s.chat = (s.chat || []).filter((c) => c.id !== d.id);
   if (t === "room.moved" && d.person_id === me && !s.people) {
