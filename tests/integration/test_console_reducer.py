@@ -59,9 +59,11 @@ async def queue_and_chat(server, w, sid: str, mod: Api, p2: Api) -> None:
         await p1.ok("POST", f"/api/sessions/{sid}/messages", {"text": "hello", "to": "room"}, 201)
 
 
-async def test_client_module_state_equals_a_fresh_snapshot(server):
+@pytest.mark.parametrize("backend", ["server", "pg_server"])
+async def test_client_module_state_equals_a_fresh_snapshot(backend, request):
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the client module runs under Node here")
+    server = request.getfixturevalue(backend)  # SQLite, PostgreSQL
     w = await make_world(server, status="lobby")
     sid = w.session["id"]
     socks = {k: await ws_connect(server, sid, w.token(k)) for k in ROLES}
