@@ -104,14 +104,21 @@ def join_urls(state: AppState, session_id: str) -> tuple[str, str]:
     return f"{base}/api/sessions/{session_id}", f"{ws_base}/ws/sessions/{session_id}"
 
 
+def join_page(state: AppState, session_id: str) -> str:
+    """The console's join page for a session: a browser opens it and uses the
+    person's own link (the token never goes into a calendar file)."""
+    return f"{state.settings.public_url.rstrip('/')}/join#session={session_id}"
+
+
 def _ics(state: AppState, event: Event, sessions: list[Session]) -> bytes:
-    """No URL or LOCATION: the session's REST resource answers 401 to a person who
-    clicks it; until there is a join page a browser can open, the file names none."""
+    """URL and LOCATION are the console's join page (the REST resource would answer
+    401 to a person who clicks it); the description names the WebSocket."""
     items = []
     for s in sessions:
         _, ws = join_urls(state, s.id)
         description = f"Live connection (WebSocket, with your Convene token): {ws}"
-        items.append(CalendarSession.from_session(s, description=description))
+        url = join_page(state, s.id)
+        items.append(CalendarSession.from_session(s, url=url, description=description))
     return build_calendar(items, calendar_name=event.title)
 
 

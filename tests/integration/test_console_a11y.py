@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.support.browser import axe_violations, browser, open_page  # noqa: F401
-from tests.support.client import Api, make_world
+from tests.support.client import Api, make_world, ws_connect
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
@@ -18,6 +18,14 @@ async def test_every_page_has_no_serious_accessibility_violation(browser, server
     w = await make_world(server)
     async with Api(server.url, w.token("p2")) as p2:  # an open help request shows too
         await p2.ok("POST", f"/api/sessions/{w.session['id']}/help", {}, 201)
+    # a raised hand and a room message show in the "Speaker queue" and "Chat" regions
+    jonas = await ws_connect(server, w.session["id"], w.token("p3"))
+    await jonas.next()
+    async with Api(server.url, w.token("p3")) as p3:
+        await p3.ok("POST", f"/api/sessions/{w.session['id']}/hands", {"language": "ar"}, 201)
+        await p3.ok(
+            "POST", f"/api/sessions/{w.session['id']}/messages", {"text": "Hi", "to": "room"}, 201
+        )
     pages = {"landing": None, "no link": None}
     for key in ("mod", "obs", "ar1", "p1", "p2"):
         pages[key] = w.token(key)
@@ -31,8 +39,11 @@ async def test_every_page_has_no_serious_accessibility_violation(browser, server
         else:
             await expect(page.locator("main section").first).to_be_visible(timeout=WAIT)
             await expect(page.get_by_role("heading", level=1)).to_have_text("Kick-off plenary")
+            await expect(page.locator("li.hand")).to_have_count(1, timeout=WAIT)
+            await expect(page.locator("li.chat-message")).to_have_count(1, timeout=WAIT)
         found[name] = await axe_violations(page)
         await page.context.close()
+    await jonas.close()
     assert found == {name: [] for name in pages}
 
 

@@ -292,14 +292,16 @@ async def test_observer_sees_the_moderator_regions_without_controls(browser, ser
     async with Api(server.url, w.token("p2")) as p2:
         await p2.ok("POST", f"/api/sessions/{w.session['id']}/help", {}, 201)
     page = await open_page(browser, server, w.token("obs"))
-    for name in ("Rooms", "Breakouts", "Channels", "Help requests"):
+    for name in ("Rooms", "Breakouts", "Channels", "Help requests", "Speaker queue", "Chat"):
         await expect(region(page, name)).to_be_visible(timeout=WAIT)
     # he asked before joining any room: his name, and no empty room
     await expect(region(page, "Help requests").get_by_role("listitem")).to_have_text("Rami Aziz")
-    for name in ("Go live", "Create round", "Claim", "Dismiss", "Send to all rooms"):
+    names = ("Go live", "Create round", "Claim", "Dismiss", "Send to all rooms", "Raise hand")
+    for name in (*names, "Give the floor", "Send"):
         await expect(page.get_by_role("button", name=name)).to_have_count(0)
     await expect(
         page.get_by_role("combobox", name=re.compile("^(Move |Floor language)"))
     ).to_have_count(0)
+    await expect(page.get_by_role("textbox", name="Chat message")).to_have_count(0)
     await expect(page.get_by_role("button", name="Download attendance")).to_be_visible()
     await page.context.close()

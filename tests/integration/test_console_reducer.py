@@ -34,9 +34,36 @@ async def js_state(snapshot: dict, frames: list[dict]) -> dict:
     return json.loads(out)
 
 
-async def test_client_module_state_equals_a_fresh_snapshot(server):
+def hands(state: dict) -> list[tuple]:
+    return sorted((h["room_id"], h["position"], h["id"], h["language"]) for h in state["hands"])
+
+
+async def queue_and_chat(server, w, sid: str, mod: Api, p2: Api) -> None:
+    """Hands raised, re-raised in another language, reordered, called and lowered, and
+    a chat message: the queue the client keeps must be the snapshot's ``hands``."""
+    async with Api(server.url, w.token("p1")) as p1:
+        first = await p1.ok("POST", f"/api/sessions/{sid}/hands", {"language": "ar"}, 201)
+        second = await p2.ok("POST", f"/api/sessions/{sid}/hands", {}, 201)
+        await p1.ok("POST", f"/api/sessions/{sid}/hands", {"language": "en"}, 200)
+        queue = await mod.ok("GET", f"/api/sessions/{sid}/hands")
+        order = [h["id"] for h in reversed(queue)]
+        await mod.ok("PUT", f"/api/sessions/{sid}/hands/order", {"hand_ids": order})
+        await mod.ok("POST", f"/api/sessions/{sid}/hands/{second['id']}/call")
+        await p1.ok("DELETE", f"/api/sessions/{sid}/hands/{first['id']}", None, 204)
+        await p1.ok("POST", f"/api/sessions/{sid}/hands", {"language": "ar"}, 201)
+        await p2.ok("POST", f"/api/sessions/{sid}/hands", {"language": "ar"}, 201)
+        await p1.ok("POST", f"/api/sessions/{sid}/hands", {"language": "en"}, 200)
+        queue = await mod.ok("GET", f"/api/sessions/{sid}/hands")
+        order = [h["id"] for h in reversed(queue)]
+        await mod.ok("PUT", f"/api/sessions/{sid}/hands/order", {"hand_ids": order})
+        await p1.ok("POST", f"/api/sessions/{sid}/messages", {"text": "hello", "to": "room"}, 201)
+
+
+@pytest.mark.parametrize("backend", ["server", "pg_server"])
+async def test_client_module_state_equals_a_fresh_snapshot(backend, request):
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the client module runs under Node here")
+    server = request.getfixturevalue(backend)  # SQLite, PostgreSQL
     w = await make_world(server, status="lobby")
     sid = w.session["id"]
     socks = {k: await ws_connect(server, sid, w.token(k)) for k in ROLES}
@@ -61,6 +88,7 @@ async def test_client_module_state_equals_a_fresh_snapshot(server):
         await mod.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/extend", {"seconds": 60})
         await mod.ok("PUT", f"/api/sessions/{sid}/floor", {"language": "ar"})
         await mod.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/close")
+        await queue_and_chat(server, w, sid, mod, p2)
         fresh = {}
         for key in ROLES:
             probe = await ws_connect(server, sid, w.token(key))
@@ -73,4 +101,5 @@ async def test_client_module_state_equals_a_fresh_snapshot(server):
         frames = [f for f in ws.frames if f.get("seq", 0) <= upto and f["type"] != "pong"]
         mine = await js_state(snaps[key], frames)
         assert reducer.project(mine) == reducer.project(fresh[key]["data"]), key
+        assert hands(mine) == hands(fresh[key]["data"]), key
         await ws.close()

@@ -42,12 +42,38 @@ async def test_screenshots_of_every_role_in_english_and_arabic(browser, server):
             201,
         )
         await mod.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/open")
+        # the speaker queue and chat, as they look in use
+        async with Api(server.url, w.token("p2")) as p2, Api(server.url, w.token("p1")) as p1:
+            await p2.ok("POST", f"/api/sessions/{sid}/hands", {"language": "ar"}, 201)
+            await p1.ok("POST", f"/api/sessions/{sid}/hands", {}, 201)
+            await p2.ok(
+                "POST",
+                f"/api/sessions/{sid}/messages",
+                {"text": "Can we share slides?", "to": "room"},
+                201,
+            )
+            await p2.ok(
+                "POST",
+                f"/api/sessions/{sid}/messages",
+                {"text": "My audio is choppy", "to": "moderators"},
+                201,
+            )
+            await mod.ok(
+                "POST",
+                f"/api/sessions/{sid}/messages",
+                {"text": "Checking now", "to": w.id("p2")},
+                201,
+            )
+        await ar1.call(
+            "POST", f"/api/sessions/{sid}/messages", {"text": "Switch at :30?", "to": "booth"}
+        )
     for lang in ("en", "ar"):
         for role, key in ROLES.items():
             page = await open_page(browser, server, w.token(key), ui_language=lang)
             await expect(page.locator("main section").first).to_be_visible(timeout=20_000)
             await expect(page.locator("html")).to_have_attribute("lang", lang)
-            await page.screenshot(path=out / f"{role}-{lang}.png", full_page=role == "moderator")
+            await expect(page.locator("li.chat-message").first).to_be_visible(timeout=20_000)
+            await page.screenshot(path=out / f"{role}-{lang}.png", full_page=True)
             await page.context.close()
     for ws in online:
         await ws.close()

@@ -270,21 +270,26 @@ async def test_calendar_resolves_through_its_own_vtimezone(server, series):
     )
 
 
-async def test_calendar_names_no_link_a_person_cannot_open_and_names_its_websocket(server, series):
-    """No URL or LOCATION until a join page exists (the REST resource answers 401 to
-    a browser); the description names the WebSocket that clients join."""
+async def test_calendar_links_the_console_join_page_and_names_its_websocket(server, series):
+    """URL and LOCATION are the console's join page for the session, which a browser
+    opens (the REST resource would answer 401); the description names the WebSocket
+    that clients join. No token is written into the file."""
     session = _by_day(series, "07.10.2020")
     path = f"/api/events/{series['event']['id']}/calendar.ics"
     token = series["people"]["bogota"]["token"]
     async with Api(server.url, token) as me:
         r = await me.call("GET", path)
         ev = next(e for e in _events(r.content)[1] if str(e["UID"]) == f"{session['id']}@convene")
-        assert "URL" not in ev and "LOCATION" not in ev
-        assert b"URL" not in r.content and b"LOCATION" not in r.content
+        join = f"{server.url}/join#session={session['id']}"
+        assert str(ev["URL"]) == join and str(ev["LOCATION"]) == join
+        assert token.encode() not in r.content
         ws_urls = re.findall(r"wss?://\S+", str(ev["DESCRIPTION"]))
         assert ws_urls == [f"{server.ws_url}/ws/sessions/{session['id']}"]
         got = await me.ok("GET", f"/api/sessions/{session['id']}")
         assert got["ws_url"] == ws_urls[0]
+    async with httpx.AsyncClient(timeout=20) as browser:
+        page = await browser.get(join.split("#")[0])
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     c = await ws_connect(server, session["id"], token)
     assert (await c.next())["type"] == "snapshot"
     await c.close()

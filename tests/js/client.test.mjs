@@ -150,3 +150,40 @@ test("turn.due, floor.upcoming and uncovered channels become notices, the last 2
   assert.equal(s.notices.length, 20);
   assert.equal(s.notices.at(-1).seq, 43);
 });
+
+test("the speaker queue and chat follow their events; a participant's move keeps only the new room's queue", () => {
+  let s = reduce(null, snapshot({ hands: [{ id: "h0", person_id: "mod", name: "Mona", room_id: P, language: "en", raised_at: "2021-08-31T11:59:00Z", position: 1 }] }));
+  s = reduce(s, ev(11, "hand.raised", { room_id: P, hand_id: "h1", person_id: "p1", name: "Nino", language: "ar", raised_at: "2021-08-31T12:00:01Z", position: 2 }));
+  s = reduce(s, ev(12, "floor.upcoming", { room_id: P, language: "ar", person_id: "p1", hand_id: "h1" }));
+  assert.deepEqual(s.hands.map((x) => [x.id, x.position]), [["h0", 1], ["h1", 2]]);
+  s = reduce(s, ev(13, "hands.reordered", { room_id: P, hand_ids: ["h1", "h0"] }));
+  assert.deepEqual(s.hands.map((x) => [x.id, x.position]), [["h1", 1], ["h0", 2]]);
+  s = reduce(s, ev(14, "hand.changed", { room_id: P, hand_id: "h1", person_id: "p1", language: "en" }));
+  assert.equal(s.hands[0].language, "en");
+  assert.equal(s.upcoming[P].language, "ar");
+  s = reduce(s, ev(15, "floor.upcoming", { room_id: P, language: null, person_id: null, hand_id: null }));
+  assert.equal(s.upcoming[P], undefined);
+  s = reduce(s, ev(16, "hand.lowered", { room_id: P, hand_id: "h1", person_id: "p1", reason: "called" }));
+  s = reduce(s, ev(17, "speaker.called", { room_id: P, person_id: "p1", language: "en", hand_id: "h1" }));
+  assert.deepEqual(s.hands.map((x) => [x.id, x.position]), [["h0", 1]]);
+  assert.equal(s.speaker[P].person_id, "p1");
+  const evil = "<img src=x onerror=alert(1)>";
+  s = reduce(s, ev(18, "chat.message", { id: "c1", from: "p1", from_name: "Nino", from_role: "participant", to: "room", room_id: P, text: evil }));
+  s = reduce(s, ev(19, "chat.message", { id: "c2", from: "mod", from_name: "Mona", from_role: "moderator", to: "p1", room_id: null, text: "hi" }));
+  assert.deepEqual(s.chat.map((c) => [c.id, c.text]), [["c1", evil], ["c2", "hi"]]);
+  s = reduce(s, ev(20, "chat.deleted", { id: "c1" }));
+  assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);
+  // a replayed message deleted since arrives blanked: never shown
+  s = reduce(s, ev(21, "chat.message", { id: "c1", from: "p1", from_name: "Nino", from_role: "participant", to: "room", room_id: P, text: "", deleted: true }));
+  assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);
+  // a new snapshot (a resume that could not replay) keeps the chat received so far
+  s = reduce(s, { ...snapshot(), seq: 30 });
+  assert.deepEqual(s.chat.map((c) => c.id), ["c2"]);
+  assert.deepEqual(s.hands, []);
+  // a snapshot whose queue's head speaks another language than the floor: announced
+  s = reduce(s, { ...snapshot({ hands: [{ id: "h5", person_id: "p1", name: "Nino", room_id: P, language: "ar", raised_at: "2021-08-31T12:00:05Z", position: 1 }] }), seq: 40 });
+  assert.equal(s.upcoming[P].language, "ar");
+  let p = reduce(null, snapshot({ you: { person_id: "p1", role: "participant", room_id: P, listening: "en" }, people: undefined, hands: [{ id: "h0", person_id: "x", name: "X", room_id: P, language: "en", raised_at: "2021-08-31T11:59:00Z", position: 1 }] }));
+  p = reduce(p, ev(11, "room.moved", { person_id: "p1", from_room: P, to_room: "b1" }));
+  assert.deepEqual(p.hands, []);
+});

@@ -13,7 +13,11 @@ const byId = (list, id) => (list || []).find((x) => x.id === id) || null;
 /** Apply one server frame (snapshot or event) to a state; returns a new state. */
 export function reduce(state, frame) {
   if (frame.type === "snapshot") {
-    return { ...clone(frame.data), seq: frame.seq, notices: state?.notices || [], handovers: [] };
+    // chat is not in the snapshot: what was received is kept (pages load history by REST)
+    const d = clone(frame.data);
+    const out = { hands: [], ...d, seq: frame.seq, notices: state?.notices || [], handovers: [], chat: state?.chat || [], speaker: state?.speaker || {} };
+    out.upcoming = announced(out);
+    return out;
   }
   if (frame.type === "pong" || !state || frame.seq <= state.seq) return state;
   const s = clone(state);
@@ -82,7 +86,15 @@ function apply(s, t, d, frame) {
     if (room) for (const c of room.channels) if (d.counts[c.language] !== undefined) c.listeners = d.counts[c.language];
   } else if (t === "handover.requested") s.handovers = [...(s.handovers || []).filter((h) => h.request_id !== d.request_id), d];
   else if (t.startsWith("handover.")) s.handovers = (s.handovers || []).filter((h) => h.request_id !== d.request_id);
-  if (t === "room.moved" && d.person_id === me && !s.people) holdChannelsOf(s, d);
+  else if (t.startsWith("hand") || t === "speaker.called" || t === "floor.upcoming") queue(s, t, d);
+  else if (t === "chat.message" && d.deleted) s.chat = (s.chat || []).filter((c) => c.id !== d.id);
+  else if (t === "chat.message") s.chat = [...(s.chat || []).filter((c) => c.id !== d.id).slice(-(CHAT_KEPT - 1)), d];
+  else if (t === "chat.deleted") s.chat = (s.chat || []).filter((c) => c.id !== d.id);
+  if (t === "room.moved" && d.person_id === me && !s.people) {
+    holdChannelsOf(s, d);
+    // a participant sees only their room's queue: the new room's comes by REST (GET /hands)
+    s.hands = (s.hands || []).filter((x) => x.room_id === s.you.room_id);
+  }
   const notice = NOTICES[t];
   if (notice) s.notices = [...(s.notices || []).slice(-19), { seq: frame.seq, type: t, at: frame.at, data: d }];
 }
@@ -91,6 +103,47 @@ function apply(s, t, d, frame) {
 const NOTICES = Object.fromEntries(
   ["broadcast.message", "turn.due", "floor.upcoming", "channel.uncovered", "session.overtime", "breakout.unplaced"].map((t) => [t, true]),
 );
+
+const CHAT_KEPT = 200;
+
+/** The speaker queue: ``hands`` in queue order per room (``position`` 1 = head),
+ * ``upcoming[room_id]`` the last ``floor.upcoming`` with a language (null clears),
+ * ``speaker[room_id]`` the last ``speaker.called``. */
+function queue(s, t, d) {
+  let hands = s.hands || [];
+  if (t === "hand.raised") {
+    const hand = { id: d.hand_id, person_id: d.person_id, name: d.name, room_id: d.room_id, language: d.language, raised_at: d.raised_at, position: d.position };
+    const room = hands.filter((x) => x.room_id === d.room_id && x.id !== d.hand_id);
+    room.splice(Math.max(0, d.position - 1), 0, hand);
+    hands = [...hands.filter((x) => x.room_id !== d.room_id), ...room];
+  } else if (t === "hand.changed") hands = hands.map((x) => (x.id === d.hand_id ? { ...x, language: d.language } : x));
+  else if (t === "hand.lowered") hands = hands.filter((x) => x.id !== d.hand_id);
+  else if (t === "hands.reordered") {
+    const order = new Map(d.hand_ids.map((id, i) => [id, i]));
+    const room = hands.filter((x) => x.room_id === d.room_id).sort((a, b) => (order.get(a.id) ?? 1e9) - (order.get(b.id) ?? 1e9));
+    hands = [...hands.filter((x) => x.room_id !== d.room_id), ...room];
+  } else if (t === "speaker.called") s.speaker = { ...(s.speaker || {}), [d.room_id]: d };
+  else if (t === "floor.upcoming") {
+    const up = { ...(s.upcoming || {}) };
+    if (d.language) up[d.room_id] = d;
+    else delete up[d.room_id];
+    s.upcoming = up;
+  }
+  const pos = {};
+  s.hands = hands.map((x) => ({ ...x, position: (pos[x.room_id] = (pos[x.room_id] || 0) + 1) }));
+}
+
+/** The snapshot has no floor.upcoming: what the server last announced is, by its rule,
+ * each queue's head when its language differs from the room's floor language. */
+function announced(s) {
+  const up = {};
+  for (const x of s.hands) {
+    const room = byId(s.rooms, x.room_id);
+    if (x.position === 1 && room && x.language !== room.floor_language)
+      up[x.room_id] = { room_id: x.room_id, language: x.language, person_id: x.person_id, hand_id: x.id };
+  }
+  return up;
+}
 
 function moved(s, d, p) {
   const pid = d.person_id;

@@ -4,6 +4,7 @@
 
 import { Audio } from "./audio.js";
 import { api, remainingMs } from "./client.js";
+import { chat, speakerQueue, upcomingAlert } from "./speakers.js";
 import { clock, field, h, LANGUAGES, languageName, patch, region, select, t, uid, when } from "./ui.js";
 
 const STAFF = new Set(["moderator", "observer"]);
@@ -51,6 +52,7 @@ function buildRole(app, m, role) {
   if (role === "moderator") add(statusButtons(app, m));
   if (role === "interpreter") add(booth(app, m));
   add(myRoom(app, m));
+  add(speakerQueue(app, m), chat(app, m));
   if (staff) add(rooms(app, m), breakouts(app, m), channels(app, m), helpRequests(app, m));
   if (role === "moderator") add(broadcast(app, m), people(app, m));
   if (staff) add(attendanceButton(app));
@@ -72,7 +74,7 @@ function roomName(s, rid) {
 }
 
 /** Runs a REST call; a failure is shown in the page's error line. */
-async function act(app, fn) {
+export async function act(app, fn) {
   try {
     const out = await fn();
     app.mounted.error && patch(app.mounted.error, "", () => "");
@@ -83,7 +85,7 @@ async function act(app, fn) {
   }
 }
 
-function button(label, onclick, props = {}) {
+export function button(label, onclick, props = {}) {
   return h("button", { type: "button", onclick, ...props }, label);
 }
 
@@ -102,15 +104,14 @@ function notices(app, m) {
   m.error = h("p", { role: "alert", class: "error" });
   const list = h("div", { class: "notices" });
   m.parts.push((s) => {
-    const shown = (s.notices || []).filter((n) => n.type !== "breakout.unplaced");
+    // floor.upcoming is shown while it holds (speakers.js upcomingAlert), not as a notice
+    const shown = (s.notices || []).filter((n) => n.type !== "breakout.unplaced" && n.type !== "floor.upcoming");
     patch(list, JSON.stringify(shown.map((n) => n.seq)), () =>
       shown.slice(-5).map((n) => {
         const d = n.data;
         if (n.type === "broadcast.message")
           return h("p", { class: "broadcast", role: "status" }, h("strong", {}, `${t("broadcast.from_moderators")}: `), h("bdi", {}, d.text));
         if (n.type === "turn.due") return h("p", { role: "alert" }, t("alert.turn_due", { language: languageName(d.language) }));
-        if (n.type === "floor.upcoming")
-          return h("p", { role: "alert" }, d.language ? t("alert.floor_upcoming", { language: languageName(d.language) }) : t("alert.floor_back"));
         if (n.type === "session.overtime") return h("p", { role: "alert" }, t("alert.overtime"));
         return null;
       }),
@@ -603,5 +604,5 @@ function booth(app, m) {
       ];
     });
   });
-  return region(t("booth.title"), live, box);
+  return region(t("booth.title"), live, upcomingAlert(app, m), box);
 }
