@@ -6,7 +6,14 @@ from fastapi import APIRouter, Request
 
 from ..deps import CallerDep, StateDep
 from ..responses import MoveDone, RoundCreated, RoundParticipantView, RoundView, model
-from ..schemas import BreakoutCreate, Extend, MoveCreate, PlanExchange, PlanMove, PlanReplace
+from ..schemas_breakouts import (
+    BreakoutCreate,
+    Extend,
+    MoveCreate,
+    PlanExchange,
+    PlanMove,
+    PlanReplace,
+)
 from ..services import breakouts as svc
 
 router = APIRouter(tags=["breakouts"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from ..deps import CallerDep, StateDep
 from ..responses import HelpRequestView, model
-from ..schemas import HelpCreate
+from ..schemas_breakouts import HelpCreate
 from ..services import help as svc
 
 router = APIRouter(tags=["breakouts"])

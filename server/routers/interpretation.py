@@ -15,7 +15,7 @@ from ..responses import (
     SpeakerResult,
     model,
 )
-from ..schemas import FloorSet, HandoverCreate, ListeningSet
+from ..schemas_interpretation import FloorSet, HandoverCreate, ListeningSet
 from ..services import interpretation as svc
 
 router = APIRouter(tags=["interpretation"])

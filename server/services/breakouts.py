@@ -18,7 +18,7 @@ from .. import errors
 from ..auth import Caller, Perm, Role, load_session
 from ..eventlog import EventLog
 from ..models import BreakoutRound, Event, Person, Placement, Session, Timer, utcnow
-from ..schemas import BreakoutCreate, MoveCreate, PlanExchange, PlanMove, PlanReplace
+from ..schemas_breakouts import BreakoutCreate, MoveCreate, PlanExchange, PlanMove, PlanReplace
 from ..state import AppState
 from .breakout_state import (
     TIMER_KINDS,

@@ -19,7 +19,7 @@ from ..auth import Caller, Perm, load_session
 from ..eventlog import EventLog
 from ..jsonish import utc_json
 from ..models import Event, Person, Room, Session, utcnow
-from ..schemas import FloorSet, HandoverCreate, ListeningSet
+from ..schemas_interpretation import FloorSet, HandoverCreate, ListeningSet
 from ..state import AppState
 from .interpretation_state import Loaded, apply, load, save
 
