@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from .auth import Role
-from .events import ChannelObject, Status
+from .events import ChannelObject
 from .events_attendance import AttendanceReady
 from .events_interpretation import HandoverRequested
 from .schemas import EventPublic, PersonPublic, SessionPublic
@@ -286,130 +286,6 @@ class InterpretationReport(BaseModel):
 
 
 HandoverAsked = HandoverRequested
-
-
-# ---- time -----------------------------------------------------------------------------
-
-
-class LocalSpan(BaseModel):
-    """A session's times in one zone, with that zone's offset."""
-
-    tz: str
-    start: dt.datetime
-    end: dt.datetime
-    start_abbr: str | None
-    end_abbr: str | None
-    day_shift: int = Field(description="local start date minus the event zone's, in days")
-
-
-class ScheduleEntry(BaseModel):
-    id: str
-    title: str
-    start: dt.datetime
-    end: dt.datetime
-    local: LocalSpan
-    status: Status
-
-
-class ZoneStart(BaseModel):
-    tz: str
-    local_start: dt.datetime
-    abbr: str | None
-    utc_offset: str = Field(examples=["+02:00"])
-    people: int
-    outside_hours: bool
-
-
-class LocalTimes(BaseModel):
-    session_id: str
-    start: dt.datetime
-    end: dt.datetime
-    timezone: str
-    working_hours: list[str]
-    zones: list[ZoneStart] = Field(description="by UTC offset")
-
-
-class SlotZone(BaseModel):
-    tz: str
-    local_start: dt.datetime
-    local_end: dt.datetime
-    abbr: str | None
-    utc_offset: str
-    people: int
-    inside: bool
-
-
-class SlotOutside(BaseModel):
-    person_id: str
-    tz: str
-    local_start: dt.datetime
-    local_end: dt.datetime
-
-
-class Slot(BaseModel):
-    start: dt.datetime
-    end: dt.datetime
-    inside: int
-    total: int
-    outside: list[SlotOutside]
-    zones: list[SlotZone]
-
-
-class Slots(BaseModel):
-    duration: str
-    from_: dt.datetime = Field(alias="from")
-    to: dt.datetime
-    step: str
-    working_hours: list[str]
-    participants: int
-    slots: list[Slot] = Field(description="best first")
-
-
-class CalendarFeed(BaseModel):
-    person_id: str
-    token: str
-    url: str
-
-
-# ---- webhooks --------------------------------------------------------------------------
-
-
-class WebhookView(BaseModel):
-    id: str
-    event_id: str
-    url: str
-    events: list[str] | None = Field(description="the event types sent; null: all")
-    active: bool
-    failing: bool
-    created_at: dt.datetime
-
-
-class DeliveryQueued(BaseModel):
-    delivery_id: str
-
-
-class DeliveryRequeued(BaseModel):
-    delivery_id: str
-    state: Literal["pending"]
-
-
-class Attempt(BaseModel):
-    number: int
-    started_at: dt.datetime
-    duration_ms: float
-    status_code: int | None
-    error: str | None
-
-
-class Delivery(BaseModel):
-    id: str
-    event_type: str
-    session_id: str | None
-    state: Literal["pending", "delivered", "failed"]
-    attempts: list[Attempt]
-    next_attempt_at: dt.datetime | None
-    created_at: dt.datetime
-    delivered_at: dt.datetime | None
 
 
 # ---- operations ------------------------------------------------------------------------

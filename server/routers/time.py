@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from ..deps import CallerDep, StateDep
-from ..responses import CalendarFeed, LocalTimes, ScheduleEntry, Slots, model
+from ..responses import model
+from ..responses_time import CalendarFeed, LocalTimes, ScheduleEntry, Slots
 from ..services import calendar as svc
 
 router = APIRouter(tags=["time"])

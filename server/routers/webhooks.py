@@ -11,7 +11,8 @@ from pydantic import AfterValidator, Field, StrictInt, field_validator
 from scheduler.webhooks import standard_key
 
 from ..deps import CallerDep, StateDep
-from ..responses import Delivery, DeliveryQueued, DeliveryRequeued, WebhookView, model
+from ..responses import model
+from ..responses_webhooks import Delivery, DeliveryQueued, DeliveryRequeued, WebhookView
 from ..schemas import Strict
 from ..services import webhook_admin as admin
 from ..services import webhooks as svc
