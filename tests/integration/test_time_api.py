@@ -1,6 +1,6 @@
 """Time over HTTP: the 2020 series entered as the organisers wrote it, read back in
 three zones, exported as a calendar and parsed back through its own VTIMEZONE; local
-times, the slot planner and the per-person calendar feed."""
+times and the per-person calendar feed."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from icalendar import Calendar
 
 from tests.support.client import Api, ws_connect
+from tests.support.ics import calendar_events, utc_instant
+from tests.support.time_audience import AUDIENCE, event_with
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -43,39 +44,16 @@ SERIES_2020 = [
     ("09.12.2020", None, "Closing event of the series"),
 ]
 
-AUDIENCE = {
-    "mod": {"name": "Mona Moderator", "role": "moderator", "timezone": "Europe/Berlin"},
-    "tbilisi": {"name": "Nino Beridze", "role": "participant", "timezone": "Asia/Tbilisi"},
-    "amman": {"name": "Rami Aziz", "role": "participant", "timezone": "Asia/Amman"},
-    "bogota": {"name": "Camila Rojas", "role": "participant", "timezone": "America/Bogota"},
-    "berlin": {"name": "Jonas Weber", "role": "participant", "timezone": "Europe/Berlin"},
-    "interp": {
-        "name": "Amal Haddad",
-        "role": "interpreter",
-        "interprets": ["en>ar", "ar>en"],
-        "timezone": "Asia/Amman",
-    },
-    "obs": {"name": "Media bridge", "role": "observer"},  # UTC; not an audience
-}
-
 
 def _utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-async def _event(admin: Api, title: str, people: dict[str, dict]) -> tuple[dict, dict]:
-    event = await admin.ok("POST", "/api/events", {"title": title}, 201)
-    made = {}
-    for key, body in people.items():
-        made[key] = await admin.ok("POST", f"/api/events/{event['id']}/people", body, 201)
-    return event, made
 
 
 @pytest.fixture(scope="module")
 async def series(server):
     """The 2020 series, entered by the moderator as wall times in Europe/Berlin."""
     async with Api(server.url, server.admin_token) as admin:
-        event, people = await _event(admin, "Municipal dialogues 2020", AUDIENCE)
+        event, people = await event_with(admin, "Municipal dialogues 2020", AUDIENCE)
     sessions = []
     async with Api(server.url, people["mod"]["token"]) as mod:
         for date, times, title in SERIES_2020:
@@ -201,46 +179,6 @@ async def test_local_times_flag_zones_outside_working_hours(server, series):
     )
 
 
-async def test_local_times_count_the_zones_participants_live_in_not_the_staffs(server):
-    staff_elsewhere = {
-        "mod": {"name": "M", "role": "moderator", "timezone": "Asia/Taipei"},
-        "interp": {
-            "name": "I",
-            "role": "interpreter",
-            "interprets": ["en>ar", "ar>en"],
-            "timezone": "Africa/Cairo",
-        },
-        "obs": {"name": "Bridge", "role": "observer"},
-        "nairobi": {"name": "Wanjiru", "role": "participant", "timezone": "Africa/Nairobi"},
-    }
-    async with Api(server.url, server.admin_token) as admin:
-        event, people = await _event(admin, "Staff elsewhere", staff_elsewhere)
-    async with Api(server.url, people["mod"]["token"]) as mod:
-        s = await mod.ok(
-            "POST",
-            f"/api/events/{event['id']}/sessions",
-            {"title": "Exchange", "start": "17.11.2020 13:00", "end": "17.11.2020 15:00"},
-            201,
-        )
-        table = await mod.ok("GET", f"/api/sessions/{s['id']}/local-times")
-    assert [(z["tz"], z["people"]) for z in table["zones"]] == [("Africa/Nairobi", 1)]
-    assert table["zones"][0]["local_start"] == "2020-11-17T15:00:00+03:00"
-
-
-def _events(ics: bytes) -> tuple[Calendar, list]:
-    cal = Calendar.from_ical(ics)
-    return cal, [c for c in cal.walk("VEVENT")]
-
-
-def _resolve(cal: Calendar, prop) -> dt.datetime:
-    """The UTC instant of a DTSTART/DTEND read through the file's own VTIMEZONE."""
-    tzid = prop.params["TZID"]
-    (vtz,) = [c for c in cal.walk("VTIMEZONE") if str(c["TZID"]) == tzid]
-    own = vtz.to_tz(lookup_tzid=False)
-    assert not isinstance(own, ZoneInfo)  # built from the file's rules, not looked up
-    return prop.dt.replace(tzinfo=None).replace(tzinfo=own).astimezone(UTC)
-
-
 async def test_calendar_resolves_through_its_own_vtimezone(server, series):
     path = f"/api/events/{series['event']['id']}/calendar.ics"
     async with Api(server.url, series["people"]["bogota"]["token"]) as me:
@@ -249,7 +187,7 @@ async def test_calendar_resolves_through_its_own_vtimezone(server, series):
         first.status_code == 200 and first.headers["content-type"] == "text/calendar; charset=utf-8"
     )
     assert b"\r\n" in first.content
-    cal, vevents = _events(first.content)
+    cal, vevents = calendar_events(first.content)
     assert str(cal["X-WR-CALNAME"]) == "Municipal dialogues 2020"
     (vtz,) = cal.walk("VTIMEZONE")
     assert str(vtz["TZID"]) == "Europe/Berlin"
@@ -259,14 +197,14 @@ async def test_calendar_resolves_through_its_own_vtimezone(server, series):
     for ev in vevents:
         session = expected[str(ev["UID"]).removesuffix("@convene")]
         assert ev["DTSTART"].params["TZID"] == "Europe/Berlin"
-        assert _resolve(cal, ev["DTSTART"]) == _utc(session["start"])
-        assert _resolve(cal, ev["DTEND"]) == _utc(session["end"])
+        assert utc_instant(cal, ev["DTSTART"]) == _utc(session["start"])
+        assert utc_instant(cal, ev["DTEND"]) == _utc(session["end"])
         assert str(ev["SUMMARY"]) == session["title"]
         assert str(ev["STATUS"]) == "CONFIRMED" and int(ev["SEQUENCE"]) == 0
     oct7 = next(e for e in vevents if str(e["UID"]).startswith(_by_day(series, "07.10.2020")["id"]))
     assert oct7["DTSTART"].dt.replace(tzinfo=None) == dt.datetime(2020, 10, 7, 13, 0)
     assert sorted(str(e["UID"]) for e in vevents) == sorted(
-        str(e["UID"]) for e in _events(second.content)[1]
+        str(e["UID"]) for e in calendar_events(second.content)[1]
     )
 
 
@@ -279,7 +217,9 @@ async def test_calendar_links_the_console_join_page_and_names_its_websocket(serv
     token = series["people"]["bogota"]["token"]
     async with Api(server.url, token) as me:
         r = await me.call("GET", path)
-        ev = next(e for e in _events(r.content)[1] if str(e["UID"]) == f"{session['id']}@convene")
+        ev = next(
+            e for e in calendar_events(r.content)[1] if str(e["UID"]) == f"{session['id']}@convene"
+        )
         join = f"{server.url}/join#session={session['id']}"
         assert str(ev["URL"]) == join and str(ev["LOCATION"]) == join
         assert token.encode() not in r.content
@@ -293,123 +233,6 @@ async def test_calendar_links_the_console_join_page_and_names_its_websocket(serv
     c = await ws_connect(server, session["id"], token)
     assert (await c.next())["type"] == "snapshot"
     await c.close()
-
-
-async def test_reschedule_grows_sequence_and_cancel_is_in_calendar_and_schedule(server):
-    async with Api(server.url, server.admin_token) as admin:
-        event, people = await _event(admin, "Response dialogues", {"mod": AUDIENCE["mod"]})
-    async with Api(server.url, people["mod"]["token"]) as mod:
-        sessions = [
-            await mod.ok(
-                "POST",
-                f"/api/events/{event['id']}/sessions",
-                {"title": title, "start": f"{day} 13:00", "end": f"{day} 15:00"},
-                201,
-            )
-            for title, day in (("Communication", "28.10.2020"), ("Water", "29.10.2020"))
-        ]
-        moved, cancelled = sessions
-        path = f"/api/events/{event['id']}/calendar.ics"
-        before = {str(e["UID"]): e for e in _events((await mod.call("GET", path)).content)[1]}
-        await mod.ok(
-            "PATCH",
-            f"/api/sessions/{moved['id']}",
-            {"start": "2020-10-28T14:00", "end": "2020-10-28T16:00"},
-        )
-        await mod.ok("POST", f"/api/sessions/{cancelled['id']}/status", {"status": "cancelled"})
-        r = await mod.call("GET", path)
-        cal, vevents = _events(r.content)
-        after = {str(e["UID"]): e for e in vevents}
-        assert after.keys() == before.keys()
-        m, c = after[f"{moved['id']}@convene"], after[f"{cancelled['id']}@convene"]
-        assert int(m["SEQUENCE"]) > int(before[f"{moved['id']}@convene"]["SEQUENCE"])
-        assert _resolve(cal, m["DTSTART"]) == dt.datetime(2020, 10, 28, 13, tzinfo=UTC)
-        assert str(c["STATUS"]) == "CANCELLED" and str(m["STATUS"]) == "CONFIRMED"
-        # a CANCEL is applied by calendar programs only with a higher SEQUENCE
-        assert int(c["SEQUENCE"]) > int(before[f"{cancelled['id']}@convene"]["SEQUENCE"])
-        assert str(before[f"{cancelled['id']}@convene"]["STATUS"]) == "CONFIRMED"
-        assert str(m["DESCRIPTION"]) == str(before[f"{moved['id']}@convene"]["DESCRIPTION"])
-        rows = await mod.ok("GET", f"/api/events/{event['id']}/schedule")
-        assert [(row["id"], row["status"]) for row in rows] == [
-            (moved["id"], "scheduled"),
-            (cancelled["id"], "cancelled"),
-        ]
-
-
-SOUTH_EAST_AND_CAUCASUS = [
-    "Europe/Berlin",
-    "Europe/Berlin",
-    "Europe/Belgrade",
-    "Europe/Sarajevo",
-    "Europe/Tirane",
-    "Europe/Chisinau",
-    "Europe/Kyiv",
-    "Europe/Minsk",
-    "Europe/Istanbul",
-    "Asia/Tbilisi",
-    "Asia/Yerevan",
-    "Asia/Baku",
-]
-
-
-async def test_slots_rank_early_afternoon_berlin_above_six_in_the_morning(server):
-    people = {
-        f"p{i}": {"name": f"P{i}", "role": "participant", "timezone": tz}
-        for i, tz in enumerate(SOUTH_EAST_AND_CAUCASUS)
-    }
-    people["mod"] = AUDIENCE["mod"]
-    async with Api(server.url, server.admin_token) as admin:
-        event, made = await _event(admin, "Germany + SEE and Caucasus", people)
-    path = f"/api/events/{event['id']}/slots"
-    window = {"from": "2020-11-17T00:00:00+01:00", "to": "2020-11-18T00:00:00+01:00"}
-    async with Api(server.url, made["mod"]["token"]) as mod:
-        plan = await mod.ok(
-            "GET",
-            f"{path}?duration=PT2H&from=2020-11-17T00:00:00Z&to=2020-11-18T00:00:00Z&limit=100",
-        )
-        assert plan["duration"] == "PT2H" and plan["working_hours"] == ["08:00", "21:00"]
-        assert (plan["from"], plan["to"]) == ("2020-11-17T00:00:00Z", "2020-11-18T00:00:00Z")
-        starts = [s["start"] for s in plan["slots"]]
-        afternoon = starts.index("2020-11-17T12:00:00Z")  # 13:00 CET
-        dawn = starts.index("2020-11-17T05:00:00Z")  # 06:00 CET
-        assert afternoon < dawn
-        best = plan["slots"][afternoon]
-        assert best["inside"] == best["total"] == 12 and best["outside"] == []
-        early = plan["slots"][dawn]
-        outside_zones = {row["tz"] for row in early["outside"]}
-        assert "Europe/Berlin" in outside_zones and early["inside"] < best["inside"]
-        assert plan["slots"][0]["inside"] == 12
-        raw = await mod.call(  # "+01:00" typed unencoded into the URL arrives as " 01:00"
-            "GET", f"{path}?duration=PT2H&from={window['from']}&to={window['to']}&limit=1"
-        )
-        assert raw.status_code == 200 and raw.json()["from"] == "2020-11-16T23:00:00Z"
-        berlin = next(z for z in best["zones"] if z["tz"] == "Europe/Berlin")
-        assert berlin["local_start"] == "2020-11-17T13:00:00+01:00" and berlin["abbr"] == "CET"
-
-        for params, field, value in [
-            ({**window, "duration": "PT25H"}, "duration", "PT25H"),
-            (
-                {"duration": "PT2H", "from": "2020-01-01T00:00:00Z", "to": "2020-04-01T00:00:00Z"},
-                "to",
-                "2020-04-01T00:00:00Z",
-            ),
-            ({"duration": "P1Y", "from": window["from"], "to": window["to"]}, "duration", "P1Y"),
-            (
-                {"duration": "PT2H", "from": "2020-11-17T00:00", "to": window["to"]},
-                "from",
-                "2020-11-17T00:00",
-            ),
-        ]:
-            r = await mod.call("GET", path, params=params)
-            assert r.status_code == 422, r.text
-            problem = r.json()
-            assert problem["field"] == field and problem["value"] == value, problem
-            assert value in problem["detail"]
-        r = await mod.call("GET", path, params={"from": window["from"], "to": window["to"]})
-        assert r.status_code == 422 and "duration" in r.json()["detail"]
-    async with Api(server.url, made["p0"]["token"]) as participant:
-        r = await participant.call("GET", path, params={**window, "duration": "PT2H"})
-        assert r.status_code == 403
 
 
 async def test_calendar_feed_by_its_own_revocable_token(server, series):
@@ -426,7 +249,7 @@ async def test_calendar_feed_by_its_own_revocable_token(server, series):
         feed_path = f"/api/calendar/{issued['token']}.ics"
         r = await bare.get(feed_path)
         assert r.status_code == 200 and r.headers["content-type"] == "text/calendar; charset=utf-8"
-        assert len(_events(r.content)[1]) == len(SERIES_2020)
+        assert len(calendar_events(r.content)[1]) == len(SERIES_2020)
 
         # the two kinds of token never stand in for each other
         assert (await bare.get(f"/api/calendar/{me['token']}.ics")).status_code == 404
@@ -449,7 +272,7 @@ async def test_calendar_feed_by_its_own_revocable_token(server, series):
         assert (await mine.call("DELETE", other_path)).status_code == 403
         assert (await bare.post(token_path)).status_code == 401
     async with Api(server.url, server.admin_token) as admin:
-        elsewhere, strangers = await _event(admin, "Another event", {"x": AUDIENCE["berlin"]})
+        elsewhere, strangers = await event_with(admin, "Another event", {"x": AUDIENCE["berlin"]})
     stranger_id = strangers["x"]["id"]
     async with Api(server.url, me["token"]) as mine:
         r = await mine.call("POST", f"/api/events/{event_id}/people/{stranger_id}/calendar-token")
@@ -466,7 +289,7 @@ async def test_calendar_feed_by_its_own_revocable_token(server, series):
 
 async def test_other_events_ids_are_404(server, series):
     async with Api(server.url, server.admin_token) as admin:
-        elsewhere, strangers = await _event(admin, "Elsewhere", {"x": AUDIENCE["berlin"]})
+        elsewhere, strangers = await event_with(admin, "Elsewhere", {"x": AUDIENCE["berlin"]})
     session_id = _by_day(series, "07.10.2020")["id"]
     async with Api(server.url, strangers["x"]["token"]) as stranger:
         for path in (

@@ -1,35 +1,28 @@
-"""Round lifecycle: creation checks, the transition table, opening and closing on time."""
+"""Round lifecycle: opening, extending and closing on time, timers, cancelling and recreating."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from breakouts.errors import BreakoutError, ErrorKind
-from breakouts.model import Placement, RoomDraft, Round, RoundStatus
-from breakouts.planning import plan_move
+from breakouts.model import Placement, Round, RoundStatus
 from breakouts.rounds import (
     begin_close,
     cancel_close,
     cancel_round,
-    create_round,
     extend_round,
     finish_close,
     open_round,
     recreate_round,
 )
 from breakouts.timers import Timer, TimerKind, fire_timer, pending_timer
-from breakouts.transitions import TRANSITIONS, Action
 
 from .test_breakouts_fixtures import (
-    EVENT_LANGUAGES,
-    FLOOR,
     NOW,
     PLENARY,
-    SESSION_ID,
     check_event,
     everyone_in_plenary,
     id_factory,
@@ -38,95 +31,6 @@ from .test_breakouts_fixtures import (
 )
 
 LATER = NOW + timedelta(minutes=30)
-
-
-# --- creation ------------------------------------------------------------------------
-
-
-def test_count_makes_numbered_rooms_and_a_moderator_only_created_event() -> None:
-    round_, [event] = create_round(
-        round_id="round-1",
-        session_id=SESSION_ID,
-        strategy="balanced",
-        members=kickoff_members(),
-        event_languages=EVENT_LANGUAGES,
-        floor_language=FLOOR,
-        now=NOW,
-        count=3,
-        duration_s=900,
-        new_room_id=id_factory("r"),
-    )
-    assert [room.name for room in round_.rooms] == ["Room 1", "Room 2", "Room 3"]
-    assert round_.status is RoundStatus.PLANNED and round_.countdown_s == 60
-    assert round_.allow_return is True and round_.created_at == NOW
-    assert event.type == "breakout.created" and event.audience == ("moderators",)
-    data = check_event(event)
-    assert data["rooms"][0] == {
-        "id": "r1",
-        "name": "Room 1",
-        "kind": "breakout",
-        "languages": [],
-        "capacity": None,
-    }
-    assert data["strategy"] == "balanced" and data["unplaced"] == []
-    assert len(data["plan"]) == 38
-
-
-def test_by_language_round_is_created_even_with_unplaceable_people() -> None:
-    rooms = [RoomDraft("Digital divide", ("ru",)), RoomDraft("Digital literacy")]
-    round_ = make_round("by_language", rooms=rooms)
-    assert round_.unplaced and all("Arabic (ar)" in u.reason for u in round_.unplaced)
-
-
-def test_room_names_are_trimmed_and_languages_take_the_event_spelling() -> None:
-    round_ = make_round(rooms=[RoomDraft("  Digital   divide ", ("AR", "ar", "ru"), 12)])
-    [room] = round_.rooms
-    assert (room.name, room.languages, room.capacity) == ("Digital divide", ("ar", "ru"), 12)
-
-
-@pytest.mark.parametrize(
-    ("options", "words"),
-    [
-        ({"count": 0}, "between 1 and 100"),
-        ({"count": 101}, "between 1 and 100"),
-        ({"rooms": []}, "between 1 and 100"),
-        ({"rooms": [RoomDraft(f"R{i}") for i in range(101)]}, "between 1 and 100"),
-        ({"count": 2, "rooms": [RoomDraft("A")]}, "not both"),
-        ({"rooms": [RoomDraft("A"), RoomDraft(" a ")]}, "both named"),
-        ({"rooms": [RoomDraft("   ")]}, "no name"),
-        ({"rooms": [RoomDraft("x" * 101)]}, "101 characters"),
-        ({"rooms": [RoomDraft("A", capacity=0)]}, "capacity 0"),
-        ({"rooms": [RoomDraft("A", ("tr",))]}, "Turkish (tr)"),
-        ({"count": 2, "duration_s": 0}, "duration_s"),
-        ({"count": 2, "duration_s": -5}, "duration_s"),
-        ({"count": 2, "countdown_s": -1}, "countdown_s"),
-        ({"count": 2, "strategy": "random"}, "Unknown strategy"),
-    ],
-)
-def test_bad_creation_requests_are_invalid_with_a_helpful_detail(options: dict, words: str) -> None:
-    strategy = options.pop("strategy", "balanced")
-    if "count" not in options and "rooms" not in options:
-        options["count"] = 2
-    with pytest.raises(BreakoutError) as caught:
-        create_round(
-            round_id="round-1",
-            session_id=SESSION_ID,
-            strategy=strategy,
-            members=kickoff_members(),
-            event_languages=EVENT_LANGUAGES,
-            floor_language=FLOOR,
-            now=NOW,
-            **options,
-        )
-    assert caught.value.kind is ErrorKind.INVALID and caught.value.status == 422
-    assert words in caught.value.detail
-
-
-def test_a_round_may_have_100_numbered_rooms() -> None:
-    assert len(make_round(count=100).rooms) == 100
-
-
-# --- the transition table, walked exhaustively ---------------------------------------
 
 
 def round_in(status: RoundStatus) -> Round:
@@ -142,65 +46,6 @@ def round_in(status: RoundStatus) -> Round:
     if status is RoundStatus.CLOSING:
         return closing
     return finish_close(closing, everyone_in_plenary(), plenary_id=PLENARY, now=NOW)[0]
-
-
-def run(action: Action, round_: Round):
-    placement = everyone_in_plenary()
-    if action is Action.EDIT_PLAN:
-        target = next(r.id for r in round_.rooms if r.id != round_.plan["p01"])
-        return plan_move(round_, "p01", target, kickoff_members())
-    if action is Action.OPEN:
-        return open_round(round_, placement, plenary_id=PLENARY, now=LATER)
-    if action is Action.EXTEND:
-        return extend_round(round_, 300, now=LATER)
-    if action is Action.BEGIN_CLOSE:
-        return begin_close(round_, now=LATER)
-    if action is Action.CANCEL_CLOSE:
-        return cancel_close(round_, now=NOW)
-    if action is Action.FINISH_CLOSE:
-        return finish_close(round_, placement, plenary_id=PLENARY, now=LATER)
-    if action is Action.CANCEL:
-        return cancel_round(round_, now=LATER)
-    return recreate_round(round_, "round-2", now=LATER, new_room_id=id_factory("n"))
-
-
-@pytest.mark.parametrize(
-    ("status", "action"), list(itertools.product(RoundStatus, Action)), ids=str
-)
-def test_every_transition_is_allowed_or_a_conflict_that_changes_nothing(
-    status: RoundStatus, action: Action
-) -> None:
-    before = round_in(status)
-    if (status, action) not in TRANSITIONS:
-        with pytest.raises(BreakoutError) as caught:
-            run(action, before)
-        assert caught.value.kind is ErrorKind.CONFLICT and caught.value.status == 409
-        assert status.value in caught.value.detail
-        assert before == round_in(status)
-        return
-    after, *_rest, events = run(action, before)
-    assert events and all(check_event(e) is not None for e in events)
-    if action is Action.RECREATE:
-        assert after.status is RoundStatus.PLANNED and after.id == "round-2"
-    else:
-        assert after.status is TRANSITIONS[(status, action)]
-
-
-def test_the_table_has_exactly_the_documented_transitions() -> None:
-    assert {(s.value, a.value, t.value) for (s, a), t in TRANSITIONS.items()} == {
-        ("planned", "edit_plan", "planned"),
-        ("planned", "open", "open"),
-        ("planned", "cancel", "cancelled"),
-        ("open", "extend", "open"),
-        ("open", "begin_close", "closing"),
-        ("closing", "cancel_close", "open"),
-        ("closing", "finish_close", "closed"),
-        ("closed", "recreate", "closed"),
-        ("cancelled", "recreate", "cancelled"),
-    }
-
-
-# --- opening ---------------------------------------------------------------------------
 
 
 def test_open_moves_every_planned_member_online_or_not_in_one_step() -> None:
@@ -267,9 +112,6 @@ def test_planned_members_who_never_joined_are_placed_from_the_plenary() -> None:
     _, placement, events = open_round(round_, Placement(), plenary_id=PLENARY, now=NOW)
     assert dict(placement) == round_.plan
     assert all(e.data()["from_room"] == PLENARY for e in events[1:])
-
-
-# --- extending, closing, timers --------------------------------------------------------
 
 
 def test_extend_moves_ends_at_and_tells_everyone() -> None:
@@ -361,9 +203,6 @@ def test_a_late_end_timer_still_gives_the_full_countdown() -> None:
         opened, everyone_in_plenary(), timer, plenary_id=PLENARY, now=restarted_at
     )
     assert closing.closes_at == restarted_at + timedelta(seconds=60)
-
-
-# --- cancel and recreate ----------------------------------------------------------------
 
 
 def test_cancelling_a_planned_round_moves_nobody() -> None:
