@@ -17,9 +17,8 @@ from server.media import tickets
 from server.media.janus import JanusSession
 from tests.support import browser as chromium
 from tests.support.client import Api, make_world
-from tests.support.janus import BridgeProcess, JanusProcess
+from tests.support.janus import BridgeProcess, JanusProcess, media_service
 from tests.support.media_client import Participant
-from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow, pytest.mark.timeout(90)]
 SECRET = "console-audio-secret"
@@ -44,13 +43,7 @@ def janus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def audio_server(tmp_path_factory, janus):
-    d = tmp_path_factory.mktemp("console-audio")
-    env = {
-        "CONVENE_DATABASE_URL": f"sqlite:///{d}/convene.db",
-        "CONVENE_JANUS_URL": janus.url,
-        "CONVENE_MEDIA_SECRET": SECRET,
-    }
-    with ServerProcess(d, env) as srv:
+    with media_service(tmp_path_factory.mktemp("console-audio"), janus, SECRET) as srv:
         yield srv
 
 

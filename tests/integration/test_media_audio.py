@@ -15,10 +15,9 @@ import pytest
 
 from server.media.janus import JanusError, JanusSession
 from tests.support.client import Api, make_world
-from tests.support.janus import BridgeProcess, JanusProcess
+from tests.support.janus import BridgeProcess, JanusProcess, media_service
 from tests.support.media_client import Participant
 from tests.support.rtp_audio import switch_gap_s, windows
-from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(120)]
 SECRET = "media-test-secret"
@@ -34,13 +33,7 @@ def janus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def media_server(tmp_path_factory, janus):
-    d = tmp_path_factory.mktemp("media-server")
-    env = {
-        "CONVENE_DATABASE_URL": f"sqlite:///{d}/convene.db",
-        "CONVENE_JANUS_URL": janus.url,
-        "CONVENE_MEDIA_SECRET": SECRET,
-    }
-    with ServerProcess(d, env) as srv:
+    with media_service(tmp_path_factory.mktemp("media-server"), janus, SECRET) as srv:
         yield srv
 
 

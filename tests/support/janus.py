@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.server import free_port
+from tests.support.server import ServerProcess, free_port
 from tests.support.tools import tool
 
 ARCH_LIB = Path("/usr/lib/x86_64-linux-gnu/janus")
@@ -22,6 +22,17 @@ def _lib_dir() -> Path:
         if (cand / "plugins" / "libjanus_audiobridge.so").exists():
             return cand
     raise RuntimeError("the janus package's plugins folder was not found")
+
+
+def media_service(folder: Path, janus: JanusProcess, secret: str) -> ServerProcess:
+    """A Convene service on SQLite that hands out tickets for ``janus`` (use it as a
+    context manager, as ``ServerProcess``)."""
+    env = {
+        "CONVENE_DATABASE_URL": f"sqlite:///{folder}/convene.db",
+        "CONVENE_JANUS_URL": janus.url,
+        "CONVENE_MEDIA_SECRET": secret,
+    }
+    return ServerProcess(folder, env)
 
 
 class JanusProcess:
