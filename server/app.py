@@ -125,6 +125,7 @@ def create_app(
             wiring=wiring,
         )
         app.state.convene = state
+        hub.on_token_end = state.tokens.forget  # another process's re-issue, seen in a feed
         await broker.start(hub.on_wake)
         if not isinstance(broker, MemoryBroker):
             # this process's own commits wake its feeds at once, not after Redis's echo

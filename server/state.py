@@ -11,6 +11,7 @@ from .broker import Broker
 from .commands import Commands
 from .db import Database
 from .gateway.hub import Hub
+from .gateway.tokens import TokenCache
 from .settings import Settings
 from .wiring import Wiring
 
@@ -30,6 +31,7 @@ class AppState:
     extra: dict = field(default_factory=dict)
     timers: object | None = None
     presence: Gate | None = None  # this process's arrivals and departures, in batches
+    tokens: TokenCache = field(default_factory=TokenCache)  # sockets only, never REST
 
     def wake_timers(self) -> None:
         """After a commit that set timers: the leader re-reads them now."""

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..models import EventRecord, utcnow
-from .connection import OBSERVED, Connection
+from .connection import ENDS_TOKEN, OBSERVED, Connection
 from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of
 from .snapshot import SharedParts
 
@@ -165,6 +165,8 @@ class SessionFeed:
                 for ev in events:
                     if ev.type == "chat.deleted":
                         self.erase_message(ev.data.get("id"))
+                    elif ev.type in ENDS_TOKEN and self.hub and self.hub.on_token_end:
+                        self.hub.on_token_end(ev.data.get("person_id"))
                     self.remember(ev)
                     self._dispatch(ev, held)
                     self.head = ev.seq
@@ -256,6 +258,7 @@ class Hub:
         self.slow_closes = 0
         self._delivered_gone = 0
         self.on_fanout = None  # metrics: called with seconds from an event's ``at``
+        self.on_token_end = None  # called with the person id of a token that ended
         self.shared = SharedParts()  # participants' snapshots of one seq share these reads
 
     @property

@@ -4,7 +4,9 @@ browsers see 4401/4403/4404), join presence, send a snapshot or replay from
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hmac
 import logging
 import time
 import uuid
@@ -14,13 +16,14 @@ from fastapi import WebSocket, WebSocketDisconnect
 from sqlmodel import select
 
 from .. import errors, metrics, outage
-from ..auth import Caller, Perm, caller_for_token
+from ..auth import Caller, Perm, caller_for_token, hash_token
 from ..models import EventRecord, Person, Placement, Session, utcnow
 from ..numbers import natural
 from ..state import AppState, get_state
 from . import snapshot
 from .connection import Connection
 from .frames import encode, iso_ms
+from .tokens import Identity
 
 log = logging.getLogger("convene.gateway")
 
@@ -53,26 +56,59 @@ class RateLimit:
         return True
 
 
-async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
+async def _authenticate(state: AppState, ws: WebSocket, session_id: str, *, fresh: bool = False):
+    """The caller, from this process's token cache where it can (``fresh``: from the
+    database), or the close code and reason that refuse them."""
     origin = ws.headers.get("origin")
     allowed = state.settings.origins
     # the service's own console (same scheme-less host as the request) is always allowed
     same_origin = origin is not None and origin.split("://", 1)[-1] == ws.headers.get("host")
     if origin and allowed is not None and origin.rstrip("/") not in allowed and not same_origin:
-        return None, None, (FORBIDDEN, "origin not allowed")
-    async with state.db.quick() as tx:
-        try:
-            caller = await caller_for_token(tx, _ws_token(ws), state.admin_token)
-        except errors.Problem:
-            return None, None, (BAD_TOKEN, "no or bad token")
-        session = await tx.get(Session, session_id)
-        if session is None or (
-            caller.person is not None and caller.person.event_id != session.event_id
-        ):
-            return None, None, (NO_SESSION, "no such session")
-        if not caller.can(Perm.session_read):
-            return None, None, (FORBIDDEN, "not allowed")
-    return caller, session, None
+        return None, (FORBIDDEN, "origin not allowed")
+    token = _ws_token(ws)
+    cached = None
+    if token and not fresh and not hmac.compare_digest(token.encode(), state.admin_token.encode()):
+        cached = await _cached(state, session_id, hash_token(token))
+    if cached is not None:
+        caller = Caller(cached)
+        if cached.event_id != state.tokens.event_of(session_id):
+            return None, (NO_SESSION, "no such session")
+    else:
+        async with state.db.quick() as tx:
+            try:
+                caller = await caller_for_token(tx, token, state.admin_token)
+            except errors.Problem:
+                return None, (BAD_TOKEN, "no or bad token")
+            session = await tx.get(Session, session_id)
+            if session is None or (
+                caller.person is not None and caller.person.event_id != session.event_id
+            ):
+                return None, (NO_SESSION, "no such session")
+        state.tokens.keep_session(session.id, session.event_id)
+        if caller.person is not None:
+            state.tokens.keep(caller.person)
+    if not caller.can(Perm.session_read):
+        return None, (FORBIDDEN, "not allowed")
+    return caller, None
+
+
+async def _cached(state: AppState, session_id: str, token_hash: str) -> Identity | None:
+    """The token's person from the cache, which reads the session's event's people at
+    its first miss; None: ask the database (an unknown token, a new person)."""
+    cache = state.tokens
+    event_id = cache.event_of(session_id)
+    if event_id is None:
+        async with state.db.quick() as tx:
+            s = await tx.get(Session, session_id)
+        if s is None:
+            return None
+        event_id = s.event_id
+        cache.keep_session(session_id, event_id)
+    ident = cache.person(token_hash)
+    if ident is None:
+        await cache.warm(state.db, session_id, event_id)
+        ident = cache.person(token_hash)
+    return ident
 
 
 async def _room_as_of(state: AppState, session_id: str, person_id: str, seq: int):
@@ -128,24 +164,37 @@ async def serve(ws: WebSocket, session_id: str) -> None:
             await ws.close(outage.TRY_AGAIN_LATER, outage.DETAIL)
 
 
+class _Stale(Exception):
+    """A cached identity differs from the database's (role, booths, language changed
+    in another process): the handshake starts again from the database."""
+
+
 async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
-    caller, session, refusal = await _authenticate(state, ws, session_id)
-    del session
+    caller, refusal = await _authenticate(state, ws, session_id)
     if refusal:
         await ws.close(*refusal)
         return
     conn_id = str(uuid.uuid4())
     person_id = caller.person_id
-    if caller.person is not None:
-        await state.presence.join(session_id, caller.person, conn_id)
     feed = None
     conn = None
+    joins: list[asyncio.Future] = []  # the presence join, once it was asked for
     try:
-        conn, feed = await _start(state, ws, session_id, caller, conn_id)
+        try:
+            conn, feed = await _start(state, ws, session_id, caller, conn_id, joins)
+        except _Stale:
+            state.tokens.forget(person_id)
+            caller, refusal = await _authenticate(state, ws, session_id, fresh=True)
+            if refusal:
+                await ws.close(*refusal)
+                return
+            conn, feed = await _start(state, ws, session_id, caller, conn_id, joins)
         del caller  # this frame lives as long as the connection: keep it small
         if conn is None:
             await ws.close(BAD_TOKEN, "the token was re-issued or its person removed")
             return
+        if joins:
+            await joins[0]  # a failure (the database went away) ends the socket as before
         await _receive(state, ws, conn)
     except WebSocketDisconnect:
         pass
@@ -154,18 +203,33 @@ async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
             await conn.stop()
             if feed is not None:
                 state.hub.release(feed, conn)
-        if person_id is not None:
+        if joins:
+            try:
+                await joins[0]  # the lease is ended once it is written
+            except Exception:
+                joins.clear()  # nothing was written: nothing to end
+        if joins:
             try:
                 await state.presence.leave(session_id, person_id, conn_id)
             except Exception:
                 log.exception("presence leave failed")
 
 
-async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller, conn_id: str):
+async def _start(
+    state: AppState,
+    ws: WebSocket,
+    session_id: str,
+    caller: Caller,
+    conn_id: str,
+    joins: list[asyncio.Future],
+):
     """Snapshot (or replay from ``resume_from``), then join the session's feed. What is
     read here (the snapshot, the caller's rows) is dropped when it returns."""
     resume_from = natural(ws.query_params.get("resume_from"))
     person = caller.person
+    if person is not None and not joins:
+        joins.append(_join(state, session_id, person, conn_id))
+        await joins[0]
     replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
     if resume_from is not None:
         metrics.count_resume(state, replay)
@@ -208,15 +272,36 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
     return conn, feed
 
 
+def _join(state: AppState, session_id: str, person, conn_id: str) -> asyncio.Future:
+    return asyncio.ensure_future(state.presence.join(session_id, person, conn_id))
+
+
 async def _token_ended(state: AppState, caller: Caller) -> bool:
     """Whether the caller's token ended (re-issued, or its person removed) after the
     handshake read it. Asked once the cursor is fixed: an end at or before the cursor
-    is seen here, one after it reaches the connection as its event (it then closes)."""
-    if caller.person is None:
+    is seen here, one after it reaches the connection as its event (it then closes).
+    A caller admitted from the token cache is compared whole (``_Stale``)."""
+    person = caller.person
+    if person is None:
         return False
     async with state.db.quick() as tx:
-        now = await tx.exec(select(Person.token_hash).where(Person.id == caller.person.id))
-        return now.first() != caller.person.token_hash
+        now = (
+            await tx.exec(
+                select(
+                    Person.token_hash,
+                    Person.event_id,
+                    Person.role,
+                    Person.interprets,
+                    Person.language,
+                ).where(Person.id == person.id)
+            )
+        ).first()
+    if now is None or now.token_hash != person.token_hash:
+        state.tokens.forget(person.id)
+        return True
+    if isinstance(person, Identity) and not person.same_as(now):
+        raise _Stale
+    return False
 
 
 async def _receive(state: AppState, ws: WebSocket, conn: Connection) -> None:

@@ -132,6 +132,7 @@ async def update(
             raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
         apply_changes(person, changes)
         tx.add(person)
+    state.tokens.forget(person.id)  # this process's sockets read the new role at once
     return person
 
 
@@ -208,6 +209,8 @@ async def reissue_links(
         return chosen
 
     chosen = await state.commands.run_many(work, by=caller.person_id)
+    for p in chosen:  # old tokens leave this process's socket cache at once
+        state.tokens.forget(p.id)
     return [created(state, p, tokens[p.id]) for p in chosen]
 
 
@@ -229,3 +232,4 @@ async def remove(state: AppState, caller: Caller, event_id: str, person_id: str)
         await tx.delete(person)
 
     await state.commands.run_many(work, by=caller.person_id)
+    state.tokens.forget(person_id)

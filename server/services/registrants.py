@@ -315,6 +315,7 @@ async def import_people(
                     if not dry_run:
                         apply_changes(row.person, row.changes)
                         tx.add(row.person)
+                        state.tokens.forget(row.person.id)  # sockets read them afresh
                 else:
                     unchanged += 1
                 p = row.person
