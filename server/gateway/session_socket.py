@@ -16,7 +16,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from sqlmodel import select
 
 from .. import errors, metrics, outage
-from ..auth import Caller, Perm, caller_for_token, hash_token
+from ..auth import Caller, Perm, Role, caller_for_token, hash_token
 from ..models import EventRecord, Person, Placement, Session, utcnow
 from ..numbers import natural
 from ..state import AppState, get_state
@@ -224,12 +224,23 @@ async def _start(
     joins: list[asyncio.Future],
 ):
     """Snapshot (or replay from ``resume_from``), then join the session's feed. What is
-    read here (the snapshot, the caller's rows) is dropped when it returns."""
+    read here (the snapshot, the caller's rows) is dropped when it returns.
+
+    Someone who already has a room in the session gets their snapshot before their
+    arrival is stored: the arrival (``presence.joined``) reaches them as a later event.
+    A newcomer is placed first, so that their snapshot shows their room and its
+    members (a latecomer's breakout room included), as the contract says."""
     resume_from = natural(ws.query_params.get("resume_from"))
     person = caller.person
-    if person is not None and not joins:
+    if (
+        person is not None
+        and not joins
+        and person.role != Role.OBSERVER
+        and not state.tokens.placed(session_id, person.id)
+    ):
         joins.append(_join(state, session_id, person, conn_id))
         await joins[0]
+        state.tokens.note_placed(session_id, person.id)
     replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
     if resume_from is not None:
         metrics.count_resume(state, replay)
@@ -254,6 +265,8 @@ async def _start(
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
     if await _token_ended(state, caller):
         return None, None
+    if person is not None and not joins:
+        joins.append(_join(state, session_id, person, conn_id))
     conn = Connection(
         ws,
         caller,
@@ -273,7 +286,7 @@ async def _start(
 
 
 def _join(state: AppState, session_id: str, person, conn_id: str) -> asyncio.Future:
-    return asyncio.ensure_future(state.presence.join(session_id, person, conn_id))
+    return state.presence.join_soon(session_id, person, conn_id)
 
 
 async def _token_ended(state: AppState, caller: Caller) -> bool:

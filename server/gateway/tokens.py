@@ -103,6 +103,17 @@ class TokenCache:
         if self._hash_of.get(ident.id) == ident.token_hash:
             del self._hash_of[ident.id]
 
+    def placed(self, session_id: str, person_id: str) -> bool:
+        """Whether the person had a room in the session when this process last looked
+        (a room is kept until the person is removed, so a yes stays true)."""
+        entry = self._placed.get(session_id)
+        return entry is not None and person_id in entry[1]
+
+    def note_placed(self, session_id: str, person_id: str) -> None:
+        entry = self._placed.get(session_id)
+        if entry is not None:
+            entry[1].add(person_id)
+
     async def warm(self, db, session_id: str, event_id: str) -> None:
         """Read the event's people and who has a room in the session, once per ``ttl_s``
         however many handshakes miss at once (a storm of first connections)."""

@@ -4,6 +4,7 @@ killed process's people go offline within the lease TTL."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import delete, update
@@ -201,7 +202,9 @@ async def leave(cmds: Commands, session_id: str, person_id: str, conn_id: str) -
 
 
 class Gate:
-    """This process's arrivals and departures, stored in batches per session."""
+    """This process's arrivals and departures, stored in batches per session. A
+    departure waits for the arrivals of the same person asked before it, so that a
+    socket closing just after another of theirs opened does not show them gone."""
 
     def __init__(self, cmds: Commands, instance_id: str, ttl_s: float):
         self.arrivals: Batcher[Arrival] = Batcher(
@@ -210,11 +213,27 @@ class Gate:
         self.departures: Batcher[Departure] = Batcher(
             lambda sid, items: leave_many(cmds, sid, items)
         )
+        self._arriving: dict[tuple[str, str], set[asyncio.Future]] = {}
 
-    async def join(self, session_id: str, person: Person, conn_id: str) -> None:
-        await self.arrivals.submit(session_id, (person, conn_id))
+    def join_soon(self, session_id: str, person: Person, conn_id: str) -> asyncio.Future:
+        """Ask for the arrival now; the future is done when it is stored."""
+        fut = asyncio.ensure_future(self.arrivals.submit(session_id, (person, conn_id)))
+        key = (session_id, person.id)
+        self._arriving.setdefault(key, set()).add(fut)
+        fut.add_done_callback(lambda f: self._arrived(key, f))
+        return fut
+
+    def _arrived(self, key: tuple[str, str], fut: asyncio.Future) -> None:
+        pending = self._arriving.get(key)
+        if pending is not None:
+            pending.discard(fut)
+            if not pending:
+                del self._arriving[key]
 
     async def leave(self, session_id: str, person_id: str, conn_id: str) -> None:
+        pending = self._arriving.get((session_id, person_id))
+        if pending:
+            await asyncio.wait(list(pending))
         await self.departures.submit(session_id, (person_id, conn_id))
 
 
