@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -107,18 +107,24 @@ async def join_many(
                 )
             ).all()
         }
+        if live:  # one executemany, not an ORM object per connection
+            expires = now + dt.timedelta(seconds=ttl_s)
+            await tx.execute(
+                insert(PresenceLease),
+                [
+                    {
+                        "id": conn_id,
+                        "session_id": s.id,
+                        "person_id": person.id,
+                        "instance_id": instance_id,
+                        "expires_at": expires,
+                    }
+                    for person, conn_id in live
+                ],
+            )
         memo = Memo(tx, s.id)
         placed: set[str] = set()
-        for person, conn_id in live:
-            tx.add(
-                PresenceLease(
-                    id=conn_id,
-                    session_id=s.id,
-                    person_id=person.id,
-                    instance_id=instance_id,
-                    expires_at=now + dt.timedelta(seconds=ttl_s),
-                )
-            )
+        for person, _ in live:
             if person.id in placed:
                 continue
             placed.add(person.id)
