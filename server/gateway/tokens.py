@@ -149,9 +149,11 @@ class TokenCache:
                     )
                 ).all()
             )
+        now = self._clock()
+        for ident in [i for i in self._people.values() if now - i.at >= self.ttl_s]:
+            self._drop(ident)  # what nobody asked for within ``ttl_s`` leaves memory
         for p in people[: self.max_people]:
             self.keep(p)
-        now = self._clock()
         self._placed[session_id] = (now, placed)
         for sid, (at, _) in list(self._placed.items()):  # bounded: recent sessions only
             if now - at >= self.ttl_s:
