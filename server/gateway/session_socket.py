@@ -1,6 +1,7 @@
 """A session's WebSocket (``/ws/sessions/{id}``): accept, then authenticate (so
-browsers see 4401/4403/4404), join presence, send a snapshot or replay from
-``resume_from``, then live events."""
+browsers see 4401/4403/4404; from the app's token cache where it can), send a
+snapshot or replay from ``resume_from`` while the arrival is stored (a newcomer's
+first, so that the snapshot shows their room), then live events."""
 
 from __future__ import annotations
 
