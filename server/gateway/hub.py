@@ -17,10 +17,12 @@ import orjson
 from sqlalchemy import select
 
 from ..db import Database
-from ..models import EventRecord, utcnow
+from ..models import EventRecord, Session, utcnow
+from . import session_view
 from .connection import OBSERVED, Connection
 from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of
-from .snapshot import SharedParts
+from .session_view import SessionView
+from .snapshot import Miss, SharedParts
 
 log = logging.getLogger("convene.gateway")
 
@@ -68,6 +70,12 @@ class SessionFeed:
         self._task: asyncio.Task | None = None
         self.delivered = 0
         self.hub: Hub | None = None
+        # the session as of a seq, followed from the events pulled (participants'
+        # snapshots); None until a handshake reads one, or once it could not follow
+        self.view: SessionView | None = None
+        self._loading: asyncio.Future | None = None
+        self._pulled: asyncio.Future | None = None  # done when the running pull ends
+        self._channels: asyncio.Future | None = None
 
     # ---- attaching --------------------------------------------------------------------------
     async def attach(self, conn: Connection, cursor: int) -> None:
@@ -155,6 +163,89 @@ class SessionFeed:
             except Exception:
                 log.exception("pull failed for session %s", self.session_id)
                 return
+            finally:
+                pulled, self._pulled = self._pulled, None
+                if pulled is not None and not pulled.done():
+                    pulled.set_result(None)
+
+    async def caught_up(self, seq: int, tries: int = 5) -> bool:
+        """Whether this feed has pulled up to ``seq`` (waking it for at most ``tries``
+        pulls): a handshake's snapshot must include what was stored before it."""
+        for _ in range(tries):
+            if self.head >= seq:
+                return True
+            if self._pulled is None:
+                self._pulled = asyncio.get_running_loop().create_future()
+            pulled = self._pulled
+            self.wake()
+            await asyncio.shield(pulled)
+        return self.head >= seq
+
+    # ---- participants' snapshots from the view --------------------------------------------
+    async def view_snapshot(
+        self, caller, seq: int, large_room: int, ws_base: str, parts, max_age_s: float
+    ) -> dict | None:
+        """``caller``'s snapshot at a seq of at least ``seq``, built from the view
+        (None: build it from the database). Events after its seq reach the connection
+        from this feed, as after any snapshot."""
+        if not await self.caught_up(seq):
+            return None
+        view = self.view
+        if view is None or not view.fresh(ws_base, max_age_s):
+            self.view = None
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._load_view(large_room, ws_base, parts))
+            view = await asyncio.shield(self._loading)
+        if view is None or view.seq < seq:
+            return None
+        for _ in range(3):  # past arrivals, the channels are read again, with their seq
+            if view.channels_at == view.seq:
+                break
+            now, channels = await self._channels_now()
+            if now is None:
+                return None
+            if not view.set_channels(now, channels):
+                if now < view.seq or not await self.caught_up(now):
+                    return None
+                view = self.view
+                if view is None:
+                    return None
+        try:
+            return await view.snapshot(caller, large_room, ws_base, parts)
+        except Miss:
+            return None
+
+    async def _channels_now(self) -> tuple[int | None, dict | None]:
+        """One read of the channels at a time: the handshakes waiting share it."""
+        if self._channels is None:
+            self._channels = asyncio.ensure_future(
+                session_view.channels_now(self.db, self.session_id)
+            )
+            self._channels.add_done_callback(self._channels_read)
+        return await asyncio.shield(self._channels)
+
+    def _channels_read(self, fut: asyncio.Future) -> None:
+        if self._channels is fut:
+            self._channels = None
+
+    async def _load_view(self, large_room: int, ws_base: str, parts) -> SessionView | None:
+        try:
+            view = await session_view.load(self.db, self.session_id, large_room, ws_base, parts)
+        except Exception:
+            log.exception("session view of %s not read", self.session_id)
+            return None
+        finally:
+            self._loading = None
+        if view is None:
+            return None
+        if view.seq < self.head:  # pulled while it was read: follow those events too
+            if not self.recent or self.recent[0].seq > view.seq + 1:
+                return None
+            for ev in _newest(self.recent, view.seq, self.head):
+                if not view.apply(ev):
+                    return None
+        self.view = view
+        return view
 
     async def pull(self) -> None:
         async with self.lock:
@@ -166,6 +257,8 @@ class SessionFeed:
                     if ev.type == "chat.deleted":
                         self.erase_message(ev.data.get("id"))
                     self.remember(ev)
+                    if self.view is not None and not self.view.apply(ev):
+                        self.view = None  # an event it cannot follow: read it again
                     self._dispatch(ev, held)
                     self.head = ev.seq
             finally:
@@ -265,6 +358,24 @@ class Hub:
     @property
     def delivered(self) -> int:
         return sum(f.delivered for f in self.feeds.values()) + self._delivered_gone
+
+    async def snapshot(
+        self, session_id: str, caller, large_room: int, ws_base: str, parts
+    ) -> dict | None:
+        """A participant's snapshot from the session's view, when this process has a
+        feed of the session (None: build it from the database). One statement reads
+        the session's seq, so that the snapshot holds everything stored before the
+        handshake asked (the caller's own arrival among it)."""
+        if caller.is_staff or caller.person_id is None:
+            return None
+        f = self.feeds.get(session_id)
+        if f is None:
+            return None
+        async with self.db.quick() as q:
+            seq = (await q.execute(select(Session.seq).where(Session.id == session_id))).scalar()
+        if seq is None:
+            return None
+        return await f.view_snapshot(caller, seq, large_room, ws_base, parts, self.shared.max_age_s)
 
     def feed(self, session_id: str, head: int) -> SessionFeed:
         f = self.feeds.get(session_id)

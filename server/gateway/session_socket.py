@@ -176,15 +176,13 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
             room, listening = await _room_as_of(state, session_id, person.id, resume_from)
         cursor = resume_from
     else:
-        snap = await snapshot.for_caller(
-            state.db,
-            session_id,
-            caller,
-            state.settings.large_room,
-            state.settings.public_url.replace("http", "ws", 1).rstrip("/"),
-            state.hub.shared,
-            state.wiring.snapshot,
-        )
+        ws_base = state.settings.public_url.replace("http", "ws", 1).rstrip("/")
+        large_room, parts = state.settings.large_room, state.wiring.snapshot
+        snap = await state.hub.snapshot(session_id, caller, large_room, ws_base, parts)
+        if snap is None:  # no view here (staff, first connection, an event it cannot follow)
+            snap = await snapshot.for_caller(
+                state.db, session_id, caller, large_room, ws_base, state.hub.shared, parts
+            )
         cursor = snap.pop("seq")
         room, listening = snap["you"]["room_id"], snap["you"]["listening"]
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
