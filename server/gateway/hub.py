@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import select
 
 from ..db import Database
-from ..models import EventRecord, Session, utcnow
+from ..models import EventRecord, utcnow
 from . import session_view
 from .connection import OBSERVED, Connection
 from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of
@@ -350,6 +350,7 @@ class Hub:
         self._delivered_gone = 0
         self.on_fanout = None  # metrics: called with seconds from an event's ``at``
         self.shared = SharedParts()  # participants' snapshots of one seq share these reads
+        self.snapshots = {"view": 0, "database": 0}  # where handshakes' snapshots came from
 
     @property
     def connections(self) -> int:
@@ -363,19 +364,22 @@ class Hub:
         self, session_id: str, caller, large_room: int, ws_base: str, parts
     ) -> dict | None:
         """A participant's snapshot from the session's view, when this process has a
-        feed of the session (None: build it from the database). One statement reads
-        the session's seq, so that the snapshot holds everything stored before the
-        handshake asked (the caller's own arrival among it)."""
+        feed of the session (None: build it from the database). It holds everything
+        this process was told is stored (``SessionFeed.asked``): its own commits wake
+        the hub before the command returns (in line, or with the in-process broker a
+        callback that runs before the command's caller resumes), so a handshake's own
+        arrival is in it, without a read of the session's seq."""
         if caller.is_staff or caller.person_id is None:
             return None
         f = self.feeds.get(session_id)
         if f is None:
             return None
-        async with self.db.quick() as q:
-            seq = (await q.execute(select(Session.seq).where(Session.id == session_id))).scalar()
-        if seq is None:
-            return None
-        return await f.view_snapshot(caller, seq, large_room, ws_base, parts, self.shared.max_age_s)
+        snap = await f.view_snapshot(
+            caller, max(f.head, f.asked), large_room, ws_base, parts, self.shared.max_age_s
+        )
+        if snap is not None:
+            self.snapshots["view"] += 1
+        return snap
 
     def feed(self, session_id: str, head: int) -> SessionFeed:
         f = self.feeds.get(session_id)

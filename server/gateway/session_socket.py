@@ -183,6 +183,7 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
             snap = await snapshot.for_caller(
                 state.db, session_id, caller, large_room, ws_base, state.hub.shared, parts
             )
+            state.hub.snapshots["database"] += 1
         cursor = snap.pop("seq")
         room, listening = snap["you"]["room_id"], snap["you"]["listening"]
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})

@@ -7,7 +7,9 @@ caller's snapshot from it is compared with the one ``snapshot.build`` reads."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import re
 
 import orjson
 import pytest
@@ -159,3 +161,55 @@ async def test_the_views_snapshots_are_the_databases_at_every_step(server):
     finally:
         await db.close()
     assert c.followed >= 5, (c.followed, c.reread)  # arrivals, chat and leaving are followed
+
+
+async def test_a_storm_of_arrivals_misses_and_repeats_nothing_after_each_snapshot(server):
+    """Participants connect all at once while broadcasts go out: each one's snapshot
+    (most from the view, which the arrivals move on) places them in the plenary, and
+    every broadcast after its seq reaches them exactly once, in seq order."""
+    w = await make_world(server)
+    sid, eid = w.session["id"], w.event["id"]
+    async with Api(server.url, server.admin_token) as admin:
+        people = [
+            await admin.ok(
+                "POST", f"/api/events/{eid}/people", {"name": f"P{i}", "role": "participant"}, 201
+            )
+            for i in range(30)
+        ]
+    first = await ws_connect(server, sid, w.token("p1"))  # the feed exists from here on
+    await first.next()
+    sent: list[int] = []
+
+    async def arrive(person: dict):
+        ws = await ws_connect(server, sid, person["token"])
+        return ws, await ws.next()
+
+    async with Api(server.url, w.token("mod")) as mod:
+
+        async def broadcasts():
+            for k in range(10):
+                r = await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": f"b{k}"}, 201)
+                sent.append(r["seq"])
+
+        arrivals, _ = await asyncio.gather(
+            asyncio.gather(*(arrive(p) for p in people)), broadcasts()
+        )
+        last = await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "end"}, 201)
+        metrics = (await mod.call("GET", "/metrics")).text
+    from_view = re.search(r'^convene_snapshots_total\{source="view"\} (\S+)$', metrics, re.M)
+    assert from_view is not None and float(from_view[1]) > 0, "no snapshot came from the view"
+    try:
+        for ws, snap in arrivals:
+            assert snap["type"] == "snapshot"
+            assert snap["data"]["you"]["room_id"] == w.session["plenary_room_id"]
+            frames = [await ws.next()]
+            while frames[-1].get("seq") != last["seq"]:
+                frames.append(await ws.next())
+            seqs = [f["seq"] for f in frames]
+            assert seqs == sorted(set(seqs)) and seqs[0] > snap["seq"], (snap["seq"], seqs)
+            got = [f["seq"] for f in frames if f["type"] == "broadcast.message"]
+            assert got == [s for s in sent if s > snap["seq"]] + [last["seq"]]
+    finally:
+        await first.close()
+        for ws, _ in arrivals:
+            await ws.close()
