@@ -24,9 +24,17 @@ from typing import Any
 from sqlmodel import select
 
 from ..auth import Role
-from ..models import InterpretationState, Person, Placement, Session, utcnow
+from ..models import (
+    Event,
+    InterpretationState,
+    Person,
+    Placement,
+    PresenceLease,
+    Session,
+    utcnow,
+)
 from .frames import LogEvent
-from .snapshot import BUILT, Miss, ReadOnly, SnapshotPart, _build, build, online_people
+from .snapshot import BUILT, Miss, ReadOnly, SnapshotPart, _build, active_rooms, build
 
 # what a participant's snapshot takes from the shared parts besides the base (rooms,
 # counts), which the view derives from its placements; a part it does not carry is a
@@ -123,13 +131,6 @@ class SessionView:
         with its seq, and the rooms' counts from the placements."""
         if self._memo is not None:
             return self._memo
-        counts: dict[str, int] = {}
-        online: dict[str | None, int] = {}
-        for pid, (room, _) in self.placements.items():
-            if room is not None:
-                counts[room] = counts.get(room, 0) + 1
-            if pid in self.online:
-                online[room] = online.get(room, 0) + 1
         values: dict[Any, Any] = {key: self.parts[key] for key in CARRIED if key in self.parts}
         if self.channels_at != self.seq:
             values.pop("channels", None)  # a miss, should a snapshot ask for it
@@ -138,8 +139,7 @@ class SessionView:
         values["base"] = {
             "event": self.event,
             "rooms": self.rooms,
-            "counts": counts,
-            "online": online,
+            **_counts(self.placements, self.online),
         }
         loop = asyncio.get_running_loop()
         memo: dict[Any, asyncio.Future] = {}
@@ -215,23 +215,49 @@ async def load(
 async def read(
     tx, session_id: str, large_room: int, ws_base: str, parts: Sequence[SnapshotPart], born: float
 ) -> SessionView | None:
-    """The view as of ``tx``: the shared parts exactly as a placeless participant's
-    snapshot reads them, plus everyone's placement, who is online and everyone's role."""
+    """The view as of ``tx``: everyone's placement, who is online and everyone's role
+    (plain rows, through the Core connection: thousands of them), then the shared
+    parts exactly as a placeless participant's snapshot reads them, its base (rooms
+    and their counts) taken from those rows instead of ``GROUP BY``s."""
     s = await tx.get(Session, session_id)
     if s is None:
         return None
     now = utcnow()
-    memo: dict = {}
-    await _build(tx, s, _Probe(), large_room, ws_base, memo, None, now, parts)
-    rows = await tx.exec(
-        select(Placement.person_id, Placement.room_id, Placement.listening).where(
-            Placement.session_id == s.id
-        )
+    conn = await tx.connection()
+    pl, lease, person = Placement.__table__.c, PresenceLease.__table__.c, Person.__table__.c
+    rows = await conn.execute(
+        select(pl.person_id, pl.room_id, pl.listening).where(pl.session_id == s.id)
     )
-    placements = {pid: (room, listening) for pid, room, listening in rows.all()}
-    online = await online_people(tx, s.id, now)
-    people = await tx.exec(select(Person.id, Person.role).where(Person.event_id == s.event_id))
-    roles = dict(people.all())
+    placements = {pid: (room, listening) for pid, room, listening in rows}
+    online = set(
+        (
+            await conn.execute(
+                select(lease.person_id).where(lease.session_id == s.id, lease.expires_at > now)
+            )
+        ).scalars()
+    )
+    people = await conn.execute(select(person.id, person.role).where(person.event_id == s.event_id))
+    roles = {pid: role for pid, role in people}
+    base = {
+        "event": await tx.get(Event, s.event_id),
+        "rooms": await active_rooms(tx, s),
+        **_counts(placements, online),
+    }
+    memo: dict = {"base": asyncio.get_running_loop().create_future()}
+    memo["base"].set_result(base)
+    await _build(tx, s, _Probe(), large_room, ws_base, memo, None, now, parts)
     values = {key: fut.result() for key, fut in memo.items() if key != BUILT and fut.done()}
     carried = {key: values[key] for key in CARRIED if key in values}
-    return SessionView(s, values["base"], carried, placements, online, roles, ws_base, born)
+    return SessionView(s, base, carried, placements, online, roles, ws_base, born)
+
+
+def _counts(placements: dict[str, tuple[str | None, str | None]], online: set[str]) -> dict:
+    """Members and people online per room, as ``snapshot._counts`` reads them."""
+    counts: dict[str, int] = {}
+    here: dict[str | None, int] = {}
+    for pid, (room, _) in placements.items():
+        if room is not None:
+            counts[room] = counts.get(room, 0) + 1
+        if pid in online:
+            here[room] = here.get(room, 0) + 1
+    return {"counts": counts, "online": here}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import re
+import uuid
 
 import orjson
 import pytest
@@ -22,6 +23,7 @@ from server.gateway.hub import read_events
 from server.gateway.snapshot import Miss
 from server.models import InterpretationState, Person, Session
 from tests.support.client import Api, eventually, make_world, ws_connect
+from tests.support.server import process_pair
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -213,3 +215,39 @@ async def test_a_storm_of_arrivals_misses_and_repeats_nothing_after_each_snapsho
         await first.close()
         for ws, _ in arrivals:
             await ws.close()
+
+
+@pytest.mark.services
+async def test_arrivals_on_another_process_reach_this_ones_snapshots(tmp_path, fresh_pg, redis_url):
+    """Process A's view follows arrivals stored by process B (through Redis and A's
+    log read, as every event): a participant connecting to A afterwards sees the
+    plenary exactly as a moderator's snapshot read from the database does."""
+    a, b = process_pair(tmp_path, fresh_pg, redis_url, f"sv-{uuid.uuid4().hex[:8]}")
+    with a, b:
+        w = await make_world(a)
+        sid = w.session["id"]
+        watcher = await ws_connect(a, sid, w.token("mod"))  # A's feed; hears every arrival
+        await watcher.next()
+        p1 = await ws_connect(a, sid, w.token("p1"))
+        await p1.next()
+        p2 = await ws_connect(b, sid, w.token("p2"))
+        await p2.next()
+        await watcher.until(
+            lambda f: f["type"] == "presence.joined" and f["data"]["person_id"] == w.id("p2"), 10
+        )
+        p3 = await ws_connect(a, sid, w.token("p3"))
+        mine = (await p3.next())["data"]
+        mod = await ws_connect(a, sid, w.token("mod"))  # staff: read from the database
+        theirs = (await mod.next())["data"]
+        plenary = w.session["plenary_room_id"]
+        room = next(r for r in mine["rooms"] if r["id"] == plenary)
+        assert room == next(r for r in theirs["rooms"] if r["id"] == plenary)
+        assert room["online_count"] == 4 and room["members"] == sorted(
+            w.id(k) for k in ("mod", "p1", "p2", "p3")
+        )
+        async with Api(a.url, None) as anon:
+            metrics = (await anon.call("GET", "/metrics")).text
+        from_view = re.search(r'^convene_snapshots_total\{source="view"\} (\S+)$', metrics, re.M)
+        assert float(from_view[1]) >= 2  # p1's and p3's
+        for c in (watcher, p1, p2, p3, mod):
+            await c.close()
