@@ -16,6 +16,7 @@ import logging
 import orjson
 from sqlalchemy import select
 
+from .. import outage
 from ..db import Database
 from ..models import EventRecord, utcnow
 from . import session_view
@@ -231,8 +232,11 @@ class SessionFeed:
     async def _load_view(self, large_room: int, ws_base: str, parts) -> SessionView | None:
         try:
             view = await session_view.load(self.db, self.session_id, large_room, ws_base, parts)
-        except Exception:
-            log.exception("session view of %s not read", self.session_id)
+        except Exception as exc:  # the handshake reads the database instead
+            if outage.database_unavailable(exc):
+                log.warning("session view of %s not read: database unavailable", self.session_id)
+            else:
+                log.exception("session view of %s not read", self.session_id)
             return None
         finally:
             self._loading = None
