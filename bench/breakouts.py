@@ -138,7 +138,8 @@ async def main(
         os.sched_setaffinity(0, CLIENT_CPU)
     convenes: dict[str, Convene] = {}
     dbs = []
-    results = []
+    results: list[dict] = []
+    failed: list[tuple[int, str]] = []
     try:
         for backend in backends:
             if backend == "sqlite":
@@ -151,11 +152,20 @@ async def main(
         for run in range(runs):
             for label, c in convenes.items():
                 prof = f"{profile}.{label.split()[0].lower()}.{run}" if profile else None
-                r = await run_one(await c.start(), rounds, prof)
+                try:
+                    r = await run_one(await c.start(), rounds, prof)
+                except (TimeoutError, AssertionError) as exc:
+                    # a run that could not finish (e.g. a shared PostgreSQL out of
+                    # connections) is reported as failed, not silently dropped
+                    print(f"run {run} on {label} failed: {exc!r}", flush=True)
+                    failed.append((run, label))
+                    continue
                 results.append(r | {"run": run, "backend": label})
     finally:
         for db in dbs:
             db.__exit__()
+    for run, label in failed:
+        results.append({"run": run, "backend": label, "failed": True})
     return results
 
 
@@ -165,6 +175,8 @@ def _spread(values: list[float], fmt: str = ".0f", scale: float = 1.0) -> str:
 
 
 def report(results: list[dict], load: str) -> str:
+    failed = [r for r in results if r.get("failed")]
+    results = [r for r in results if not r.get("failed")]
     runs = len({r["run"] for r in results})
     first = results[0]
     lines = [
@@ -188,6 +200,11 @@ def report(results: list[dict], load: str) -> str:
             for k in ("broadcast_p50", "broadcast_p99", "open_p50", "open_p99", "stored_p50")
         ]
         lines.append(f"| {b} | " + " | ".join(cells) + " |")
+    if failed:
+        lines.append(
+            "\nRuns that did not finish (not in the figures): "
+            + ", ".join(f"run {r['run']} on {r['backend']}" for r in failed)
+        )
     lines.append("\nTargets (issue 19, target 5), median of the per-run ratios (range):\n")
     for b in backends:
         rows = [r for r in results if r["backend"] == b]
