@@ -58,6 +58,24 @@ _TABLE = AttendanceTally.__table__
 _COLUMNS = tuple(c.name for c in _TABLE.c)
 _KEYS = ("session_id", "person_id")
 _CHANGED = tuple(c for c in _COLUMNS if c not in _KEYS)
+# ``Tally.__init__`` unpacks a row in this order: a new column must be added there too
+_ORDER = (
+    *_KEYS,
+    "online",
+    "room_id",
+    "language",
+    "counting_since",
+    "first_seen",
+    "last_seen",
+    "online_s",
+    "rooms",
+    "listened",
+    "hands",
+    "help",
+    "messages",
+)
+if _COLUMNS != _ORDER:
+    raise RuntimeError(f"attendance_tallies columns changed: {_COLUMNS}")
 _UPDATE = (
     update(_TABLE)
     .where(_TABLE.c.session_id == bindparam("k_session"))
@@ -74,10 +92,26 @@ class Tally:
 
     __slots__ = (*_COLUMNS, "_stored")
 
-    def __init__(self, values: dict, stored: bool):
-        for name in _COLUMNS:
-            setattr(self, name, values.get(name))
-        self._stored = self.values() if stored else None
+    def __init__(self, values: tuple, stored: bool):
+        """``values``: the row's columns in table order (``_COLUMNS``; unpacked in one
+        statement: a ``setattr`` loop cost 25 times as much)."""
+        (
+            self.session_id,
+            self.person_id,
+            self.online,
+            self.room_id,
+            self.language,
+            self.counting_since,
+            self.first_seen,
+            self.last_seen,
+            self.online_s,
+            self.rooms,
+            self.listened,
+            self.hands,
+            self.help,
+            self.messages,
+        ) = values
+        self._stored = tuple(values) if stored else None
 
     def values(self) -> tuple:
         return tuple(getattr(self, c) for c in _COLUMNS)
@@ -89,7 +123,10 @@ class Tally:
 def _new_tally(**values) -> Tally:
     """A tally not stored yet, with the table's defaults."""
     defaults = AttendanceTally(session_id="", person_id="")
-    return Tally({c: getattr(defaults, c) for c in _COLUMNS} | values, stored=False)
+    return Tally(
+        tuple(values[c] if c in values else getattr(defaults, c) for c in _COLUMNS),
+        stored=False,
+    )
 
 
 class Tallies:
@@ -107,8 +144,8 @@ class Tallies:
         q = select(*_TABLE.c).where(_TABLE.c.session_id == self.s.id)
         if not everyone:
             q = q.where(_TABLE.c.person_id.in_(sorted(person_ids)))
-        rows = (await self.tx.execute(q)).mappings().all()
-        self.rows = {r["person_id"]: Tally(r, stored=True) for r in rows}
+        rows = (await self.tx.execute(q)).all()
+        self.rows = {t.person_id: t for t in (Tally(r, stored=True) for r in rows)}
         new = sorted(arriving - self.rows.keys())
         if not new:
             return
