@@ -26,6 +26,10 @@ from .event_registry import coerce, trusted
 from .events import EventData
 from .models import EventRecord, Session, utcnow
 
+# events that move their ``person_id`` (room, channel heard): stored with the person
+# in a column of its own, so that a resume finds one person's moves by index
+PLACED = frozenset({"room.moved", "listening.changed"})
+
 
 async def lock_session(tx: AsyncSession, session_id: str) -> Session:
     row = (await tx.exec(select(Session).where(Session.id == session_id).with_for_update())).first()
@@ -50,7 +54,9 @@ class LogRecord:
         self.event = event  # the typed event (followers match on its class, not on ``type``)
 
     def row(self) -> dict:
-        return {k: getattr(self, k) for k in self.COLUMNS}
+        row = {k: getattr(self, k) for k in self.COLUMNS}
+        row["person_id"] = self.data.get("person_id") if self.type in PLACED else None
+        return row
 
 
 class EventLog:

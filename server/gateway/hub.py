@@ -4,7 +4,10 @@ wake-up missed.
 
 Each feed keeps its newest events in memory for resumes, bounded by count and by
 bytes (a broadcast in 40 languages weighs hundreds of kB); older ones are read from
-the log.
+the log. The window is indexed by audience target and by whose place an event
+changes, so that a resume storm costs each client its own events, not the window:
+after a round opening, 1,000 clients replaying 1,000 ``room.moved`` each would be
+a million audience checks.
 
 This process's own commits are handed to its feeds in-process (``Hub.handoff``): the
 feed sends the records the command stored instead of reading them back (an opening
@@ -15,6 +18,7 @@ stays the one source of order."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import contextlib
 import logging
@@ -33,6 +37,22 @@ log = logging.getLogger("convene.gateway")
 RECENT = 4096
 RECENT_BYTES = 4 * 2**20  # per session; settings.feed_recent_bytes
 EVENT_OVERHEAD = 300  # bytes an event costs besides its data (objects, seq, at, audience)
+
+
+def _keys(ev: LogEvent) -> list[str]:
+    """Where ``ev`` is filed in a feed's index: its audience targets (``moderators``
+    aside: staff replays read the whole window) and, for a change of its person's
+    own state, ``self:<person>``."""
+    keys = [t for t in ev.audience if t != "moderators"]
+    if ev.type in OBSERVED:
+        pid = ev.data.get("person_id")
+        if isinstance(pid, str):
+            keys.append("self:" + pid)
+    return keys
+
+
+def _seq(ev: LogEvent) -> int:
+    return ev.seq
 
 
 async def read_events(tx, session_id: str, after: int, upto: int | None = None, limit: int = 5000):
@@ -69,6 +89,7 @@ class SessionFeed:
         self._weights: collections.deque[int] = collections.deque()
         self.recent_bytes = 0
         self.max_recent_bytes = recent_bytes
+        self.index: dict[str, list[LogEvent]] = {}  # the window by ``_keys``, in seq order
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
@@ -83,10 +104,12 @@ class SessionFeed:
         async with self.lock:
             conn.cursor = cursor
             if cursor < self.head:
-                missed = await self._range(cursor, self.head)
                 held: list[Connection] = []
-                for ev in missed:
-                    self._deliver(conn, ev, {}, held=held)
+                if self._holds(cursor) and not conn.is_staff:
+                    self._replay(conn, cursor, held)
+                else:
+                    for ev in await self._range(cursor, self.head):
+                        self._deliver(conn, ev, {}, held=held)
                 conn.flush()  # a replay is one write
             conn.cursor = max(cursor, self.head)
             self.conns.add(conn)
@@ -137,17 +160,113 @@ class SessionFeed:
         self.recent.append(ev)
         self._weights.append(weight)
         self.recent_bytes += weight
+        index = self.index
+        for key in _keys(ev):
+            filed = index.get(key)
+            if filed is None:
+                index[key] = [ev]
+            else:
+                filed.append(ev)
         while self.recent and (
             len(self.recent) > RECENT or self.recent_bytes > self.max_recent_bytes
         ):
-            self.recent.popleft()
+            old = self.recent.popleft()
             self.recent_bytes -= self._weights.popleft()
+            for key in _keys(old):
+                filed = index.get(key)
+                if filed and filed[0] is old:
+                    del filed[0]
+                    if not filed:
+                        del index[key]
+
+    def _keep_older(self, events: list[LogEvent]) -> None:
+        """Put events read from the log in front of the window, newest first, while
+        they fit: the next client resuming from the same place reads memory."""
+        start = self.recent[0].seq if self.recent else self.head + 1
+        older = [ev for ev in events if ev.seq < start]
+        if not older or older[-1].seq != start - 1:
+            return  # not adjacent to the window (or nothing older)
+        kept: list[LogEvent] = []
+        for ev in reversed(older):
+            weight = _weight(ev)
+            if len(self.recent) >= RECENT or self.recent_bytes + weight > self.max_recent_bytes:
+                break
+            self.recent.appendleft(ev)
+            self._weights.appendleft(weight)
+            self.recent_bytes += weight
+            kept.append(ev)
+        for ev in kept:  # newest first: each goes before what the index holds
+            for key in _keys(ev):
+                self.index.setdefault(key, []).insert(0, ev)
+
+    def _holds(self, after: int) -> bool:
+        """Whether memory has every event of (after, head]."""
+        return after >= self.head or bool(self.recent and self.recent[0].seq <= after + 1)
 
     async def _range(self, after: int, upto: int) -> list[LogEvent]:
-        if self.recent and self.recent[0].seq <= after + 1:
+        if self._holds(after):
             return _newest(self.recent, after, upto)
         async with self.db.read() as tx:
-            return await read_events(tx, self.session_id, after, upto, limit=upto - after)
+            events = await read_events(tx, self.session_id, after, upto, limit=upto - after)
+        if upto == self.head:
+            self._keep_older(events)
+        return events
+
+    def _filed(self, key: str, after: int, upto: int) -> list[LogEvent]:
+        filed = self.index.get(key)
+        if not filed:
+            return []
+        lo = bisect.bisect_right(filed, after, key=_seq)
+        hi = bisect.bisect_right(filed, upto, key=_seq, lo=lo)
+        return filed[lo:hi]
+
+    def _replay(self, conn: Connection, after: int, held: list[Connection]) -> None:
+        """Replay (after, head] from memory to a participant's ``conn``, reading only
+        the index entries that could reach it: between two of its own moves (or
+        channel changes) its room and channel are fixed, so the events it may see
+        there are filed under a handful of keys. Each goes through ``_deliver`` as in
+        a full scan, in seq order, so what is sent is exactly what a scan sends."""
+        own = self._filed("self:" + conn.person_id, after, self.head) if conn.person_id else []
+        pos = after
+        for turn in [*own, None]:
+            end = turn.seq - 1 if turn is not None else self.head
+            if end > pos:
+                found: dict[int, LogEvent] = {}
+                for key in _watched(conn):
+                    for ev in self._filed(key, pos, end):
+                        found[ev.seq] = ev
+                for seq in sorted(found):
+                    self._deliver(conn, found[seq], {}, held=held)
+            if turn is not None:
+                self._deliver(conn, turn, {}, held=held)
+                pos = turn.seq
+
+    def place_as_of(self, person_id: str, seq: int) -> tuple | None:
+        """The person's first room move and first channel change after ``seq`` among
+        the feed's events (each ``None`` if there is none), or ``None`` if memory does
+        not hold everything after ``seq``. Their ``from_room``/``previous`` is where the
+        person was at ``seq``."""
+        if not self._holds(seq):
+            return None
+        moved = changed = None
+        for ev in self._filed("self:" + person_id, seq, self.head):
+            if ev.type == "room.moved" and moved is None:
+                moved = ev
+            elif ev.type == "listening.changed" and changed is None:
+                changed = ev
+        return moved, changed
+
+    async def catch_up(self, seq: int) -> None:
+        """Pull until ``head`` reaches ``seq`` (stored already): the clients of a
+        resume storm wait on one read instead of each making their own."""
+        if self.head >= seq:
+            return
+        async with self.lock:
+            while self.head < seq:  # handed-over events may stop short of it: then the log
+                before = self.head
+                await self._pull()
+                if self.head == before:
+                    break
 
     # ---- pulling new events -------------------------------------------------------------------
     def wake(self) -> None:
@@ -184,25 +303,28 @@ class SessionFeed:
 
     async def pull(self) -> None:
         async with self.lock:
-            events = self._handed()
-            if not events:
-                async with self.db.quick() as tx:  # one statement: no transaction around it
-                    events = await read_events(tx, self.session_id, self.head)
-            elif self.asked > events[-1].seq:
-                self._dirty = True  # announced beyond what was handed over: read it next
-            held: list[Connection] = []  # each connection's frames of this pull: one write
-            try:
-                for ev in events:
-                    if ev.type == "chat.deleted":
-                        self.erase_message(ev.data.get("id"))
-                    self.remember(ev)
-                    self._dispatch(ev, held)
-                    self.head = ev.seq
-            finally:
-                for conn in held:
-                    conn.flush()
-                if self.pending:
-                    self._forget_sent(progressed=bool(events))
+            await self._pull()
+
+    async def _pull(self) -> None:
+        events = self._handed()
+        if not events:
+            async with self.db.quick() as tx:  # one statement: no transaction around it
+                events = await read_events(tx, self.session_id, self.head)
+        elif self.asked > events[-1].seq:
+            self._dirty = True  # announced beyond what was handed over: read it next
+        held: list[Connection] = []  # each connection's frames of this pull: one write
+        try:
+            for ev in events:
+                if ev.type == "chat.deleted":
+                    self.erase_message(ev.data.get("id"))
+                self.remember(ev)
+                self._dispatch(ev, held)
+                self.head = ev.seq
+        finally:
+            for conn in held:
+                conn.flush()
+            if self.pending:
+                self._forget_sent(progressed=bool(events))
 
     def _forget_sent(self, progressed: bool) -> None:
         head = self.head
@@ -275,6 +397,22 @@ def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[
             out.append(ev)
     out.reverse()
     return out
+
+
+def _watched(conn: Connection) -> list[str]:
+    """The index keys under which an event may reach a participant's ``conn`` as it
+    is now (``Connection.sees``, target by target, staff aside)."""
+    keys = ["session"]
+    if conn.person_id is not None:
+        keys.append("person:" + conn.person_id)
+    room = conn.room_id
+    if room is not None:
+        keys.append("room:" + room)
+        if conn.booths:
+            keys.append("interpreters:" + room)
+            for lang in conn.booths:
+                keys += (f"channel:{room}:{lang}", f"booth:{room}:{lang}")
+    return keys
 
 
 def _drop(buckets: dict, key, conn: Connection) -> None:
