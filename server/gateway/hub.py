@@ -7,7 +7,13 @@ bytes (a broadcast in 40 languages weighs hundreds of kB); older ones are read f
 the log. The window is indexed by audience target and by whose place an event
 changes, so that a resume storm costs each client its own events, not the window:
 after a round opening, 1,000 clients replaying 1,000 ``room.moved`` each would be
-a million audience checks."""
+a million audience checks.
+
+This process's own commits are handed to its feeds in-process (``Hub.handoff``): the
+feed sends the records the command stored instead of reading them back (an opening
+is 1,200 rows). Only a contiguous run from the feed's head is taken that way; a gap
+(another process's commit, a handoff that came late) is read from the log, which
+stays the one source of order."""
 
 from __future__ import annotations
 
@@ -90,6 +96,8 @@ class SessionFeed:
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
+        # committed by this process, not yet sent: seq -> event (``Hub.handoff``)
+        self.pending: dict[int, LogEvent] = {}
         self.delivered = 0
         self.hub: Hub | None = None
         # the session as of a seq, followed from the events pulled (participants'
@@ -263,8 +271,11 @@ class SessionFeed:
         if self.head >= seq:
             return
         async with self.lock:
-            if self.head < seq:
+            while self.head < seq:  # handed-over events may stop short of it: then the log
+                before = self.head
                 await self._pull()
+                if self.head == before:
+                    break
 
     # ---- pulling new events -------------------------------------------------------------------
     def wake(self) -> None:
@@ -367,13 +378,35 @@ class SessionFeed:
         self.view = view
         return view
 
+    def offer(self, events: list[LogEvent]) -> None:
+        """Events this process committed, in seq order; the next pull sends them."""
+        head = self.head
+        for ev in events:
+            if ev.seq > head:
+                self.pending[ev.seq] = ev
+
+    def _handed(self) -> list[LogEvent]:
+        """The pending events that follow the head without a gap (the rest wait, or are
+        read from the log once it has them)."""
+        pending = self.pending
+        out: list[LogEvent] = []
+        seq = self.head + 1
+        while (ev := pending.pop(seq, None)) is not None:
+            out.append(ev)
+            seq += 1
+        return out
+
     async def pull(self) -> None:
         async with self.lock:
             await self._pull()
 
     async def _pull(self) -> None:
-        async with self.db.quick() as tx:  # one statement: no transaction around it
-            events = await read_events(tx, self.session_id, self.head)
+        events = self._handed()
+        if not events:
+            async with self.db.quick() as tx:  # one statement: no transaction around it
+                events = await read_events(tx, self.session_id, self.head)
+        elif self.asked > events[-1].seq:
+            self._dirty = True  # announced beyond what was handed over: read it next
         held: list[Connection] = []  # each connection's frames of this pull: one write
         try:
             for ev in events:
@@ -387,6 +420,15 @@ class SessionFeed:
         finally:
             for conn in held:
                 conn.flush()
+            if self.pending:
+                self._forget_sent(progressed=bool(events))
+
+    def _forget_sent(self, progressed: bool) -> None:
+        head = self.head
+        for seq in [s for s in self.pending if s <= head]:
+            del self.pending[seq]
+        if self.pending and progressed:
+            self._dirty = True  # held back by a gap: read the log up to them
 
     def erase_message(self, message_id: str | None) -> None:
         """A deleted chat message leaves this process's memory too (the log row was
@@ -534,6 +576,17 @@ class Hub:
         if not feed.conns and self.feeds.get(feed.session_id) is feed:
             self._delivered_gone += feed.delivered
             del self.feeds[feed.session_id]
+
+    def handoff(self, session_id: str, records) -> None:
+        """Right after a commit of this process: its ``LogRecord``s, so that this
+        process's feed of the session sends them without reading them back; the wake-up
+        that follows (``on_wake``) pulls them."""
+        f = self.feeds.get(session_id)
+        if f is None or not records:
+            return
+        f.offer(
+            [LogEvent(r.seq, r.type, r.session_id, r.at, r.by, r.data, r.audience) for r in records]
+        )
 
     def on_wake(self, session_id: str, seq: int) -> None:
         if session_id == "*":
