@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.breakouts
+	$(BIN)/python -m bench.resume
 
 # axe-core for the console's accessibility tests only (never served); pinned here
 AXE_VERSION := 4.10.3
