@@ -77,7 +77,10 @@ def _runtime(proto) -> InfoMetricFamily:
     """What this process really serves on (the benchmarks and operators check it):
     the running loop's package, and the HTTP and WebSocket protocols uvicorn gave a
     live socket (empty while none is connected)."""
-    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    try:
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    except RuntimeError:  # scraped off the loop (a registry read from another thread)
+        loop = ""
     http = proto.config.http_protocol_class.__name__ if proto is not None else ""
     ws = type(proto).__name__ if proto is not None else ""
     return InfoMetricFamily(
