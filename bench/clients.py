@@ -100,7 +100,8 @@ class Wait:
     def hit(self) -> None:
         self.remaining -= 1
         if self.remaining == 0 and not self.done.done():
-            self.done.set_result(time.monotonic())  # system-wide: comparable across processes
+            # CLOCK_MONOTONIC on Linux: comparable across the client processes
+            self.done.set_result(time.perf_counter())
 
 
 class Client(asyncio.Protocol):
@@ -237,18 +238,18 @@ class Fleet:
                     await asyncio.wait_for(client.first, timeout)
                 return client
 
-        t0 = time.monotonic()
+        t0 = time.perf_counter()
         got = await asyncio.gather(*(one(u, t) for u, t in urls), return_exceptions=tolerate)
         self.clients = [c for c in got if isinstance(c, Client)]
         self.failed = [repr(e) for e in got if not isinstance(e, Client)]
-        return time.monotonic() - t0
+        return time.perf_counter() - t0
 
     async def measure(
         self, match: Callable[[Client, bytes], bool], trigger, timeout: float = 120
     ) -> float:
         """Seconds from just before ``await trigger()`` until every client matched."""
         self.wait = Wait(match, len(self.clients))
-        start = time.monotonic()
+        start = time.perf_counter()
         await trigger()
         done = await asyncio.wait_for(self.wait.done, timeout)
         self.wait = None
@@ -271,7 +272,7 @@ def accept_key(key: str) -> bytes:
 
 async def _worker() -> None:
     """Serve one ``Workers`` parent: a JSON command per stdin line, a JSON answer per
-    stdout line. ``arm`` answers at once, then ``done`` (with the monotonic time the
+    stdout line. ``arm`` answers at once, then ``done`` (with the ``perf_counter`` time the
     last client matched) when every client has the needle; ``disarm`` gives up on it
     and says how many clients never got it."""
     loop = asyncio.get_running_loop()
@@ -301,7 +302,7 @@ async def _worker() -> None:
                 tolerate=True,
             )
             say(
-                t=time.monotonic(),
+                t=time.perf_counter(),
                 connected=len(fleet.clients),
                 failed=fleet.failed[:3],
                 failures=len(fleet.failed),
@@ -311,7 +312,7 @@ async def _worker() -> None:
             live = [c for c in fleet.clients if not c.lost]
             wait = fleet.wait = Wait(lambda c, p, needle=needle: needle in p, len(live))
             if not live:
-                wait.done.set_result(time.monotonic())
+                wait.done.set_result(time.perf_counter())
             watch = asyncio.create_task(report_done(wait, cmd["k"]))
             say(armed=cmd["k"])
         elif op == "disarm":
@@ -322,7 +323,7 @@ async def _worker() -> None:
             say(disarmed=cmd["k"], missing=missing)
         elif op == "cpu":
             r = resource.getrusage(resource.RUSAGE_SELF)
-            say(cpu=r.ru_utime + r.ru_stime, t=time.monotonic())
+            say(cpu=r.ru_utime + r.ru_stime, t=time.perf_counter())
         elif op == "stats":
             cs = fleet.clients
             say(
@@ -342,7 +343,8 @@ async def _worker() -> None:
 class Workers:
     """``procs`` client processes (``python -m bench.clients``), on the CPU this
     process runs on when it starts them; the clients of one server split between
-    them in contiguous shares."""
+    them in contiguous shares. Their times are ``perf_counter`` (CLOCK_MONOTONIC on
+    Linux), one clock for every process of the machine."""
 
     def __init__(self, procs: int):
         self.procs = [
@@ -402,7 +404,7 @@ class Workers:
         message), how many failed, and why the first few did."""
         k = len(self.procs)
         share = -(-len(urls) // k)
-        t0 = time.monotonic()
+        t0 = time.perf_counter()
         for i in range(k):
             part = [(u, t.decode()) for u, t in urls[i * share : (i + 1) * share]]
             self._send(
@@ -432,13 +434,13 @@ class Workers:
             self._send(i, op="arm", needle=needle, k=k)
         for i in range(n):
             await self._answer(i, lambda m: m.get("armed") == k)
-        start = time.monotonic()
+        start = time.perf_counter()
         await trigger()
         deadline = start + timeout
         ends, missing = [], 0
         for i in range(n):
             try:
-                left = max(0.0, deadline - time.monotonic())
+                left = max(0.0, deadline - time.perf_counter())
                 msg = await self._answer(i, lambda m: m.get("done") == k, left)
                 ends.append(msg["t"])
             except TimeoutError:

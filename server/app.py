@@ -114,7 +114,13 @@ def create_app(
         db = Database(settings.database_url)
         broker = make_broker(settings.redis_url, settings.redis_prefix)
         hub = Hub(db, settings.poll_interval_s, settings.feed_recent_bytes)
-        cmds = Commands(db, broker, wiring, large_room=settings.large_room)
+        cmds = Commands(
+            db,
+            broker,
+            wiring,
+            large_room=settings.large_room,
+            validate_events=settings.validate_events,
+        )
         state = AppState(
             settings=settings,
             db=db,
@@ -126,6 +132,7 @@ def create_app(
         )
         app.state.convene = state
         await broker.start(hub.on_wake)
+        cmds.handoff.append(hub.handoff)
         if not isinstance(broker, MemoryBroker):
             # this process's own commits wake its feeds at once, not after Redis's echo
             cmds.after_commit.append(hub.on_wake)

@@ -56,6 +56,14 @@ class _Live:
         yield CounterMetricFamily(
             "convene_events_delivered", "Event frames queued to clients", hub.delivered
         )
+        snapshots = CounterMetricFamily(
+            "convene_snapshots",
+            "Handshake snapshots, by what they were built from (the session view or the database)",
+            labels=["source"],
+        )
+        for source, n in hub.snapshots.items():
+            snapshots.add_metric([source], n)
+        yield snapshots
         yield CounterMetricFamily(
             "convene_slow_client_closes",
             "Clients closed with 4408 because they fell too far behind",

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     presence_ttl_s: float = Field(30.0, gt=0)
     presence_renew_s: float = Field(10.0, gt=0)
     large_room: int = Field(100, ge=1)  # rooms above it: counts, not each member
+    # re-check every domain-made event against its schema (the test suite, debugging);
+    # off in production, where the domain's types are trusted (issue 19)
+    validate_events: bool = False
 
     # media (docs/media-server.md): the Janus clients join, and the secret that derives
     # their AudioBridge tokens (the bridge must be given the same secret)

@@ -164,7 +164,7 @@ class TimerService:
         if row is None or row.done_at is not None or row.due_at != spec.due_at:
             return
         session_id = row.session_id
-        published: tuple[str, int] | None = None
+        published: tuple | None = None  # (session, seq, records)
         async with self.state.db.write() as tx:
             s = await lock_session(tx, session_id) if session_id else None
             current = (
@@ -181,15 +181,14 @@ class TimerService:
             current.fired_term = term
             current.late_s = late_s
             tx.add(current)
-            large = self.state.commands.large_room
-            log_ = EventLog(tx, s, None, large_room=large) if s is not None else None
+            log_ = self.state.commands.log(tx, s, None) if s is not None else None
             if handler is not None:
                 await handler(tx, s, log_, current, late_s)
             else:
                 log.error("no handler for timer kind %s", spec.kind)
             if log_ is not None and log_.records:
                 await self.state.commands.before_commit(tx, s, log_, command=f"timer {spec.kind}")
-                published = (s.id, log_.last_seq)
+                published = (s.id, log_.last_seq, log_.records)
         self.fired += 1
         if published:
             await self.state.commands.published(*published)

@@ -14,6 +14,9 @@ from tests.support.server import ServerProcess
 from tests.support.services import pg_admin_url, pg_reachable, redis_reachable
 
 REQUIRE = os.environ.get("CONVENE_REQUIRE_SERVICES") == "1"
+# every event the domain generates is checked against its schema in the suite (the
+# apps built here and the servers started from here inherit it); production trusts it
+os.environ.setdefault("CONVENE_VALIDATE_EVENTS", "1")
 RUN_ID = uuid.uuid4().hex[:10]
 
 

@@ -37,7 +37,26 @@ LOG_COLUMNS = (
 )
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
+_ISO: dict[int, str] = {}  # by millisecond: the events of one command share a few
+
+
 def iso_ms(t: dt.datetime) -> str:
+    """``t`` in UTC to the millisecond. Cached: formatting was 3.8 of the 4.9 us that
+    encoding a ``room.moved`` cost, and an opening's 1,000 moves fall in a few ms."""
+    if t.tzinfo is None:
+        return _iso_ms(t)
+    key = (t - _EPOCH) // _MS
+    text = _ISO.get(key)
+    if text is None:
+        if len(_ISO) >= 4096:
+            _ISO.clear()
+        text = _ISO[key] = _iso_ms(t)
+    return text
+
+
+def _iso_ms(t: dt.datetime) -> str:
     t = t.astimezone(dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 

@@ -4,11 +4,21 @@ wake-up missed.
 
 Each feed keeps its newest events in memory for resumes, bounded by count and by
 bytes (a broadcast in 40 languages weighs hundreds of kB); older ones are read from
-the log."""
+the log. The window is indexed by audience target and by whose place an event
+changes, so that a resume storm costs each client its own events, not the window:
+after a round opening, 1,000 clients replaying 1,000 ``room.moved`` each would be
+a million audience checks.
+
+This process's own commits are handed to its feeds in-process (``Hub.handoff``): the
+feed sends the records the command stored instead of reading them back (an opening
+is 1,200 rows). Only a contiguous run from the feed's head is taken that way; a gap
+(another process's commit, a handoff that came late) is read from the log, which
+stays the one source of order."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import contextlib
 import logging
@@ -16,17 +26,36 @@ import logging
 import orjson
 from sqlalchemy import select
 
+from .. import outage
 from ..db import Database
 from ..models import EventRecord, utcnow
+from . import session_view
 from .connection import OBSERVED, Connection
 from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of
-from .snapshot import SharedParts
+from .session_view import SessionView
+from .snapshot import Miss, SharedParts
 
 log = logging.getLogger("convene.gateway")
 
 RECENT = 4096
 RECENT_BYTES = 4 * 2**20  # per session; settings.feed_recent_bytes
 EVENT_OVERHEAD = 300  # bytes an event costs besides its data (objects, seq, at, audience)
+
+
+def _keys(ev: LogEvent) -> list[str]:
+    """Where ``ev`` is filed in a feed's index: its audience targets (``moderators``
+    aside: staff replays read the whole window) and, for a change of its person's
+    own state, ``self:<person>``."""
+    keys = [t for t in ev.audience if t != "moderators"]
+    if ev.type in OBSERVED:
+        pid = ev.data.get("person_id")
+        if isinstance(pid, str):
+            keys.append("self:" + pid)
+    return keys
+
+
+def _seq(ev: LogEvent) -> int:
+    return ev.seq
 
 
 async def read_events(tx, session_id: str, after: int, upto: int | None = None, limit: int = 5000):
@@ -63,11 +92,20 @@ class SessionFeed:
         self._weights: collections.deque[int] = collections.deque()
         self.recent_bytes = 0
         self.max_recent_bytes = recent_bytes
+        self.index: dict[str, list[LogEvent]] = {}  # the window by ``_keys``, in seq order
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
+        # committed by this process, not yet sent: seq -> event (``Hub.handoff``)
+        self.pending: dict[int, LogEvent] = {}
         self.delivered = 0
         self.hub: Hub | None = None
+        # the session as of a seq, followed from the events pulled (participants'
+        # snapshots); None until a handshake reads one, or once it could not follow
+        self.view: SessionView | None = None
+        self._loading: asyncio.Future | None = None
+        self._pulled: asyncio.Future | None = None  # done when the running pull ends
+        self._channels: asyncio.Future | None = None
 
     # ---- attaching --------------------------------------------------------------------------
     async def attach(self, conn: Connection, cursor: int) -> None:
@@ -75,10 +113,12 @@ class SessionFeed:
         async with self.lock:
             conn.cursor = cursor
             if cursor < self.head:
-                missed = await self._range(cursor, self.head)
                 held: list[Connection] = []
-                for ev in missed:
-                    self._deliver(conn, ev, {}, held=held)
+                if self._holds(cursor) and not conn.is_staff:
+                    self._replay(conn, cursor, held)
+                else:
+                    for ev in await self._range(cursor, self.head):
+                        self._deliver(conn, ev, {}, held=held)
                 conn.flush()  # a replay is one write
             conn.cursor = max(cursor, self.head)
             self.conns.add(conn)
@@ -129,17 +169,113 @@ class SessionFeed:
         self.recent.append(ev)
         self._weights.append(weight)
         self.recent_bytes += weight
+        index = self.index
+        for key in _keys(ev):
+            filed = index.get(key)
+            if filed is None:
+                index[key] = [ev]
+            else:
+                filed.append(ev)
         while self.recent and (
             len(self.recent) > RECENT or self.recent_bytes > self.max_recent_bytes
         ):
-            self.recent.popleft()
+            old = self.recent.popleft()
             self.recent_bytes -= self._weights.popleft()
+            for key in _keys(old):
+                filed = index.get(key)
+                if filed and filed[0] is old:
+                    del filed[0]
+                    if not filed:
+                        del index[key]
+
+    def _keep_older(self, events: list[LogEvent]) -> None:
+        """Put events read from the log in front of the window, newest first, while
+        they fit: the next client resuming from the same place reads memory."""
+        start = self.recent[0].seq if self.recent else self.head + 1
+        older = [ev for ev in events if ev.seq < start]
+        if not older or older[-1].seq != start - 1:
+            return  # not adjacent to the window (or nothing older)
+        kept: list[LogEvent] = []
+        for ev in reversed(older):
+            weight = _weight(ev)
+            if len(self.recent) >= RECENT or self.recent_bytes + weight > self.max_recent_bytes:
+                break
+            self.recent.appendleft(ev)
+            self._weights.appendleft(weight)
+            self.recent_bytes += weight
+            kept.append(ev)
+        for ev in kept:  # newest first: each goes before what the index holds
+            for key in _keys(ev):
+                self.index.setdefault(key, []).insert(0, ev)
+
+    def _holds(self, after: int) -> bool:
+        """Whether memory has every event of (after, head]."""
+        return after >= self.head or bool(self.recent and self.recent[0].seq <= after + 1)
 
     async def _range(self, after: int, upto: int) -> list[LogEvent]:
-        if self.recent and self.recent[0].seq <= after + 1:
+        if self._holds(after):
             return _newest(self.recent, after, upto)
         async with self.db.read() as tx:
-            return await read_events(tx, self.session_id, after, upto, limit=upto - after)
+            events = await read_events(tx, self.session_id, after, upto, limit=upto - after)
+        if upto == self.head:
+            self._keep_older(events)
+        return events
+
+    def _filed(self, key: str, after: int, upto: int) -> list[LogEvent]:
+        filed = self.index.get(key)
+        if not filed:
+            return []
+        lo = bisect.bisect_right(filed, after, key=_seq)
+        hi = bisect.bisect_right(filed, upto, key=_seq, lo=lo)
+        return filed[lo:hi]
+
+    def _replay(self, conn: Connection, after: int, held: list[Connection]) -> None:
+        """Replay (after, head] from memory to a participant's ``conn``, reading only
+        the index entries that could reach it: between two of its own moves (or
+        channel changes) its room and channel are fixed, so the events it may see
+        there are filed under a handful of keys. Each goes through ``_deliver`` as in
+        a full scan, in seq order, so what is sent is exactly what a scan sends."""
+        own = self._filed("self:" + conn.person_id, after, self.head) if conn.person_id else []
+        pos = after
+        for turn in [*own, None]:
+            end = turn.seq - 1 if turn is not None else self.head
+            if end > pos:
+                found: dict[int, LogEvent] = {}
+                for key in _watched(conn):
+                    for ev in self._filed(key, pos, end):
+                        found[ev.seq] = ev
+                for seq in sorted(found):
+                    self._deliver(conn, found[seq], {}, held=held)
+            if turn is not None:
+                self._deliver(conn, turn, {}, held=held)
+                pos = turn.seq
+
+    def place_as_of(self, person_id: str, seq: int) -> tuple | None:
+        """The person's first room move and first channel change after ``seq`` among
+        the feed's events (each ``None`` if there is none), or ``None`` if memory does
+        not hold everything after ``seq``. Their ``from_room``/``previous`` is where the
+        person was at ``seq``."""
+        if not self._holds(seq):
+            return None
+        moved = changed = None
+        for ev in self._filed("self:" + person_id, seq, self.head):
+            if ev.type == "room.moved" and moved is None:
+                moved = ev
+            elif ev.type == "listening.changed" and changed is None:
+                changed = ev
+        return moved, changed
+
+    async def catch_up(self, seq: int) -> None:
+        """Pull until ``head`` reaches ``seq`` (stored already): the clients of a
+        resume storm wait on one read instead of each making their own."""
+        if self.head >= seq:
+            return
+        async with self.lock:
+            while self.head < seq:  # handed-over events may stop short of it: then the log
+                before = self.head
+                await self._pull()
+                if self.head == before:
+                    break
 
     # ---- pulling new events -------------------------------------------------------------------
     def wake(self) -> None:
@@ -155,22 +291,144 @@ class SessionFeed:
             except Exception:
                 log.exception("pull failed for session %s", self.session_id)
                 return
+            finally:
+                pulled, self._pulled = self._pulled, None
+                if pulled is not None and not pulled.done():
+                    pulled.set_result(None)
+
+    async def caught_up(self, seq: int, tries: int = 5) -> bool:
+        """Whether this feed has pulled up to ``seq`` (waking it for at most ``tries``
+        pulls): a handshake's snapshot must include what was stored before it."""
+        for _ in range(tries):
+            if self.head >= seq:
+                return True
+            if self._pulled is None:
+                self._pulled = asyncio.get_running_loop().create_future()
+            pulled = self._pulled
+            self.wake()
+            await asyncio.shield(pulled)
+        return self.head >= seq
+
+    # ---- participants' snapshots from the view --------------------------------------------
+    async def view_snapshot(
+        self, caller, seq: int, large_room: int, ws_base: str, parts, max_age_s: float
+    ) -> dict | None:
+        """``caller``'s snapshot at a seq of at least ``seq``, built from the view
+        (None: build it from the database). Events after its seq reach the connection
+        from this feed, as after any snapshot."""
+        if not await self.caught_up(seq):
+            return None
+        view = self.view
+        if view is None or not view.fresh(ws_base, max_age_s):
+            self.view = None
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._load_view(large_room, ws_base, parts))
+            view = await asyncio.shield(self._loading)
+        if view is None or view.seq < seq:
+            return None
+        for _ in range(3):  # past arrivals, the channels are read again, with their seq
+            if view.channels_at == view.seq:
+                break
+            now, channels = await self._channels_now()
+            if now is None:
+                return None
+            if not view.set_channels(now, channels):
+                if now < view.seq or not await self.caught_up(now):
+                    return None
+                view = self.view
+                if view is None:
+                    return None
+        try:
+            return await view.snapshot(caller, large_room, ws_base, parts)
+        except Miss:
+            return None
+
+    async def _channels_now(self) -> tuple[int | None, dict | None]:
+        """One read of the channels at a time: the handshakes waiting share it."""
+        if self._channels is None:
+            self._channels = asyncio.ensure_future(
+                session_view.channels_now(self.db, self.session_id)
+            )
+            self._channels.add_done_callback(self._channels_read)
+        return await asyncio.shield(self._channels)
+
+    def _channels_read(self, fut: asyncio.Future) -> None:
+        if self._channels is fut:
+            self._channels = None
+
+    async def _load_view(self, large_room: int, ws_base: str, parts) -> SessionView | None:
+        try:
+            view = await session_view.load(self.db, self.session_id, large_room, ws_base, parts)
+        except Exception as exc:  # the handshake reads the database instead
+            if outage.database_unavailable(exc):
+                log.warning("session view of %s not read: database unavailable", self.session_id)
+            else:
+                log.exception("session view of %s not read", self.session_id)
+            return None
+        finally:
+            self._loading = None
+        if view is None:
+            return None
+        if view.seq < self.head:  # pulled while it was read: follow those events too
+            if not self.recent or self.recent[0].seq > view.seq + 1:
+                return None
+            for ev in _newest(self.recent, view.seq, self.head):
+                if not view.apply(ev):
+                    return None
+        self.view = view
+        return view
+
+    def offer(self, events: list[LogEvent]) -> None:
+        """Events this process committed, in seq order; the next pull sends them."""
+        head = self.head
+        for ev in events:
+            if ev.seq > head:
+                self.pending[ev.seq] = ev
+
+    def _handed(self) -> list[LogEvent]:
+        """The pending events that follow the head without a gap (the rest wait, or are
+        read from the log once it has them)."""
+        pending = self.pending
+        out: list[LogEvent] = []
+        seq = self.head + 1
+        while (ev := pending.pop(seq, None)) is not None:
+            out.append(ev)
+            seq += 1
+        return out
 
     async def pull(self) -> None:
         async with self.lock:
+            await self._pull()
+
+    async def _pull(self) -> None:
+        events = self._handed()
+        if not events:
             async with self.db.quick() as tx:  # one statement: no transaction around it
                 events = await read_events(tx, self.session_id, self.head)
-            held: list[Connection] = []  # each connection's frames of this pull: one write
-            try:
-                for ev in events:
-                    if ev.type == "chat.deleted":
-                        self.erase_message(ev.data.get("id"))
-                    self.remember(ev)
-                    self._dispatch(ev, held)
-                    self.head = ev.seq
-            finally:
-                for conn in held:
-                    conn.flush()
+        elif self.asked > events[-1].seq:
+            self._dirty = True  # announced beyond what was handed over: read it next
+        held: list[Connection] = []  # each connection's frames of this pull: one write
+        try:
+            for ev in events:
+                if ev.type == "chat.deleted":
+                    self.erase_message(ev.data.get("id"))
+                self.remember(ev)
+                if self.view is not None and not self.view.apply(ev):
+                    self.view = None  # an event it cannot follow: read it again
+                self._dispatch(ev, held)
+                self.head = ev.seq
+        finally:
+            for conn in held:
+                conn.flush()
+            if self.pending:
+                self._forget_sent(progressed=bool(events))
+
+    def _forget_sent(self, progressed: bool) -> None:
+        head = self.head
+        for seq in [s for s in self.pending if s <= head]:
+            del self.pending[seq]
+        if self.pending and progressed:
+            self._dirty = True  # held back by a gap: read the log up to them
 
     def erase_message(self, message_id: str | None) -> None:
         """A deleted chat message leaves this process's memory too (the log row was
@@ -238,6 +496,22 @@ def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[
     return out
 
 
+def _watched(conn: Connection) -> list[str]:
+    """The index keys under which an event may reach a participant's ``conn`` as it
+    is now (``Connection.sees``, target by target, staff aside)."""
+    keys = ["session"]
+    if conn.person_id is not None:
+        keys.append("person:" + conn.person_id)
+    room = conn.room_id
+    if room is not None:
+        keys.append("room:" + room)
+        if conn.booths:
+            keys.append("interpreters:" + room)
+            for lang in conn.booths:
+                keys += (f"channel:{room}:{lang}", f"booth:{room}:{lang}")
+    return keys
+
+
 def _drop(buckets: dict, key, conn: Connection) -> None:
     bucket = buckets.get(key)
     if bucket is not None:
@@ -257,6 +531,7 @@ class Hub:
         self._delivered_gone = 0
         self.on_fanout = None  # metrics: called with seconds from an event's ``at``
         self.shared = SharedParts()  # participants' snapshots of one seq share these reads
+        self.snapshots = {"view": 0, "database": 0}  # where handshakes' snapshots came from
 
     @property
     def connections(self) -> int:
@@ -265,6 +540,27 @@ class Hub:
     @property
     def delivered(self) -> int:
         return sum(f.delivered for f in self.feeds.values()) + self._delivered_gone
+
+    async def snapshot(
+        self, session_id: str, caller, large_room: int, ws_base: str, parts
+    ) -> dict | None:
+        """A participant's snapshot from the session's view, when this process has a
+        feed of the session (None: build it from the database). It holds everything
+        this process was told is stored (``SessionFeed.asked``): its own commits wake
+        the hub before the command returns (in line, or with the in-process broker a
+        callback that runs before the command's caller resumes), so a handshake's own
+        arrival is in it, without a read of the session's seq."""
+        if caller.is_staff or caller.person_id is None:
+            return None
+        f = self.feeds.get(session_id)
+        if f is None:
+            return None
+        snap = await f.view_snapshot(
+            caller, max(f.head, f.asked), large_room, ws_base, parts, self.shared.max_age_s
+        )
+        if snap is not None:
+            self.snapshots["view"] += 1
+        return snap
 
     def feed(self, session_id: str, head: int) -> SessionFeed:
         f = self.feeds.get(session_id)
@@ -280,6 +576,17 @@ class Hub:
         if not feed.conns and self.feeds.get(feed.session_id) is feed:
             self._delivered_gone += feed.delivered
             del self.feeds[feed.session_id]
+
+    def handoff(self, session_id: str, records) -> None:
+        """Right after a commit of this process: its ``LogRecord``s, so that this
+        process's feed of the session sends them without reading them back; the wake-up
+        that follows (``on_wake``) pulls them."""
+        f = self.feeds.get(session_id)
+        if f is None or not records:
+            return
+        f.offer(
+            [LogEvent(r.seq, r.type, r.session_id, r.at, r.by, r.data, r.audience) for r in records]
+        )
 
     def on_wake(self, session_id: str, seq: int) -> None:
         if session_id == "*":

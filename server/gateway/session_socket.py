@@ -11,6 +11,7 @@ import uuid
 
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy import and_
 from sqlmodel import select
 
 from .. import errors, metrics, outage
@@ -20,7 +21,7 @@ from ..numbers import natural
 from ..state import AppState, get_state
 from . import snapshot
 from .connection import Connection
-from .frames import encode, iso_ms
+from .frames import LOG_COLUMNS, LogEvent, encode, iso_ms
 
 log = logging.getLogger("convene.gateway")
 
@@ -75,42 +76,75 @@ async def _authenticate(state: AppState, ws: WebSocket, session_id: str):
     return caller, session, None
 
 
-async def _room_as_of(state: AppState, session_id: str, person_id: str, seq: int):
-    """Where the person was at ``seq``: now, walked back through later moves."""
-    async with state.db.read() as tx:
-        att = await tx.get(Placement, (session_id, person_id))
-        room, listening = (att.room_id, att.listening) if att else (None, None)
-        later = (
-            await tx.exec(
-                select(EventRecord)
-                .where(
-                    EventRecord.session_id == session_id,
-                    EventRecord.seq > seq,
-                    EventRecord.type.in_(["room.moved", "listening.changed"]),
+async def _resume_point(state: AppState, session_id: str, person_id: str | None, k: int):
+    """Whether the log still holds everything after ``k`` and, if so, where the person
+    was at ``k`` (room, channel heard): ``(True, room, listening)``, else
+    ``(False, None, None)``.
+
+    Where they were is where they are now unless they moved since: then it is the
+    ``from_room`` (``previous``) of their first move (channel change) after ``k``.
+    Only this person's moves are read: from the feed's memory when it holds them,
+    else from the log by its person index; never everyone's (a round opening has a
+    thousand)."""
+    async with state.db.quick() as tx:  # one statement: the session and the placement
+        row = (
+            await tx.execute(
+                select(Session.log_floor, Session.seq, Placement.room_id, Placement.listening)
+                .select_from(Session)
+                .outerjoin(
+                    Placement,
+                    and_(Placement.session_id == Session.id, Placement.person_id == person_id),
                 )
-                .order_by(EventRecord.seq.desc())
+                .where(Session.id == session_id)
             )
-        ).all()
-    for ev in later:
-        if ev.data.get("person_id") != person_id:
-            continue
-        if ev.type == "room.moved":
-            room = ev.data.get("from_room")
-        else:
-            listening = ev.data.get("previous")
-    return room, listening
+        ).first()
+    if row is None or not row[0] <= k <= row[1]:
+        return False, None, None
+    head, room, listening = row[1], row[2], row[3]
+    if person_id is None:
+        return True, None, None
+    found = None
+    feed = state.hub.feeds.get(session_id)
+    if feed is not None:
+        await feed.catch_up(head)  # one read for every client waiting on this seq
+        if feed.head >= head:
+            found = feed.place_as_of(person_id, k)
+    if found is None:
+        found = await _first_moves(state, session_id, person_id, k)
+    moved, changed = found
+    if moved is not None:
+        room = moved.data.get("from_room")
+    if changed is not None:
+        listening = changed.data.get("previous")
+    return True, room, listening
+
+
+async def _first_moves(state: AppState, session_id: str, person_id: str, k: int):
+    """The person's first ``room.moved`` and first ``listening.changed`` after ``k``,
+    from the log (read after the placement, so a move in between is among them)."""
+    moved = changed = None
+    async with state.db.quick() as tx:
+        rows = await tx.execute(
+            select(*LOG_COLUMNS)
+            .where(
+                EventRecord.session_id == session_id,
+                EventRecord.person_id == person_id,
+                EventRecord.seq > k,
+            )
+            .order_by(EventRecord.seq)
+        )
+        for ev in (LogEvent(*r) for r in rows.all()):
+            if ev.type == "room.moved" and moved is None:
+                moved = ev
+            elif ev.type == "listening.changed" and changed is None:
+                changed = ev
+    return moved, changed
 
 
 def _booths(person: Person | None) -> frozenset[str]:
     if person is None:
         return frozenset()
     return frozenset(d.partition(">")[2] for d in person.interprets)
-
-
-async def _can_resume(state: AppState, session_id: str, k: int) -> bool:
-    async with state.db.quick() as tx:
-        s = await tx.get(Session, session_id)
-    return s is not None and s.log_floor <= k <= s.seq
 
 
 async def serve(ws: WebSocket, session_id: str) -> None:
@@ -166,25 +200,24 @@ async def _start(state: AppState, ws: WebSocket, session_id: str, caller: Caller
     read here (the snapshot, the caller's rows) is dropped when it returns."""
     resume_from = natural(ws.query_params.get("resume_from"))
     person = caller.person
-    replay = resume_from is not None and await _can_resume(state, session_id, resume_from)
+    replay = False
     if resume_from is not None:
+        replay, room, listening = await _resume_point(
+            state, session_id, person.id if person is not None else None, resume_from
+        )
         metrics.count_resume(state, replay)
     first = None
     if replay:
-        room, listening = (None, None)
-        if person is not None:
-            room, listening = await _room_as_of(state, session_id, person.id, resume_from)
         cursor = resume_from
     else:
-        snap = await snapshot.for_caller(
-            state.db,
-            session_id,
-            caller,
-            state.settings.large_room,
-            state.settings.public_url.replace("http", "ws", 1).rstrip("/"),
-            state.hub.shared,
-            state.wiring.snapshot,
-        )
+        ws_base = state.settings.public_url.replace("http", "ws", 1).rstrip("/")
+        large_room, parts = state.settings.large_room, state.wiring.snapshot
+        snap = await state.hub.snapshot(session_id, caller, large_room, ws_base, parts)
+        if snap is None:  # no view here (staff, first connection, an event it cannot follow)
+            snap = await snapshot.for_caller(
+                state.db, session_id, caller, large_room, ws_base, state.hub.shared, parts
+            )
+            state.hub.snapshots["database"] += 1
         cursor = snap.pop("seq")
         room, listening = snap["you"]["room_id"], snap["you"]["listening"]
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})

@@ -18,6 +18,7 @@ class EventRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("session_id", "seq", name="uq_event_log_session_seq"),
         Index("ix_event_log_session_type", "session_id", "type"),
+        Index("ix_event_log_session_person", "session_id", "person_id", "seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -30,6 +31,9 @@ class EventRecord(SQLModel, table=True):
     by: str | None = Field(default=None, max_length=36)
     data: dict = _json({})
     at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # the person a ``room.moved``/``listening.changed`` moves (else NULL): a resume
+    # from an old seq reads that person's moves alone, not everyone's
+    person_id: str | None = Field(default=None, max_length=36)
 
 
 class Timer(SQLModel, table=True):

@@ -15,7 +15,6 @@ import breakouts as bo
 
 from .. import errors
 from .. import eventlog as el
-from ..event_registry import coerce
 from ..eventlog import EventLog
 from ..events_breakouts import RoomCounts
 from ..jsonish import utc_json
@@ -257,7 +256,7 @@ def emit(log: EventLog, events: Iterable[bo.Event], *, late_s: float | None = No
         data = ev.data()
         if late_s is not None and ev.type in LATE_TYPES:
             data["late_s"] = late_s
-        log.emit(coerce(ev.type, data), ev.audience)
+        log.emit_domain(ev.type, data, ev.audience)
 
 
 def emit_bulk(
@@ -289,7 +288,7 @@ def emit_bulk(
             data.update(counts=counts, members=shown)
         if late_s is not None and ev.type in LATE_TYPES:
             data["late_s"] = late_s
-        log.emit(coerce(ev.type, data), audience)
+        log.emit_domain(ev.type, data, audience)
 
 
 def emit_counts(log: EventLog, st: BreakoutState) -> None:

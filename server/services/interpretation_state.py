@@ -18,7 +18,6 @@ from interpretation.coalescer import ListenerCoalescer
 from interpretation.views import all_listener_counts
 
 from .. import errors
-from ..event_registry import coerce
 from ..eventlog import EventLog
 from ..jsonish import utc_json
 from ..models import (
@@ -218,7 +217,7 @@ def emit(tx: AsyncSession, lo: Loaded, log: EventLog, before, events: Iterable, 
         if ev.type == "listening.changed":
             old = before.members.get(data["person_id"])
             data["previous"] = old.listening if old else None
-        log.emit(coerce(ev.type, data), ev.audience, at=now)
+        log.emit_domain(ev.type, data, ev.audience, at=now)
 
 
 async def _update_placements(tx: AsyncSession, lo: Loaded, events: Iterable) -> None:
@@ -288,7 +287,7 @@ def _offer(lo: Loaded, log: EventLog, room_id: str, now: dt.datetime, counts: di
     note when it may go (``save`` sets one timer for the whole session)."""
     sent = lo.coalescer.offer(room_id, counts, now)
     if sent.event is not None:
-        log.emit(coerce(sent.event.type, sent.event.data()), sent.event.audience)
+        log.emit_domain(sent.event.type, sent.event.data(), sent.event.audience)
     elif sent.due is not None:
         due = sent.due
         lo.listeners_due = due if lo.listeners_due is None else min(lo.listeners_due, due)

@@ -59,3 +59,28 @@ def test_placements_keep_where_everyone_was_across_the_rename(tmp_path):
         assert rows.fetchall() == [("s", "p", "r", "ar")]
         tables = {n for (n,) in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "attendance" not in tables
+
+
+def test_stored_moves_get_their_person_for_resumes(tmp_path):
+    """Events stored before ``event_log.person_id`` existed get it on upgrade, so a
+    resume from before the upgrade still finds the person's moves by the index."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/e.db"
+    upgrade(url, "0017_placements")
+    rows = [
+        (1, "room.moved", '{"person_id": "p", "from_room": null, "to_room": "r"}'),
+        (2, "listening.changed", '{"person_id": "p", "language": "ar", "previous": null}'),
+        (3, "presence.joined", '{"person_id": "p", "name": "P"}'),
+    ]
+    with sqlite3.connect(tmp_path / "e.db") as c:
+        for seq, kind, data in rows:
+            c.execute(
+                "INSERT INTO event_log (session_id, seq, type, audience, data, at)"
+                " VALUES ('s', ?, ?, '[]', ?, '2021-08-31 12:00:00.000000')",
+                (seq, kind, data),
+            )
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "e.db") as c:
+        got = c.execute("SELECT seq, person_id FROM event_log ORDER BY seq").fetchall()
+    assert got == [(1, "p"), (2, "p"), (3, None)]

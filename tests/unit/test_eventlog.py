@@ -10,17 +10,20 @@ import datetime as dt
 import uuid
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import select
 
+import breakouts.events as bo_events
 from server import errors
 from server import eventlog as el
 from server.broker import Broker, Handler
 from server.commands import Commands
 from server.db import Database
 from server.eventlog import EventLog, lock_session, read_after
-from server.events import BroadcastMessage, SessionStatus
+from server.events import BroadcastMessage, RoomMoved, SessionStatus
 from server.migrate import upgrade
 from server.models import Event, EventRecord, Session
+from server.settings import Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -234,3 +237,51 @@ async def test_an_unknown_session_is_404(db):
     async with db.write() as tx:
         with pytest.raises(errors.NotFound):
             await lock_session(tx, str(uuid.uuid4()))
+
+
+# ---- events the domain generated (issue 19) ----------------------------------------------
+
+
+async def test_the_suite_validates_domain_events():
+    """tests/conftest.py turns ``CONVENE_VALIDATE_EVENTS`` on for every app and server
+    the suite starts; production leaves it off."""
+    assert Settings().validate_events is True
+    assert Settings.model_fields["validate_events"].default is False
+
+
+async def test_an_invalid_domain_event_is_refused_when_validating(db):
+    sid = await _new_session(db)
+    bad = {"person_id": 42, "from_room": None, "to_room": "r1"}  # an id must be text
+    with pytest.raises(ValidationError):
+        async with db.write() as tx:
+            log = EventLog(tx, await lock_session(tx, sid), by=None, large_room=100, validate=True)
+            log.emit_domain("room.moved", bad, [el.person("p1")])
+    assert await _stored(db, sid) == [] and await _counter(db, sid) == 0
+
+
+@pytest.mark.parametrize("validate", [True, False])
+async def test_domain_events_are_stored_alike_validated_or_trusted(db, validate):
+    """Production stores the domain's events without validating them: the row, the
+    typed event the followers match on, and the payload are what validation gives."""
+    sid = await _new_session(db)
+    moved = bo_events.RoomMoved.make("p1", "plenary", "r1")
+    async with db.write() as tx:
+        log = EventLog(
+            tx, await lock_session(tx, sid), by="mod-1", large_room=100, validate=validate
+        )
+        rec = log.emit_domain(moved.type, moved.data() | {"round_id": "k1"}, moved.audience)
+        assert isinstance(rec.event, RoomMoved) and rec.event.to_room == "r1"
+    (row,) = await _stored(db, sid)
+    assert (row.seq, row.type, row.by, row.audience) == (
+        1,
+        "room.moved",
+        "mod-1",
+        sorted(moved.audience),
+    )
+    assert row.data == {
+        "person_id": "p1",
+        "from_room": "plenary",
+        "to_room": "r1",
+        "round_id": "k1",
+        "channels": None,
+    }
