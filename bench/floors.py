@@ -13,6 +13,9 @@ are the same as for Convene:
   pre-framed frame to every transport: the physical limit of Python here.
 
 Each runs on uvloop, as ``convene serve`` does (Node ``ws`` is bench/node_floor.js).
+On SIGUSR2 each collects its garbage and prints ``garbage collected on SIGUSR2``, as
+Convene logs it: the benchmark reads memory per connection after that, the same way
+for every server.
 
 Run: ``python -m bench.floors websockets|fastapi|raw --port P``.
 """
@@ -22,9 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import itertools
+import signal
 import uuid
 from http import HTTPStatus
 
@@ -57,11 +63,22 @@ def frame(text: str) -> str:
     ).decode()
 
 
+def _collect() -> None:
+    found = gc.collect()
+    print(f"garbage collected on SIGUSR2: {found} unreachable objects", flush=True)
+
+
+def collect_on_sigusr2() -> None:
+    """Install the SIGUSR2 collection on the running loop."""
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR2, _collect)
+
+
 async def serve_websockets(port: int) -> None:
     from websockets.asyncio.server import broadcast, serve
     from websockets.http11 import Response
 
     clients: set = set()
+    collect_on_sigusr2()
 
     async def handler(ws) -> None:
         clients.add(ws)
@@ -160,6 +177,7 @@ class RawServer(asyncio.Protocol):
 
 async def serve_raw(port: int) -> None:
     loop = asyncio.get_running_loop()
+    collect_on_sigusr2()
     server = await loop.create_server(RawServer, "127.0.0.1", port, backlog=4096)
     async with server:
         await server.serve_forever()
@@ -170,7 +188,12 @@ class Body(BaseModel):
 
 
 def fastapi_app():
-    app = FastAPI()
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        collect_on_sigusr2()
+        yield
+
+    app = FastAPI(lifespan=lifespan)
     clients: set[WebSocket] = set()
 
     @app.get("/healthz")

@@ -1,5 +1,7 @@
 // Node `ws` floor for bench/fanout.py: the same routes and frame as bench/floors.py.
-// Run: node bench/node_floor.js PORT   (needs `npm ci --prefix bench` once)
+// Run: node --expose-gc bench/node_floor.js PORT   (needs `npm ci --prefix bench` once)
+// On SIGUSR2 it collects its garbage and says so, as the Python servers do (SIGUSR1
+// is Node's debugger signal).
 "use strict";
 const http = require("http");
 const crypto = require("crypto");
@@ -44,3 +46,7 @@ const server = http.createServer((req, res) => {
 const wss = new WebSocketServer({ server, path: "/ws", perMessageDeflate: false, maxPayload: 65536 });
 wss.on("connection", (ws) => ws.on("error", () => {}));
 server.listen(port, "127.0.0.1", 4096);
+process.on("SIGUSR2", () => {
+  if (global.gc) global.gc();
+  console.log(`garbage collected on SIGUSR2${global.gc ? "" : " (no --expose-gc: nothing)"}`);
+});

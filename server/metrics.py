@@ -7,10 +7,11 @@ per client."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.exposition import choose_encoder
 from starlette.responses import Response
 
@@ -35,6 +36,13 @@ class _Live:
         yield GaugeMetricFamily(
             "convene_connections", "WebSocket connections attached to this process", hub.connections
         )
+        fast = [c.protocol for f in hub.feeds.values() for c in f.conns if c.protocol is not None]
+        yield GaugeMetricFamily(
+            "convene_fast_path_connections",
+            "Connections whose frames are written straight to their transport",
+            len(fast),
+        )
+        yield _runtime(fast[0] if fast else None)
         yield GaugeMetricFamily(
             "convene_session_feeds",
             "Sessions with live connections in this process",
@@ -71,6 +79,23 @@ class _Live:
             "1 while the broker is unavailable (the log is polled)",
             1 if broker.degraded else 0,
         )
+
+
+def _runtime(proto) -> InfoMetricFamily:
+    """What this process really serves on (the benchmarks and operators check it):
+    the running loop's package, and the HTTP and WebSocket protocols uvicorn gave a
+    live socket (empty while none is connected)."""
+    try:
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    except RuntimeError:  # scraped off the loop (a registry read from another thread)
+        loop = ""
+    http = proto.config.http_protocol_class.__name__ if proto is not None else ""
+    ws = type(proto).__name__ if proto is not None else ""
+    return InfoMetricFamily(
+        "convene_runtime",
+        "Event loop, HTTP parser and WebSocket protocol of this process",
+        value={"loop": loop, "http": http, "ws": ws},
+    )
 
 
 WEBHOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

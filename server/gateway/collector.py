@@ -5,13 +5,16 @@ thousands of long-lived objects per thousand clients (protocols, parsers, socket
 state) that every full collection would scan again: once the connection count has
 grown and then held for one check, they are frozen too. Frozen objects are never
 collected, so cycles left by connections that have since closed would pile up: every
-``refresh_s`` everything is unfrozen, collected once and frozen again."""
+``refresh_s`` everything is unfrozen, collected once and frozen again; a SIGUSR2 does
+the same at once and logs it (the benchmarks measure memory per connection after
+it, the same way for every server)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import logging
+import signal
 import time
 from collections.abc import Callable
 
@@ -43,10 +46,7 @@ class Freezer:
         now, n = self.clock(), self.connections()
         settled, self.last_seen = n == self.last_seen, n
         if now - self.refreshed >= self.refresh_s:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            self.refreshed, self.frozen_at = now, n
+            self.collect_now()
             return "refreshed"
         if settled and n - self.frozen_at >= self.growth:
             gc.collect(1)  # the storm's short-lived objects go first
@@ -54,6 +54,18 @@ class Freezer:
             self.frozen_at = n
             return "frozen"
         return None
+
+    def collect_now(self) -> int:
+        """Unfreeze, collect everything, freeze again: objects found unreachable."""
+        gc.unfreeze()
+        found = gc.collect()
+        gc.freeze()
+        self.refreshed, self.frozen_at = self.clock(), self.connections()
+        return found
+
+    def on_signal(self) -> None:
+        found = self.collect_now()
+        log.warning("garbage collected on SIGUSR2: %d unreachable objects", found)
 
     async def run(self, every_s: float = CHECK_S) -> None:
         while True:
@@ -73,6 +85,20 @@ def install(w, connections_of: Callable[[object], Callable[[], int]]) -> None:
 
     async def start(state) -> list[asyncio.Task]:
         freezer = Freezer(connections_of(state))
-        return [asyncio.create_task(freezer.run(), name="gc-policy")]
+        tasks = [asyncio.create_task(freezer.run(), name="gc-policy")]
+        loop = asyncio.get_running_loop()
+        try:  # not where signals cannot be caught (an app off the main thread, in tests)
+            loop.add_signal_handler(signal.SIGUSR2, freezer.on_signal)
+        except (RuntimeError, ValueError, NotImplementedError):
+            return tasks
+        return [*tasks, asyncio.create_task(_until_stopped(loop), name="gc-signal")]
 
     w.starters.append(start)
+
+
+async def _until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """Hold the SIGUSR2 handler while the app runs."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        loop.remove_signal_handler(signal.SIGUSR2)

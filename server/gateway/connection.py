@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from ..auth import Caller
 from .frames import LogEvent, payload_of
-from .transport import protocol_of
+from .transport import FastWebSocketProtocol, protocol_of
 
 log = logging.getLogger("convene.gateway")
 
@@ -87,6 +87,11 @@ class Connection:
         self._task: asyncio.Task | None = None
         self._proto = protocol_of(ws)  # None: every frame goes through the ASGI send
         self._out: list[bytes] | None = None  # frames of one pull, written together
+
+    @property
+    def protocol(self) -> FastWebSocketProtocol | None:
+        """The protocol frames are written through, if on the fast send path."""
+        return self._proto
 
     # ---- audience, judged as of each event (replay; live fan-out uses the feed's buckets)
     def sees(self, ev: LogEvent) -> bool:

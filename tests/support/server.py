@@ -20,6 +20,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+TEST_SETTINGS = {
+    "CONVENE_LOG_FORMAT": "json",
+    "CONVENE_LOG_LEVEL": "INFO",
+    "CONVENE_POLL_INTERVAL_S": "0.5",
+    "CONVENE_WEBHOOK_ALLOW_PRIVATE": "1",
+    "CONVENE_WEBHOOK_BACKOFF_S": "0.2",
+    "CONVENE_WEBHOOK_MAX_ATTEMPTS": "4",
+}
+
+
 class ServerProcess:
     """Starts the service, waits until /healthz answers, stops it on exit."""
 
@@ -30,20 +40,24 @@ class ServerProcess:
         *,
         port: int | None = None,
         admin_token: str | None = None,
+        production: bool = False,
+        command: list[str] | None = None,
     ):
+        """``production``: the settings' own defaults (the benchmarks), not the tests'
+        shorter timings, and no ``CONVENE_*`` inherited from this process's environment;
+        ``command``: how to start the service (default ``python -m server.cli``)."""
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.admin_token = admin_token or secrets.token_urlsafe(24)
+        self.command = command or [sys.executable, "-m", "server.cli"]
+        inherited = {
+            k: v for k, v in os.environ.items() if not (production and k.startswith("CONVENE_"))
+        }
         self.env = {
-            **os.environ,
+            **inherited,
             "CONVENE_ADMIN_TOKEN": self.admin_token,
             "CONVENE_DATA_DIR": str(self.workdir / "data"),
-            "CONVENE_LOG_FORMAT": "json",
-            "CONVENE_LOG_LEVEL": "INFO",
-            "CONVENE_POLL_INTERVAL_S": "0.5",
-            "CONVENE_WEBHOOK_ALLOW_PRIVATE": "1",
-            "CONVENE_WEBHOOK_BACKOFF_S": "0.2",
-            "CONVENE_WEBHOOK_MAX_ATTEMPTS": "4",
+            **({} if production else TEST_SETTINGS),
             **env,
         }
         self.log_path = self.workdir / f"server-{self.port}.log"
@@ -60,7 +74,7 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
+            [*self.command, "serve", "--port", str(self.port)],
             cwd=self.workdir,
             env=self.env,
             stdout=self._log,
