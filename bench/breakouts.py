@@ -32,7 +32,7 @@ import time
 
 import uvloop
 
-from bench.clients import ROOT, Fleet, machine, pct, raise_fd_limit, write_section
+from bench.clients import ROOT, Fleet, backend_args, machine, pct, raise_fd_limit, write_section
 from bench.fanout import CLIENT_CPU, Convene, FreshDatabase
 
 sys.path.insert(0, str(ROOT))
@@ -223,15 +223,7 @@ if __name__ == "__main__":
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=4 if quick else 10, help="per run")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument(
-        "--backends",
-        nargs="+",
-        default=["sqlite", "postgresql"],
-        choices=["sqlite", "postgresql"],
-        help="postgresql: a fresh database on 127.0.0.1:5432 (user postgres) and Redis",
-    )
-    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    ap.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
+    backend_args(ap)
     ap.add_argument("--profile", metavar="FILE", help="py-spy raw samples of the server")
     args = ap.parse_args()
     load0 = os.getloadavg()[0]

@@ -38,6 +38,20 @@ ROOT = Path(__file__).resolve().parent.parent
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
+def backend_args(ap) -> None:
+    """The options every benchmark shares: which backends, the Redis beside
+    PostgreSQL, and whether the figures go to docs/performance.md."""
+    ap.add_argument(
+        "--backends",
+        nargs="+",
+        default=["sqlite", "postgresql"],
+        choices=["sqlite", "postgresql"],
+        help="postgresql: a fresh database on 127.0.0.1:5432 (user postgres) and Redis",
+    )
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]

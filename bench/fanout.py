@@ -54,6 +54,7 @@ import uvloop
 from bench.clients import (
     ROOT,
     Workers,
+    backend_args,
     machine,
     pct,
     raise_fd_limit,
@@ -697,16 +698,8 @@ if __name__ == "__main__":
     )
     ap.add_argument("--broadcasts", type=int, default=100)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument(
-        "--backends",
-        nargs="+",
-        default=["sqlite", "postgresql"],
-        choices=["sqlite", "postgresql"],
-        help="postgresql: a fresh database on 127.0.0.1:5432 (user postgres) and Redis",
-    )
-    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    backend_args(ap)
     ap.add_argument("--budget-min", type=float, default=BUDGET_MIN)
-    ap.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
     results, notes = uvloop.run(

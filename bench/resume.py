@@ -35,7 +35,7 @@ import time
 import uvloop
 
 from bench.breakouts import start_profiler, stop_profiler
-from bench.clients import Fleet, Wait, machine, raise_fd_limit, write_section
+from bench.clients import Fleet, Wait, backend_args, machine, raise_fd_limit, write_section
 from bench.fanout import CLIENT_CPU, Convene, FreshDatabase
 
 SETTLE_S = 3.0  # after the drop: departures (presence batches, coalesced news) stored
@@ -181,15 +181,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3 if quick else 5)
-    ap.add_argument(
-        "--backends",
-        nargs="+",
-        default=["sqlite", "postgresql"],
-        choices=["sqlite", "postgresql"],
-        help="postgresql: a fresh database on 127.0.0.1:5432 (user postgres) and Redis",
-    )
-    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    ap.add_argument("--no-write", action="store_true", help="print, do not touch the docs")
+    backend_args(ap)
     ap.add_argument(
         "--profile", metavar="PREFIX", help="py-spy raw samples of the server's reconnect phase"
     )
