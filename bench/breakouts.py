@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -33,7 +34,7 @@ import time
 import uvloop
 
 from bench.clients import ROOT, Fleet, backend_args, machine, pct, raise_fd_limit, write_section
-from bench.fanout import CLIENT_CPU, Convene, FreshDatabase
+from bench.fanout import CLIENT_CPU, Convene, prepare_backends
 
 sys.path.insert(0, str(ROOT))
 
@@ -136,19 +137,11 @@ async def main(
     raise_fd_limit(n)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, CLIENT_CPU)
-    convenes: dict[str, Convene] = {}
-    dbs = []
+    dbs = contextlib.ExitStack()
     results: list[dict] = []
     failed: list[tuple[int, str]] = []
     try:
-        for backend in backends:
-            if backend == "sqlite":
-                convenes["SQLite"] = await Convene.prepare(n)
-            else:
-                db = FreshDatabase()
-                dbs.append(db)
-                url = db.__enter__()
-                convenes["PostgreSQL + Redis"] = await Convene.prepare(n, url, redis_url)
+        convenes = await prepare_backends(n, backends, redis_url, dbs)
         for run in range(runs):
             for label, c in convenes.items():
                 prof = f"{profile}.{label.split()[0].lower()}.{run}" if profile else None
@@ -162,8 +155,7 @@ async def main(
                     continue
                 results.append(r | {"run": run, "backend": label})
     finally:
-        for db in dbs:
-            db.__exit__()
+        dbs.close()
     for run, label in failed:
         results.append({"run": run, "backend": label, "failed": True})
     return results

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import secrets
@@ -374,6 +375,21 @@ class FreshDatabase:
         self._sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+async def prepare_backends(
+    n: int, backends: list[str], redis_url: str, dbs: contextlib.ExitStack
+) -> dict[str, Convene]:
+    """One prepared Convene per backend, by label; each PostgreSQL database is
+    dropped when ``dbs`` closes."""
+    convenes: dict[str, Convene] = {}
+    for backend in backends:
+        if backend == "sqlite":
+            convenes["SQLite"] = await Convene.prepare(n)
+        else:
+            url = dbs.enter_context(FreshDatabase())
+            convenes["PostgreSQL + Redis"] = await Convene.prepare(n, url, redis_url)
+    return convenes
+
+
 FLOORS = ["raw", "fastapi", "node"]
 BUDGET_MIN = 45.0  # of make bench's 60: the rest is the round opening and the resume storm
 BIG_RUNS = 3
@@ -463,17 +479,9 @@ async def main(
             + "."
         )
         clients = await Workers(procs).start()
-        convenes = {}
-        dbs = []
+        dbs = contextlib.ExitStack()
         try:
-            for backend in n_backends:
-                if backend == "sqlite":
-                    convenes["SQLite"] = await Convene.prepare(n)
-                else:
-                    db = FreshDatabase()
-                    db.__enter__()
-                    dbs.append(db)
-                    convenes["PostgreSQL + Redis"] = await Convene.prepare(n, db.url, redis_url)
+            convenes = await prepare_backends(n, n_backends, redis_url, dbs)
             for run in range(n_runs):
                 for kind in kinds:
                     r = await run_one(await Floor(kind, n).ready(), n, broadcasts, clients)
@@ -483,8 +491,7 @@ async def main(
                     results.append(r | {"run": run, "server": f"convene ({label})"})
         finally:
             await clients.stop()
-            for db in dbs:
-                db.__exit__()
+            dbs.close()
     note(f"The benchmark took {(time.monotonic() - began) / 60:.1f} minutes.")
     return results, notes
 

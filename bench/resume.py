@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import secrets
@@ -36,7 +37,7 @@ import uvloop
 
 from bench.breakouts import start_profiler, stop_profiler
 from bench.clients import Fleet, Wait, backend_args, machine, raise_fd_limit, write_section
-from bench.fanout import CLIENT_CPU, Convene, FreshDatabase
+from bench.fanout import CLIENT_CPU, Convene, prepare_backends
 
 SETTLE_S = 3.0  # after the drop: departures (presence batches, coalesced news) stored
 TARGET_S = 5.0
@@ -122,23 +123,16 @@ async def main(
     raise_fd_limit(n)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, CLIENT_CPU)
-    convenes, dbs = {}, []
+    dbs = contextlib.ExitStack()
     results: dict[str, list] = {}
     try:
-        for backend in backends:
-            if backend == "sqlite":
-                convenes["SQLite"] = await Convene.prepare(n)
-            else:
-                db = FreshDatabase()
-                dbs.append(db)
-                convenes["PostgreSQL + Redis"] = await Convene.prepare(n, db.__enter__(), redis_url)
+        convenes = await prepare_backends(n, backends, redis_url, dbs)
         for run in range(runs):
             for label, c in convenes.items():
                 out = f"{profile}.{label.split()[0].lower()}.{run}" if profile else None
                 results.setdefault(label, []).append(await run_one(await c.start(), n, out))
     finally:
-        for db in dbs:
-            db.__exit__()
+        dbs.close()
     return results
 
 
