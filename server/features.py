@@ -35,7 +35,7 @@ def install_sessions(w: Wiring) -> None:
 
 def install_gc_policy(w: Wiring) -> None:
     """The garbage collector's policy, paced by the gateway's connections."""
-    collector.install(w, lambda state: lambda: state.hub.connections)
+    collector.install(w, lambda state: state.hub)
 
 
 def install_presence(w: Wiring) -> None:

@@ -126,6 +126,9 @@ class SessionFeed:
                 self.staff.add(conn)
             self.by_room.setdefault(conn.room_id, set()).add(conn)
             self.by_person.setdefault(conn.person_id, set()).add(conn)
+        hub = self.hub
+        if hub is not None and hub.on_attach is not None:
+            hub.on_attach()
 
     def detach(self, conn: Connection) -> None:
         if conn not in self.conns:
@@ -533,6 +536,7 @@ class Hub:
         self._delivered_gone = 0
         self.on_fanout = None  # metrics: called with seconds from an event's ``at``
         self.on_token_end = None  # called with the person id of a token that ended
+        self.on_attach = None  # the GC policy: called after each connection is attached
         self.shared = SharedParts()  # participants' snapshots of one seq share these reads
         self.snapshots = {"view": 0, "database": 0}  # where handshakes' snapshots came from
 
