@@ -22,6 +22,7 @@ from .commands import Commands
 from .db import Database
 from .eventlog import prune
 from .gateway.hub import Hub
+from .gateway.recheck import Recheck
 from .loop_lag import watch as watch_loop_lag
 from .models import Session
 from .nul import RefuseNul
@@ -140,6 +141,7 @@ def create_app(
         hub.start()
         state.timers = TimerService(state)
         state.presence = presence.Gate(cmds, settings.instance_id, settings.presence_ttl_s)
+        state.recheck = Recheck(db)
         lag = metrics.install(state).loop_lag
         tasks = [
             asyncio.create_task(

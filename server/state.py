@@ -16,6 +16,7 @@ from .settings import Settings
 from .wiring import Wiring
 
 if TYPE_CHECKING:
+    from .gateway.recheck import Recheck
     from .services.presence import Gate
 
 
@@ -32,6 +33,7 @@ class AppState:
     timers: object | None = None
     presence: Gate | None = None  # this process's arrivals and departures, in batches
     tokens: TokenCache = field(default_factory=TokenCache)  # sockets only, never REST
+    recheck: Recheck | None = None  # the handshakes' token re-check, in batches
 
     def wake_timers(self) -> None:
         """After a commit that set timers: the leader re-reads them now."""

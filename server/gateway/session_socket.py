@@ -297,7 +297,7 @@ async def _start(
         cursor = snap.pop("seq")
         room, listening = snap["you"]["room_id"], snap["you"]["listening"]
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
-    if await _token_ended(state, caller):
+    if await _token_ended(state, session_id, caller):
         return None, None
     if person is not None and not joins:
         joins.append(_join(state, session_id, person, conn_id))
@@ -323,7 +323,7 @@ def _join(state: AppState, session_id: str, person, conn_id: str) -> asyncio.Fut
     return state.presence.join_soon(session_id, person, conn_id)
 
 
-async def _token_ended(state: AppState, caller: Caller) -> bool:
+async def _token_ended(state: AppState, session_id: str, caller: Caller) -> bool:
     """Whether the caller's token ended (re-issued, or its person removed) after the
     handshake read it. Asked once the cursor is fixed: an end at or before the cursor
     is seen here, one after it reaches the connection as its event (it then closes).
@@ -331,18 +331,7 @@ async def _token_ended(state: AppState, caller: Caller) -> bool:
     person = caller.person
     if person is None:
         return False
-    async with state.db.quick() as tx:
-        now = (
-            await tx.exec(
-                select(
-                    Person.token_hash,
-                    Person.event_id,
-                    Person.role,
-                    Person.interprets,
-                    Person.language,
-                ).where(Person.id == person.id)
-            )
-        ).first()
+    now = await state.recheck.person(session_id, person.id)  # batched with others'
     if now is None or now.token_hash != person.token_hash:
         state.tokens.forget(person.id)
         return True
