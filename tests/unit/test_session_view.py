@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.gateway.frames import LogEvent
-from server.gateway.session_view import SessionView
+from server.gateway.session_view import SessionView, _counts
 
 PLENARY, ROOM = "plenary", "room-a"
 ROLES = {"p1": "participant", "p2": "participant", "mod": "moderator", "ar1": "interpreter"}
@@ -56,9 +56,11 @@ def test_it_follows_what_it_understands_and_stops_unchanged_at_the_rest(steps, g
         skip = gap and i == len(steps) - 1  # the last event comes after a gap
         ev = _event(seq + (2 if skip else 1), kind, person)
         before = (view.seq, copy.deepcopy(view.placements), set(view.online))
+        counted = (dict(view.counts), dict(view.here))
         if skip or not _follows(kind, person):
             assert view.apply(ev) is False
             assert (view.seq, view.placements, view.online) == before
+            assert (view.counts, view.here) == counted
             return
         assert view.apply(ev) is True
         seq += 1
@@ -69,4 +71,7 @@ def test_it_follows_what_it_understands_and_stops_unchanged_at_the_rest(steps, g
         elif kind == "presence.left":
             online.discard(person)
         assert (view.seq, view.placements, view.online) == (seq, placements, online)
+        # the rooms' counts it keeps as it goes are those counted afresh
+        again = _counts(placements, online)
+        assert (view.counts, view.here) == (again["counts"], again["online"])
     assert view.apply(_event(seq, "hand.raised", "p1")) is True  # an old seq: nothing to do
