@@ -70,8 +70,8 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.getMessage()
         clean = redact(msg)
-        if clean != msg:
-            record.msg, record.args = clean, None
+        record.msg, record.args = clean, None
+        record.redacted = True  # the formatters need not redact the message again
         return True
 
 
@@ -83,7 +83,9 @@ class JsonFormatter(logging.Formatter):
             "at": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": redact(record.getMessage()),
+            "msg": record.msg
+            if getattr(record, "redacted", False)
+            else redact(record.getMessage()),
         }
         for key in ("session_id", "person_id", "instance"):
             if hasattr(record, key):
@@ -119,6 +121,12 @@ def configure(fmt: str = "json", level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    # the websockets library's per-socket INFO lines (server/gateway/transport.py): only
+    # when debugging; its errors always
+    debugging = root.level <= logging.DEBUG
+    logging.getLogger("uvicorn.error.websockets").setLevel(
+        logging.NOTSET if debugging else logging.WARNING
+    )
     # httpx names every webhook receiver's URL at INFO (a receiver URL is often a
     # secret itself); each attempt is in the webhook's delivery list instead.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
