@@ -7,25 +7,15 @@ encode and framing (about 2.6 us against 0.14 us a send)."""
 
 from __future__ import annotations
 
-import logging
 import weakref
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 EXTENSION = "convene.transport"
-# the websockets library's own lines ("connection open", "connection closed") repeat
-# uvicorn's "[accepted]" line and the close: at INFO, two more records a socket (in a
-# connect storm, a few % of the loop); their errors still show (server/logs.py)
-PROTOCOL_LOG = logging.getLogger("uvicorn.error.websockets")
 
 
 class FastWebSocketProtocol(WebSocketsSansIOProtocol):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.conn.logger = PROTOCOL_LOG
-        self.conn.debug = PROTOCOL_LOG.isEnabledFor(logging.DEBUG)
-
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # absent when the upgrade was refused

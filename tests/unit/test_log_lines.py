@@ -3,15 +3,11 @@ start a line of its own and pass for another record, in either log format."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import orjson
 import pytest
-import uvicorn
-from uvicorn.server import ServerState
 
-from server.gateway.transport import PROTOCOL_LOG, FastWebSocketProtocol
 from server.logs import configure
 
 FORGED = "Kick-off\r\n1999-01-01 01:00:00,000 CRITICAL convene.auth admin token leaked\rX"
@@ -39,30 +35,23 @@ def test_one_record_is_one_line(fmt, capsys, restore_logging):
         assert "Kick-off\\r\\n1999-01-01" in lines[0]
 
 
-def test_the_websockets_librarys_info_lines_are_dropped_its_errors_kept(capsys, restore_logging):
-    """Its "connection open"/"connection closed" repeat uvicorn's own lines: two more
-    records a socket at INFO; the "[accepted]" line stays, its token redacted once."""
+def test_a_request_lines_token_is_redacted_once_filtered(capsys, restore_logging):
+    """The handler's filter redacts the message; the JSON formatter then uses it as is."""
     configure("json", "INFO")
-    ws_log = logging.getLogger("uvicorn.error.websockets")
-    ws_log.info("connection open")
-    ws_log.error("opening handshake failed")
     logging.getLogger("uvicorn.error").info(
         '%s - "WebSocket %s" [accepted]', "1.2.3.4:5", "/ws/sessions/s?token=Zk9_s3cr3t"
     )
     lines = [orjson.loads(line)["msg"] for line in capsys.readouterr().err.splitlines()]
-    assert lines == [
-        "opening handshake failed",
-        '1.2.3.4:5 - "WebSocket /ws/sessions/s?token=[redacted]" [accepted]',
-    ]
+    assert lines == ['1.2.3.4:5 - "WebSocket /ws/sessions/s?token=[redacted]" [accepted]']
 
 
-def test_the_sockets_protocol_logs_through_that_logger():
-    async def app(scope, receive, send):
-        return None
-
-    async def made():
-        cfg = uvicorn.Config(app, ws=FastWebSocketProtocol, ws_per_message_deflate=False)
-        cfg.load()
-        return FastWebSocketProtocol(cfg, ServerState(), {})
-
-    assert asyncio.run(made()).conn.logger is PROTOCOL_LOG
+@pytest.mark.parametrize(("level", "kept"), [("INFO", False), ("DEBUG", True)])
+def test_uvicorns_socket_open_and_close_lines_only_at_debug(level, kept, capsys, restore_logging):
+    configure("json", level)
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.info("connection open")
+    uvicorn.info("connection closed")
+    uvicorn.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/ws/sessions/s1")
+    msgs = [orjson.loads(line)["msg"] for line in capsys.readouterr().err.splitlines()]
+    assert msgs[-1].endswith("[accepted]")
+    assert ("connection open" in msgs and "connection closed" in msgs) is kept
