@@ -1,18 +1,20 @@
 """Connect storm: N participants of one live session connect at once; measured are the
 seconds until every one holds its snapshot and the server's CPU seconds over the storm
 (per handshake). The server is a real ``convene serve`` with production settings on
-SQLite, pinned to CPU 0, the clients to CPU 1 (as in bench/fanout.py).
+SQLite (``--backend postgresql``: a fresh PostgreSQL database and Redis), pinned to
+CPU 0, the clients to CPU 1 (as in bench/fanout.py).
 
 Run: ``python -m bench.connect_storm [--clients 1000] [--runs 3] [--profile FILE]
-[--baseline DIR]`` (``--profile``: py-spy records the server during the first run's
-storm; ``--baseline``: runs alternate with a server from DIR, e.g. a ``git archive``
-of an earlier commit).
+[--baseline DIR] [--backend sqlite|postgresql]`` (``--profile``: py-spy records the
+server during the first run's storm; ``--baseline``: runs alternate with a server from
+DIR, e.g. a ``git archive`` of an earlier commit).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import statistics
@@ -23,7 +25,7 @@ from pathlib import Path
 import uvloop
 
 from bench.clients import Fleet, raise_fd_limit
-from bench.fanout import CLIENT_CPU, Convene
+from bench.fanout import CLIENT_CPU, Convene, prepare_backends
 
 
 def cpu_s(pid: int) -> float:
@@ -71,11 +73,18 @@ async def storm(c: Convene, profile: str | None, code: str | None = None) -> dic
     return out
 
 
-async def main(n: int, runs: int, profile: str | None, baseline: str | None) -> None:
+async def main(
+    n: int, runs: int, profile: str | None, baseline: str | None, backend: str, redis_url: str
+) -> None:
     raise_fd_limit(n)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, CLIENT_CPU)
-    c = await Convene.prepare(n)
+    with contextlib.ExitStack() as dbs:
+        (c,) = (await prepare_backends(n, [backend], redis_url, dbs)).values()
+        await _runs(c, runs, profile, baseline)
+
+
+async def _runs(c: Convene, runs: int, profile: str | None, baseline: str | None) -> None:
     codes = [baseline, None] if baseline else [None]
     rows = []
     for k in range(runs):  # paired and interleaved when there is a baseline
@@ -97,7 +106,9 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile")
     ap.add_argument("--baseline", help="a checkout (git archive) of the code to compare with")
+    ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     a = ap.parse_args()
     print("load average", os.getloadavg())
-    uvloop.run(main(a.clients, a.runs, a.profile, a.baseline))
+    uvloop.run(main(a.clients, a.runs, a.profile, a.baseline, a.backend, a.redis_url))
     print("load average", os.getloadavg())
