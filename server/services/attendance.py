@@ -131,7 +131,7 @@ def _defaults() -> tuple:
     return tuple(getattr(blank, c) for c in _COLUMNS)
 
 
-def _new_tally(**values) -> Tally:
+def new_tally(**values) -> Tally:
     """A tally not stored yet, with the table's defaults (a JSON default copied: no
     two tallies share one)."""
     return Tally(
@@ -179,7 +179,7 @@ class Tallies:
                 self.observers.add(p.id)
                 continue
             att = atts.get(p.id)
-            self.rows[p.id] = _new_tally(
+            self.rows[p.id] = new_tally(
                 session_id=self.s.id,
                 person_id=p.id,
                 room_id=att.room_id if att else None,

@@ -4,12 +4,12 @@ two tallies share a JSON default."""
 from __future__ import annotations
 
 from server.models import AttendanceTally
-from server.services.attendance import _COLUMNS, _new_tally
+from server.services.attendance import new_tally
 
 
 def test_a_new_tally_has_the_models_defaults_and_its_own_json_values():
-    a = _new_tally(session_id="s", person_id="p1", room_id="r")
-    b = _new_tally(session_id="s", person_id="p2")
+    a = new_tally(session_id="s", person_id="p1", room_id="r")
+    b = new_tally(session_id="s", person_id="p2")
     model = AttendanceTally(session_id="s", person_id="p1", room_id="r")
-    assert a.values() == tuple(getattr(model, c) for c in _COLUMNS)
+    assert a.values() == tuple(getattr(model, c.name) for c in AttendanceTally.__table__.c)
     assert a.rooms == {} and a.rooms is not b.rooms and a.listened is not b.listened
