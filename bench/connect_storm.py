@@ -74,22 +74,30 @@ async def storm(c: Convene, profile: str | None, code: str | None = None) -> dic
 
 
 async def main(
-    n: int, runs: int, profile: str | None, baseline: str | None, backend: str, redis_url: str
+    n: int,
+    runs: int,
+    profile: str | None,
+    baseline: str | None,
+    backend: str,
+    redis_url: str,
+    profile_run: int = 0,
 ) -> None:
     raise_fd_limit(n)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, CLIENT_CPU)
     with contextlib.ExitStack() as dbs:
         (c,) = (await prepare_backends(n, [backend], redis_url, dbs)).values()
-        await _runs(c, runs, profile, baseline)
+        await _runs(c, runs, profile, baseline, profile_run)
 
 
-async def _runs(c: Convene, runs: int, profile: str | None, baseline: str | None) -> None:
+async def _runs(
+    c: Convene, runs: int, profile: str | None, baseline: str | None, profile_run: int
+) -> None:
     codes = [baseline, None] if baseline else [None]
     rows = []
     for k in range(runs):  # paired and interleaved when there is a baseline
         for code in codes:
-            rows.append(await storm(c, profile if k == 0 else None, code))
+            rows.append(await storm(c, profile if k == profile_run else None, code))
     for code in codes:
         mine = [r for r in rows if r["code"] == (code or "this tree")]
         for key in ("connect_s", "cpu_ms_per_handshake"):
@@ -105,10 +113,15 @@ if __name__ == "__main__":
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile")
+    ap.add_argument(
+        "--profile-run", type=int, default=0, help="which run --profile records (0: newcomers)"
+    )
     ap.add_argument("--baseline", help="a checkout (git archive) of the code to compare with")
     ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     a = ap.parse_args()
     print("load average", os.getloadavg())
-    uvloop.run(main(a.clients, a.runs, a.profile, a.baseline, a.backend, a.redis_url))
+    uvloop.run(
+        main(a.clients, a.runs, a.profile, a.baseline, a.backend, a.redis_url, a.profile_run)
+    )
     print("load average", os.getloadavg())
