@@ -18,10 +18,18 @@ EXTENSION = "convene.transport"
 class FastWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
+        # the parsed request (about 1.5 KB of header objects) is not read again: the
+        # scope holds what the app reads
+        self.request = None
         scope = getattr(self, "scope", None)  # absent when the upgrade was refused
         if scope is not None and self.handshake_initiated:
             # a weak reference: the scope must not keep its protocol alive (no cycle)
             scope["extensions"][EXTENSION] = weakref.ref(self)
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if self.handshake_complete:
+            self.response = None  # the handshake's response went out: not read again
 
     def writes_now(self) -> bool:
         """Whether bytes written now go out in order with the ASGI path: handshake
