@@ -117,16 +117,25 @@ async def trace(server: str, n: int, top: int) -> None:
         await clients.stop()
 
 
-async def rss(n: int, runs: int, servers: list[str]) -> None:
-    """RSS per connection, the servers alternating in each run."""
+async def rss(n: int, runs: int, servers: list[str], before: str | None = None) -> None:
+    """RSS per connection, the servers alternating in each run; ``before``: a checkout
+    of other code (``git archive main``), run as ``convene-before`` on the same data."""
     clients = await Workers(1 if n < 5000 else 2).start()
     prepared = await Convene.prepare(n) if "convene" in servers else None
+    if before:
+        servers = [*servers, "convene-before"]
     got: dict[str, list[float]] = collections.defaultdict(list)
     try:
         for run in range(runs):
             for server in servers:
                 if server == "fastapi":
                     target = await Floor("fastapi", n).ready()
+                elif server == "convene-before":
+                    os.environ["PYTHONPATH"] = before
+                    try:
+                        target = await prepared.start()
+                    finally:
+                        del os.environ["PYTHONPATH"]
                 else:
                     target = await prepared.start()
                 try:
@@ -155,6 +164,7 @@ def main() -> None:
     ap.add_argument("--server", default="convene", choices=["convene", "fastapi"])
     ap.add_argument("--servers", nargs="+", default=["convene", "fastapi"])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--before", help="a checkout of the code to compare with")
     ap.add_argument("--top", type=int, default=30)
     args = ap.parse_args()
     raise_fd_limit(args.clients)
@@ -162,7 +172,7 @@ def main() -> None:
     if args.trace:
         uvloop.run(trace(args.server, args.clients, args.top))
     else:
-        uvloop.run(rss(args.clients, args.runs, args.servers))
+        uvloop.run(rss(args.clients, args.runs, args.servers, args.before))
     print(f"took {time.monotonic() - t0:.0f} s", file=sys.stderr)
 
 
