@@ -51,3 +51,11 @@ def test_frozen_garbage_is_collected_by_the_periodic_refresh():
     assert f.check() == "refreshed"
     assert gc.get_freeze_count() < frozen  # unfrozen, the cycle collected, the rest frozen
     gc.unfreeze()
+
+
+def test_the_heap_is_trimmed_where_glibc_allows_it():
+    import platform
+
+    from server.gateway.collector import trim_heap
+
+    assert trim_heap() is (platform.libc_ver()[0] == "glibc")
