@@ -9,9 +9,11 @@ dumps a snapshot (tracing starts once the server is up: importing under
 allocations that grew between before and after the connect, per connection,
 grouped by line and by traceback, and the objects per connection by type.
 
-Without ``--trace``: RSS after a SIGUSR2 collection, connected minus before, over
-N, measured as bench/fanout.py does; ``--runs`` alternates Convene and the FastAPI
-floor so that both are measured in the same conditions."""
+Without ``--trace``: RSS after a SIGUSR2 collection (and heap trim), connected minus
+before, over N, measured as bench/fanout.py does; each of ``--runs`` runs Convene,
+the FastAPI floor and, with ``--before DIR`` (e.g. ``git archive main`` unpacked
+there), Convene from that code on the same data, in turn, so that all are measured
+in the same conditions. The server's figures are in docs/performance.md."""
 
 from __future__ import annotations
 
