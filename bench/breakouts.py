@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import os
 import secrets
 import shutil
@@ -131,9 +132,12 @@ async def main(
     backends: list[str],
     redis_url: str,
     profile: str | None = None,
+    compare: str | None = None,
 ) -> list[dict]:
     """``runs`` paired runs: in each, every backend in turn (a fresh server process on
-    the same data), so that the ratios of one run share the machine's state."""
+    the same data), so that the ratios of one run share the machine's state.
+    ``compare``: a source tree (e.g. ``git archive main`` unpacked) whose server runs
+    beside this one's in every run, on the same data, labelled ``[before]``."""
     raise_fd_limit(n)
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, CLIENT_CPU)
@@ -142,6 +146,11 @@ async def main(
     failed: list[tuple[int, str]] = []
     try:
         convenes = await prepare_backends(n, backends, redis_url, dbs)
+        if compare:
+            for label, c in list(convenes.items()):
+                before = copy.copy(c)
+                before.env = {**c.env, "PYTHONPATH": os.path.abspath(compare)}
+                convenes[f"{label} [before]"] = before
         for run in range(runs):
             for label, c in convenes.items():
                 prof = f"{profile}.{label.split()[0].lower()}.{run}" if profile else None
@@ -204,7 +213,8 @@ def report(results: list[dict], load: str) -> str:
         p99 = _spread([r["open_p99"] / r["broadcast_p99"] for r in rows], ".2f")
         lines.append(
             f"- {b}: open / broadcast p50 {p50.replace(' (', 'x (')}, "
-            f"p99 {p99.replace(' (', 'x (')} (<= {TARGETS[b]:.0f}x; stretch {STRETCH:.0f}x)"
+            f"p99 {p99.replace(' (', 'x (')} (<= {TARGETS[b.split(' [')[0]]:.0f}x; "
+            f"stretch {STRETCH:.0f}x)"
         )
     return "\n".join(lines) + "\n"
 
@@ -217,10 +227,23 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=5)
     backend_args(ap)
     ap.add_argument("--profile", metavar="FILE", help="py-spy raw samples of the server")
+    ap.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="another source tree run beside this one in every run (before/after)",
+    )
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
     results = uvloop.run(
-        main(args.clients, args.rounds, args.runs, args.backends, args.redis_url, args.profile)
+        main(
+            args.clients,
+            args.rounds,
+            args.runs,
+            args.backends,
+            args.redis_url,
+            args.profile,
+            args.compare,
+        )
     )
     load = f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (1-minute)"
     section = report(results, load)
