@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import breakouts as bo
 
-from .. import errors
+from .. import bulk, errors
 from .. import eventlog as el
 from ..eventlog import EventLog
 from ..events_breakouts import RoomCounts
@@ -234,11 +234,13 @@ _MOVE_ATTENDANCE = (
     )
     .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
 )
+_NEW_PLACEMENTS = insert(Placement.__table__)
 
 
 async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
-    """Store who moved: one executemany UPDATE (and one INSERT for people without an
-    placement row yet), not an ORM object per person."""
+    """Store who moved: one executemany UPDATE (and one INSERT for people without a
+    placement row yet), not an ORM object per person (``bulk``: nor its per-row
+    parameter work)."""
     now = utcnow()
     sid = st.session.id
     moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
@@ -252,10 +254,9 @@ async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement)
         for pid, rid in moved
         if pid not in st.attending
     ]
-    if updates:
-        await tx.execute(_MOVE_ATTENDANCE, updates)
+    await bulk.executemany(tx, _MOVE_ATTENDANCE, updates)
     if inserts:
-        await tx.execute(insert(Placement.__table__), inserts)
+        await bulk.executemany(tx, _NEW_PLACEMENTS, inserts)
         st.attending.update(row["person_id"] for row in inserts)
     st.placement = new
     return bool(moved)
