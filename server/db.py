@@ -33,6 +33,18 @@ class _SQLiteText(SQLiteDateTime):
         return None
 
 
+# by instant: the rows of one command share a few (an opening's thousand moves, ``now``)
+_SQLITE_TEXT: dict[dt.datetime, str] = {}
+
+
+def _sqlite_text(value: dt.datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME stores for aware UTC ``value``: always
+    six decimals."""
+    value = value.replace(tzinfo=None)
+    text = value.isoformat(" ")
+    return text if value.microsecond else text + ".000000"
+
+
 class UTCDateTime(TypeDecorator):
     """Stores aware UTC and always returns aware UTC (SQLite would return naive)."""
 
@@ -52,10 +64,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            # the text SQLAlchemy's SQLite DATETIME stores: always six decimals
-            value = value.replace(tzinfo=None)
-            text = value.isoformat(" ")
-            return text if value.microsecond else text + ".000000"
+            text = _SQLITE_TEXT.get(value)
+            if text is None:
+                if len(_SQLITE_TEXT) >= 4096:
+                    _SQLITE_TEXT.clear()
+                text = _SQLITE_TEXT[value] = _sqlite_text(value)
+            return text
         return value
 
     def process_result_value(self, value, dialect):
