@@ -25,16 +25,37 @@ UTC = dt.UTC
 
 
 class _SQLiteText(SQLiteDateTime):
-    """SQLite's DATETIME, given its text by ``UTCDateTime`` (reading is unchanged):
-    SQLAlchemy's own bind processor formats each value through a dict (about 2 us),
-    which a round opening paid some 5,000 times (placements, tallies, events)."""
+    """SQLite's DATETIME, given its text by ``UTCDateTime``: SQLAlchemy's own bind
+    processor formats each value through a dict (about 2 us), which a round opening
+    paid some 5,000 times (placements, tallies, events). Read back as aware UTC,
+    cached by text like the writes."""
 
     def bind_processor(self, dialect):
         return None
 
+    def result_processor(self, dialect, coltype):
+        parse = super().result_processor(dialect, coltype)
+        cache = _SQLITE_INSTANT
+
+        def process(value):
+            if value is None:
+                return None
+            instant = cache.get(value)
+            if instant is None:
+                parsed = parse(value) if parse is not None else value
+                if not isinstance(parsed, dt.datetime) or parsed.tzinfo is not None:
+                    return parsed  # not what ``UTCDateTime`` wrote: as before
+                if len(cache) >= 4096:
+                    cache.clear()
+                instant = cache[value] = parsed.replace(tzinfo=UTC)
+            return instant
+
+        return process
+
 
 # by instant: the rows of one command share a few (an opening's thousand moves, ``now``)
 _SQLITE_TEXT: dict[dt.datetime, str] = {}
+_SQLITE_INSTANT: dict[str, dt.datetime] = {}
 
 
 def _sqlite_text(value: dt.datetime) -> str:
@@ -73,8 +94,8 @@ class UTCDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
