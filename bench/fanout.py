@@ -117,6 +117,10 @@ class Target:
             await asyncio.sleep(0.05)
         return rss_kib(self.pid)
 
+    def backing_kib(self) -> dict[str, int]:
+        """Memory the server's backing services hold for it, by service (KiB)."""
+        return {}
+
 
 class Floor(Target):
     def __init__(self, kind: str, n: int):
@@ -244,6 +248,28 @@ class Convene(Target):
         )
         return self
 
+    def backing_kib(self) -> dict[str, int]:
+        """With PostgreSQL + Redis: the proportional set size of the PostgreSQL backends
+        serving this run's database (their share of shared buffers included), and
+        Redis's ``used_memory``; the latter is the whole shared Redis, so only its
+        difference means anything."""
+        url = self.env["CONVENE_DATABASE_URL"]
+        if not url.startswith("postgresql"):
+            return {}
+        import psycopg
+        import redis
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            pids = [
+                row[0]
+                for row in c.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (url.rsplit("/", 1)[1],)
+                )
+            ]
+        with redis.Redis.from_url(self.env["CONVENE_REDIS_URL"]) as r:
+            used = int(r.info("memory")["used_memory"]) // 1024
+        return {"postgresql": sum(pss_kib(pid) for pid in pids), "redis": used}
+
     async def broadcast(self, text: str) -> None:
         r = await self.http.post(f"/api/sessions/{self.sid}/broadcast", json={"text": text})
         assert r.status_code == 201, r.text
@@ -268,6 +294,15 @@ class Convene(Target):
     async def stop(self) -> None:
         await self.http.aclose()
         self.srv.stop()
+
+
+def pss_kib(pid: int) -> int:
+    """A process's proportional set size (KiB); 0 once it has gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
 
 
 def production_settings() -> str:
@@ -299,6 +334,7 @@ async def run_one(target: Target, n: int, broadcasts: int, clients: Workers) -> 
     times, lost_broadcasts, runtime = [], 0, ""
     try:
         base = await target.rss_after_gc()
+        backing0 = target.backing_kib()
         connect_s, failed, why = await clients.connect(
             target.urls, first_message=target.first_message
         )
@@ -307,6 +343,7 @@ async def run_one(target: Target, n: int, broadcasts: int, clients: Workers) -> 
         await asyncio.sleep(SETTLE_S)
         runtime = await target.runtime()
         per_conn = (await target.rss_after_gc() - base) / n
+        backing = {k: (v - backing0[k]) / n for k, v in target.backing_kib().items()}
         cpu0, wall0 = await clients.cpu(), time.monotonic()
         for k in range(broadcasts + 2):  # two warm-ups
             marker = f"fanout {k} {secrets.token_hex(6)}"
@@ -329,6 +366,7 @@ async def run_one(target: Target, n: int, broadcasts: int, clients: Workers) -> 
         "clients": n,
         "connect_s": connect_s,
         "kib_per_conn": per_conn,
+        **{f"{k}_kib_per_conn": v for k, v in backing.items()},
         "p50": statistics.median(times) if times else float("inf"),
         "p99": pct(times, 0.99) if times else float("inf"),
         "failed": failed,
@@ -656,7 +694,9 @@ def report(results: list[dict], broadcasts: int, load: str, notes: list[str]) ->
         f"uvloop; up to {runs} paired, interleaved runs, each of {broadcasts} broadcasts "
         "after two warm-ups, from the harness sending the trigger until the last client "
         "has the frame. Rows: median over the runs (range). Memory: RSS after a SIGUSR2 "
-        "garbage collection with the clients connected, minus the same before, over N. "
+        "garbage collection with the clients connected, minus the same before, over N; "
+        "with PostgreSQL + Redis also the PostgreSQL backends' proportional set size "
+        "(shared buffers' share included) and Redis's `used_memory`, the same way. "
         "Lost: broadcast frames a connected client did not have within "
         f"{LOSS_TIMEOUT_S:.0f} s, over all runs (refused: clients that could not connect)."
         "\n",
@@ -666,8 +706,8 @@ def report(results: list[dict], broadcasts: int, load: str, notes: list[str]) ->
         *[f"- {text}" for text in notes],
         "",
         "| clients | server | connect all (s) | idle KiB / connection | p50 (ms) | p99 (ms) "
-        "| lost / refused | client CPU |",
-        "|---|---|---|---|---|---|---|---|",
+        "| lost / refused | client CPU | PostgreSQL, Redis KiB / connection |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     servers = list(dict.fromkeys(r["server"] for r in results))
     for n in sorted({r["clients"] for r in results}):
@@ -681,10 +721,15 @@ def report(results: list[dict], broadcasts: int, load: str, notes: list[str]) ->
 
             lost = sum(r["lost"] for r in rows)
             refused = sum(r["failed"] for r in rows)
+            backing = (
+                f"{cell('postgresql_kib_per_conn')}, {cell('redis_kib_per_conn', fmt='.2f')}"
+                if "postgresql_kib_per_conn" in rows[0]
+                else "-"
+            )
             lines.append(
                 f"| {n} | {server} | {cell('connect_s')} | {cell('kib_per_conn')} | "
                 f"{cell('p50', 1000)} | {cell('p99', 1000)} | {lost} / {refused} | "
-                f"{cell('client_cpu', 100, '.0f')} % |"
+                f"{cell('client_cpu', 100, '.0f')} % | {backing} |"
             )
     lines += [
         "\nTargets of issue 19 measured here (median of the per-run ratios, range); the "

@@ -88,13 +88,16 @@ class PresenceLeft(EventData):
 
 
 class PresenceChanged(EventData):
-    """Coalesced presence for rooms of more than ``large_room`` (100) people."""
+    """Coalesced presence for rooms of more than ``large_room`` (100) people: at most
+    ``large_room`` ids in each list, the counts say how many there were."""
 
     type: ClassVar[str] = "presence.changed"
     room_id: str
     joined: list[str]
     left: list[str]
     online: int
+    joined_count: int = 0
+    left_count: int = 0
 
 
 class SourceObject(BaseModel):

@@ -1,6 +1,7 @@
 """Who is in a room, told at a room's scale: each arrival and departure while the room
 has at most ``large_room`` people, and for a larger room at most one
-``presence.changed`` a second (its news rows gathered until a timer tells the room)."""
+``presence.changed`` a second (its news rows gathered until a timer tells the room),
+naming at most ``large_room`` of the arrivals and departures it counts."""
 
 from __future__ import annotations
 
@@ -139,12 +140,18 @@ async def tell_room(tx: AsyncSession, s: Session, log: el.EventLog, timer: Timer
     await tx.exec(
         delete(PresenceNews).where(PresenceNews.session_id == s.id, PresenceNews.room_id == room_id)
     )
+    joined = sorted(r.person_id for r in rows if r.change == "joined")
+    left = sorted(r.person_id for r in rows if r.change == "left")
+    # every member gets this frame: a storm's every id to every member would be
+    # members x arrivals ids a second (5,000 people: ~195 MB); the counts stay exact
     log.emit(
         PresenceChanged(
             room_id=room_id,
-            joined=sorted(r.person_id for r in rows if r.change == "joined"),
-            left=sorted(r.person_id for r in rows if r.change == "left"),
+            joined=joined[: log.large_room],
+            left=left[: log.large_room],
             online=await online_in(tx, s.id, room_id, utcnow()),
+            joined_count=len(joined),
+            left_count=len(left),
         ),
         [el.room(room_id)],
     )

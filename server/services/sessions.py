@@ -168,14 +168,15 @@ async def broadcast(state: AppState, caller: Caller, session_id: str, body: Broa
 
     async def work(tx: AsyncSession, s: Session, log: el.EventLog):
         await load_session(tx, caller, session_id, Perm.session_moderate)
-        event = await tx.get(Event, s.event_id)
-        known = {event.floor_language, *event.interpretation_languages}
-        unknown = sorted(set(body.translations) - known)
-        if unknown:
-            raise errors.Invalid(
-                f"translations for {', '.join(unknown)}: the event's languages are "
-                f"{', '.join(sorted(known))}"
-            )
+        if body.translations:  # the event's languages are read only to check them
+            event = await tx.get(Event, s.event_id)
+            known = {event.floor_language, *event.interpretation_languages}
+            unknown = sorted(set(body.translations) - known)
+            if unknown:
+                raise errors.Invalid(
+                    f"translations for {', '.join(unknown)}: the event's languages are "
+                    f"{', '.join(sorted(known))}"
+                )
         problem = require_active(s.status, "a broadcast")
         if problem:
             raise errors.Conflict(problem, current=s.status)

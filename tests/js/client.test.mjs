@@ -187,3 +187,13 @@ test("the speaker queue and chat follow their events; a participant's move keeps
   p = reduce(p, ev(11, "room.moved", { person_id: "p1", from_room: P, to_room: "b1" }));
   assert.deepEqual(p.hands, []);
 });
+
+test("a large room's coalesced presence.changed sets its online count; names turn online", () => {
+  let s = reduce(null, snapshot());
+  s = reduce(s, ev(11, "presence.changed", { room_id: P, joined: ["p1"], left: [], online: 412, joined_count: 300, left_count: 0 }));
+  assert.equal(s.room.online_count, 412);
+  assert.equal(s.people[1].online, true);
+  s = reduce(s, ev(12, "presence.changed", { room_id: P, joined: [], left: ["p1"], online: 411, joined_count: 0, left_count: 1 }));
+  assert.equal(s.room.online_count, 411);
+  assert.equal(s.people[1].online, false);
+});

@@ -33,3 +33,15 @@ def test_one_record_is_one_line(fmt, capsys, restore_logging):
         assert orjson.loads(lines[0])["msg"].endswith(FORGED)
     else:
         assert "Kick-off\\r\\n1999-01-01" in lines[0]
+
+
+@pytest.mark.parametrize(("level", "kept"), [("INFO", False), ("DEBUG", True)])
+def test_uvicorns_socket_open_and_close_lines_only_at_debug(level, kept, capsys, restore_logging):
+    configure("json", level)
+    uvicorn = logging.getLogger("uvicorn.error")
+    uvicorn.info("connection open")
+    uvicorn.info("connection closed")
+    uvicorn.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/ws/sessions/s1")
+    msgs = [orjson.loads(line)["msg"] for line in capsys.readouterr().err.splitlines()]
+    assert msgs[-1].endswith("[accepted]")
+    assert ("connection open" in msgs and "connection closed" in msgs) is kept

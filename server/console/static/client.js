@@ -43,6 +43,15 @@ function apply(s, t, d, frame) {
     if (p) p.online = joined;
     const room = byId(s.rooms, d.room_id);
     if (room) room.online_count += joined ? 1 : -1;
+  } else if (t === "presence.changed") {
+    // a large room: the count is exact, the lists name at most 100 of those counted
+    for (const [ids, on] of [[d.joined, true], [d.left, false]])
+      for (const pid of ids || []) {
+        const p = person(pid);
+        if (p) p.online = on;
+      }
+    const room = byId(s.rooms, d.room_id);
+    if (room) room.online_count = d.online;
   } else if (t === "person.removed") s.people = (s.people || []).filter((p) => p.id !== d.person_id);
   else if (t === "event.updated") {
     for (const [k, v] of Object.entries(d.changes)) if (k in s.event) s.event[k] = v;
