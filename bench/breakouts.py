@@ -14,7 +14,13 @@ SQLite, 4x on PostgreSQL + Redis; stretch 2x. Server on CPU 0, clients (uvloop) 
 CPU 1, as in bench/fanout.py. ``BENCH_QUICK=1``: fewer rounds per run. Results go
 to docs/performance.md (section "Breakout round opening").
 
-Run: ``python -m bench.breakouts [--clients 1000] [--rounds 10] [--runs 5]``.
+Each span is also measured in the server's CPU time (/proc), which a loaded machine's
+waiting does not inflate. ``--compare DIR``: another source tree's server (e.g. main,
+``git archive`` unpacked) runs beside this one on the same data in every run, with
+the per-run ratios this tree / before.
+
+Run: ``python -m bench.breakouts [--clients 1000] [--rounds 10] [--runs 5]
+[--compare DIR]``.
 """
 
 from __future__ import annotations
