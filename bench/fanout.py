@@ -24,10 +24,11 @@ At 10,000 clients: the FastAPI floor and Convene on SQLite only, and 3 paired ru
 Every server runs on uvloop, pinned to CPU 0; the clients (bench/clients.py, uvloop)
 run in client processes of their own pinned to CPU 1, two from 5,000 clients up.
 Also measured: seconds until all N are connected (Convene: until each holds its
-snapshot), idle memory per connection (RSS after a SIGUSR2 garbage collection with
-the clients connected, minus the same before they connected, over N: the same way
-for every server), every message each client received (what a client never got is
-reported as lost) and the clients' CPU. Figures go to docs/performance.md.
+snapshot), idle memory per connection (RSS after a SIGUSR2 garbage collection and
+C heap trim (Node: its own ``gc()``) with the clients connected, minus the same
+before they connected, over N: the same way for every server), every message each
+client received (what a client never got is reported as lost) and the clients' CPU.
+Figures go to docs/performance.md.
 
 Run: ``python -m bench.fanout [--clients 1000 5000 10000] [--broadcasts 100] [--runs 5]``.
 """
@@ -694,7 +695,8 @@ def report(results: list[dict], broadcasts: int, load: str, notes: list[str]) ->
         f"uvloop; up to {runs} paired, interleaved runs, each of {broadcasts} broadcasts "
         "after two warm-ups, from the harness sending the trigger until the last client "
         "has the frame. Rows: median over the runs (range). Memory: RSS after a SIGUSR2 "
-        "garbage collection with the clients connected, minus the same before, over N; "
+        "garbage collection and C heap trim with the clients connected, minus the same "
+        "before, over N; "
         "with PostgreSQL + Redis also the PostgreSQL backends' proportional set size "
         "(shared buffers' share included) and Redis's `used_memory`, the same way. "
         "Lost: broadcast frames a connected client did not have within "

@@ -13,9 +13,10 @@ are the same as for Convene:
   pre-framed frame to every transport: the physical limit of Python here.
 
 Each runs on uvloop, as ``convene serve`` does (Node ``ws`` is bench/node_floor.js).
-On SIGUSR2 each collects its garbage and prints ``garbage collected on SIGUSR2``, as
-Convene logs it: the benchmark reads memory per connection after that, the same way
-for every server.
+On SIGUSR2 each collects its garbage, gives the C heap's free pages back
+(``malloc_trim``) and prints ``garbage collected on SIGUSR2``, as Convene does and
+logs it: the benchmark reads memory per connection after that, the same way for
+every Python server.
 
 Run: ``python -m bench.floors websockets|fastapi|raw --port P``.
 """
@@ -26,6 +27,8 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import ctypes
+import ctypes.util
 import datetime as dt
 import gc
 import hashlib
@@ -64,7 +67,11 @@ def frame(text: str) -> str:
 
 
 def _collect() -> None:
+    """As ``convene serve`` does on SIGUSR2: collect, then give the C heap's free pages
+    back (glibc's ``malloc_trim``), so that memory is measured the same way."""
     found = gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
     print(f"garbage collected on SIGUSR2: {found} unreachable objects", flush=True)
 
 

@@ -28,12 +28,29 @@ from .state import (
 VERSION = 1
 
 
+# Both directions cached (bounded): a state's listener samples and on-air history
+# repeat a few instants (an opening samples 100 rooms at one), and every command
+# reads and writes the whole state.
+_TEXT: dict[datetime, str] = {}
+_INSTANT: dict[str, datetime] = {}
+
+
 def _t(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    text = _TEXT.get(instant)
+    if text is None:
+        if len(_TEXT) >= 4096:
+            _TEXT.clear()
+        text = _TEXT[instant] = instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return text
 
 
 def _p(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+    instant = _INSTANT.get(text)
+    if instant is None:
+        if len(_INSTANT) >= 4096:
+            _INSTANT.clear()
+        instant = _INSTANT[text] = datetime.fromisoformat(text).astimezone(UTC)
+    return instant
 
 
 def to_dict(state: SessionInterpretation) -> dict[str, Any]:

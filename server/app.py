@@ -28,6 +28,7 @@ from .models import Session
 from .nul import RefuseNul
 from .services import presence
 from .settings import Settings
+from .socket_lane import SocketLane
 from .state import AppState
 from .timers import TimerService
 
@@ -44,9 +45,15 @@ class BodyLimit:
     def __init__(self, app):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    def __call__(self, scope, receive, send):
+        """Anything but HTTP goes straight to the app: returning its awaitable, not
+        awaiting it here, leaves no frame of this middleware on the stack of each of
+        thousands of idle WebSockets."""
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope, receive, send):
         length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if length is not None:
             if length.isdigit() and int(length) > MAX_BODY:
@@ -195,6 +202,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.wiring = wiring
+    app.add_middleware(SocketLane, routes=wiring.sockets)
     app.add_middleware(BodyLimit)
     app.add_middleware(RefuseNul)
     errors.install(app)

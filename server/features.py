@@ -40,7 +40,7 @@ def install_gc_policy(w: Wiring) -> None:
 
 def install_presence(w: Wiring) -> None:
     """The WebSocket endpoint; a large room hears of arrivals once a second."""
-    w.routers.append(realtime.router)
+    w.sockets.append(realtime.route)
     w.timer(presence_news.NEWS_KIND, presence_news.tell_room)
 
 

@@ -41,9 +41,16 @@ class RefuseNul:
     def __init__(self, app):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
+    def __call__(self, scope, receive, send):
+        """A clean request goes straight to the app (its awaitable returned, not
+        awaited here: no frame of this middleware held by each idle WebSocket)."""
+        if scope["type"] not in ("http", "websocket") or not (
+            NUL in scope["path"] or (scope["type"] == "http" and b"%00" in scope["query_string"])
+        ):
+            return self.app(scope, receive, send)
+        return self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
         if NUL in scope["path"]:
             if scope["type"] == "websocket":
                 if (await receive())["type"] == "websocket.connect":

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.routing import BaseRoute
 
 Hook = Callable[..., Awaitable[Any]]
 Note = Callable[..., dict[str, Any]]
@@ -44,6 +45,9 @@ Note = Callable[..., dict[str, Any]]
 @dataclass
 class Wiring:
     routers: list[APIRouter] = field(default_factory=list)
+    # WebSocket routes, served by server/socket_lane.py ahead of the framework's
+    # layers, whose frames every idle socket would hold
+    sockets: list[BaseRoute] = field(default_factory=list)
     followers: list[Hook] = field(default_factory=list)
     before_commit: list[Hook] = field(default_factory=list)
     on_join: list[Hook] = field(default_factory=list)

@@ -43,6 +43,8 @@ def _ws_token(ws: WebSocket) -> str | None:
 class RateLimit:
     """Token bucket on incoming frames."""
 
+    __slots__ = ("rate", "burst", "tokens", "last")
+
     def __init__(self, rate: float, burst: int):
         self.rate, self.burst = rate, burst
         self.tokens = float(burst)
@@ -184,7 +186,9 @@ def _booths(person: Person | None) -> frozenset[str]:
     return frozenset(d.partition(">")[2] for d in person.interprets)
 
 
-async def serve(ws: WebSocket, session_id: str) -> None:
+async def serve(ws: WebSocket) -> None:
+    """The route's endpoint (``/ws/sessions/{session_id}``)."""
+    session_id = ws.path_params["session_id"]
     state = get_state(ws)
     await ws.accept()
     try:
@@ -213,7 +217,7 @@ async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
     person_id = caller.person_id
     feed = None
     conn = None
-    joins: list[asyncio.Future] = []  # the presence join, once it was asked for
+    joins: list[asyncio.Future | None] = []  # the presence join, once it was asked for
     try:
         try:
             conn, feed = await _start(state, ws, session_id, caller, conn_id, joins)
@@ -230,6 +234,7 @@ async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
             return
         if joins:
             await joins[0]  # a failure (the database went away) ends the socket as before
+            joins[0] = None  # stored: the finished task is not held for the socket's life
         await _receive(state, ws, conn)
     except WebSocketDisconnect:
         pass
@@ -238,7 +243,7 @@ async def _serve(state: AppState, ws: WebSocket, session_id: str) -> None:
             await conn.stop()
             if feed is not None:
                 state.hub.release(feed, conn)
-        if joins:
+        if joins and joins[0] is not None:
             try:
                 await joins[0]  # the lease is ended once it is written
             except Exception:

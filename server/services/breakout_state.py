@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from sqlalchemy import Row, bindparam, insert, update
+from sqlalchemy import Row, bindparam, insert, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import breakouts as bo
 
-from .. import errors
+from .. import bulk, errors
 from .. import eventlog as el
 from ..eventlog import EventLog
 from ..events_breakouts import RoomCounts
@@ -49,10 +50,20 @@ class BreakoutState:
     rows: dict[str, BreakoutRound]
     rounds: dict[str, bo.Round]
     placement: bo.Placement
-    members: dict[str, bo.Member]
     people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
     attending: set[str]  # who has a placement row in this session
     rooms: dict[str, Room] = field(default_factory=dict)
+    listening: dict[str, str | None] = field(default_factory=dict)  # by placed person
+    online: set[str] = field(default_factory=set)
+
+    @cached_property
+    def members(self) -> dict[str, bo.Member]:
+        """Built when first read: an opening or a timer never reads it, and a thousand
+        of them cost about as much as the reads of the whole state."""
+        listening, online = self.listening, self.online
+        return {
+            pid: member_of(p, listening.get(pid), pid in online) for pid, p in self.people.items()
+        }
 
     @property
     def plenary_id(self) -> str:
@@ -119,30 +130,31 @@ def member_of(p: Row, listening: str | None, online: bool) -> bo.Member:
     )
 
 
-async def load(tx: AsyncSession, s: Session) -> BreakoutState:
-    rows = {
-        r.id: r
-        for r in (
-            await tx.exec(
-                select(BreakoutRound)
-                .where(BreakoutRound.session_id == s.id)
-                .order_by(BreakoutRound.number)
-            )
-        ).all()
-    }
-    rooms = list((await tx.exec(select(Room).where(Room.session_id == s.id))).all())
+async def load(tx: AsyncSession, s: Session, round_id: str | None = None) -> BreakoutState:
+    """The session's breakout state. With ``round_id`` (a command on that round), only
+    that round and the active ones, with their rooms and the plenary: the finished
+    rounds of a long session (each with its plan of everyone and its rooms) are what
+    such a command never reads, and they grew its cost with every round."""
+    q = select(BreakoutRound).where(BreakoutRound.session_id == s.id)
+    rq = select(Room).where(Room.session_id == s.id)
+    if round_id is not None:
+        live = [bo.RoundStatus.OPEN.value, bo.RoundStatus.CLOSING.value]
+        q = q.where(or_(BreakoutRound.status.in_(live), BreakoutRound.id == round_id))
+    rows = {r.id: r for r in (await tx.exec(q.order_by(BreakoutRound.number))).all()}
+    if round_id is not None:
+        rq = rq.where(or_(Room.round_id.is_(None), Room.round_id.in_(sorted(rows))))
+    rooms = list((await tx.exec(rq)).all())
     by_round: dict[str, list[Room]] = {}
     for room in rooms:
         if room.round_id:
             by_round.setdefault(room.round_id, []).append(room)
-    atts = {
-        a.person_id: a
-        for a in await tx.execute(
+    atts = (
+        await tx.execute(
             select(Placement.person_id, Placement.room_id, Placement.listening).where(
                 Placement.session_id == s.id
             )
         )
-    }
+    ).all()
     people = {
         p.id: p
         for p in await tx.execute(select(*PEOPLE_COLUMNS).where(Person.event_id == s.event_id))
@@ -160,14 +172,12 @@ async def load(tx: AsyncSession, s: Session) -> BreakoutState:
         session=s,
         rows=rows,
         rounds={rid: to_domain(row, by_round.get(rid, [])) for rid, row in rows.items()},
-        placement=bo.Placement({pid: a.room_id for pid, a in atts.items() if a.room_id}),
-        members={
-            pid: member_of(p, atts[pid].listening if pid in atts else None, pid in online)
-            for pid, p in people.items()
-        },
+        placement=bo.Placement({pid: room for pid, room, _ in atts if room}),
         people=people,
-        attending=set(atts),
+        attending={pid for pid, _, _ in atts},
         rooms={r.id: r for r in rooms},
+        listening={pid: lang for pid, _, lang in atts if lang},
+        online=online,
     )
 
 
@@ -224,11 +234,13 @@ _MOVE_ATTENDANCE = (
     )
     .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
 )
+_NEW_PLACEMENTS = insert(Placement.__table__)
 
 
 async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
-    """Store who moved: one executemany UPDATE (and one INSERT for people without an
-    placement row yet), not an ORM object per person."""
+    """Store who moved: one executemany UPDATE (and one INSERT for people without a
+    placement row yet), not an ORM object per person (``bulk``: nor its per-row
+    parameter work)."""
     now = utcnow()
     sid = st.session.id
     moved = [(pid, rid) for pid, rid in new.items() if st.placement.get(pid) != rid]
@@ -242,10 +254,9 @@ async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement)
         for pid, rid in moved
         if pid not in st.attending
     ]
-    if updates:
-        await tx.execute(_MOVE_ATTENDANCE, updates)
+    await bulk.executemany(tx, _MOVE_ATTENDANCE, updates)
     if inserts:
-        await tx.execute(insert(Placement.__table__), inserts)
+        await bulk.executemany(tx, _NEW_PLACEMENTS, inserts)
         st.attending.update(row["person_id"] for row in inserts)
     st.placement = new
     return bool(moved)

@@ -40,13 +40,22 @@ __all__ = ["TIMER_KINDS", "load", "participant_view", "to_domain", "view"]
 Change = Callable[[AsyncSession, BreakoutState, EventLog], Awaitable[object]]
 
 
-async def _run(state: AppState, caller: Caller, session_id: str, perm: Perm, change: Change):
+async def _run(
+    state: AppState,
+    caller: Caller,
+    session_id: str,
+    perm: Perm,
+    change: Change,
+    round_id: str | None = None,
+):
     """The one transaction of a breakout command: the caller is authorised on the
-    locked session, the breakout state loaded, domain errors answered as problems."""
+    locked session, the breakout state loaded (``round_id``: a command on that round
+    alone, which reads only it and the active rounds), domain errors answered as
+    problems."""
 
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, perm)
-        st = await load(tx, s)
+        st = await load(tx, s, round_id)
         try:
             return await change(tx, st, log)
         except bo.BreakoutError as exc:
@@ -159,7 +168,7 @@ async def _edit_plan(state, caller, session_id: str, round_id: str, edit) -> dic
         emit(log, events)
         return view(st, new, staff=True)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change)
+    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
 
 
 async def plan_move(
@@ -231,7 +240,7 @@ async def open_round(state: AppState, caller: Caller, session_id: str, round_id:
         emit_bulk(log, st, events)
         return view(st, new, staff=True)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change)
+    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
 
 
 async def _step(state, caller, session_id: str, round_id: str, step) -> dict:
@@ -243,7 +252,7 @@ async def _step(state, caller, session_id: str, round_id: str, step) -> dict:
         emit(log, events)
         return view(st, new, staff=True)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change)
+    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
 
 
 async def close_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
@@ -308,7 +317,7 @@ async def move_person(state: AppState, caller: Caller, session_id: str, body: Mo
 
 
 async def fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
-    st = await load(tx, s)
+    st = await load(tx, s, timer.target)
     r = st.rounds.get(timer.target)
     if r is None:
         return

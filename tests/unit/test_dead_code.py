@@ -35,6 +35,7 @@ FRAMEWORK_DECORATORS = [
 FRAMEWORK_NAMES = [
     "process_bind_param",
     "process_result_value",
+    "load_dialect_impl",
     "connection_made",
     "connection_lost",
     "data_received",

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import platform
 from types import SimpleNamespace
 
 import pytest
 
 from server.auth import Caller
 from server.gateway import collector
-from server.gateway.collector import Freezer
+from server.gateway.collector import Freezer, trim_heap
 from server.gateway.connection import Connection
 from server.gateway.hub import Hub
 from server.models import Person
@@ -133,3 +134,17 @@ async def test_the_installed_policy_freezes_at_the_attach_that_reaches_growth():
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def test_the_heap_is_trimmed_where_glibc_allows_it():
+    assert trim_heap() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_the_heap_is_given_back_once_a_storm_has_held_for_a_check():
+    n = [0]
+    f = Freezer(lambda: n[0], growth=100, refresh_s=600, clock=Clock())
+    n[0] = 100
+    assert f.grew()
+    assert f.check() is None  # the count moved since the last check: the storm goes on
+    assert f.check() == "trimmed"
+    assert f.check() is None  # once

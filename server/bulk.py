@@ -1,0 +1,84 @@
+"""Many rows through one Core statement, without SQLAlchemy's per-row parameter work.
+
+``execute(stmt, rows)`` builds every row's parameters through the compiled statement:
+about 30 us a row on SQLite, against 6 for the driver's own ``executemany`` of the
+same rows (a round opening writes 1,000 placements, 1,000 tallies and 1,200 events).
+Here the statement is compiled once per dialect and set of keys, exactly as
+SQLAlchemy compiles it for those rows, and each row goes through the same type
+processors SQLAlchemy applies, then to ``exec_driver_sql``. A statement with a
+parameter no row names (a bound literal, an expanding ``IN``) takes the usual path.
+
+Only for Core statements on tables: like them, this does not autoflush the ORM."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+Make = Callable[[dict], Any]
+_PREPARED: dict[tuple, tuple[Any, Dialect, str, Make] | None] = {}
+
+
+def prepared(stmt, dialect: Dialect, keys: tuple[str, ...]) -> tuple[str, Make] | None:
+    """The SQL text and the row-to-driver-parameters function of ``stmt`` for rows
+    with ``keys``, or None when the fast path does not apply."""
+    key = (id(stmt), id(dialect), keys)
+    hit = _PREPARED.get(key, False)
+    if hit is False:
+        hit = _PREPARED[key] = _prepare(stmt, dialect, keys)
+    if hit is None:
+        return None
+    return hit[2], hit[3]
+
+
+def _prepare(stmt, dialect: Dialect, keys: tuple[str, ...]):
+    compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    if not set(names) <= set(keys) or len(set(names)) != len(names):
+        return None
+    procs = compiled._bind_processors
+    pairs = [(n, procs.get(n)) for n in names]
+    if compiled.positional:
+
+        def make(row: dict) -> tuple:
+            return tuple(row[n] if p is None else p(row[n]) for n, p in pairs)
+
+    else:
+        escaped = compiled.escaped_bind_names or {}
+        out = [(escaped.get(n, n), n, p) for n, p in pairs]
+
+        def make(row: dict) -> dict:
+            return {e: row[n] if p is None else p(row[n]) for e, n, p in out}
+
+    # the statement and dialect are held so that their ids stay theirs
+    return stmt, dialect, compiled.string, make
+
+
+async def executemany(tx: AsyncSession, stmt, rows: Sequence[dict]) -> None:
+    """``stmt`` once for each of ``rows`` (all with the same keys) in ``tx``."""
+    if not rows:
+        return
+    conn = await tx.connection()
+    prep = prepared(stmt, conn.dialect, tuple(rows[0]))
+    if prep is None:
+        await tx.execute(stmt, list(rows))
+        return
+    sql, make = prep
+    await conn.exec_driver_sql(sql, [make(r) for r in rows])
+
+
+def executemany_sync(conn: Connection, stmt, rows: Sequence[dict]) -> None:
+    """``executemany`` on a synchronous connection (a flush or commit hook)."""
+    if not rows:
+        return
+    prep = prepared(stmt, conn.dialect, tuple(rows[0]))
+    if prep is None:
+        conn.execute(stmt, list(rows))
+        return
+    sql, make = prep
+    conn.exec_driver_sql(sql, [make(r) for r in rows])
