@@ -304,8 +304,8 @@ async def _start(
         first = encode({"type": "snapshot", "seq": cursor, "session_id": session_id, "data": snap})
     if await _token_ended(state, session_id, caller):
         return None, None
-    if person is not None and not joins:
-        joins.append(_join(state, session_id, person, conn_id))
+    if person is not None and not joins:  # after their snapshot: nobody waits for it
+        joins.append(_join(state, session_id, person, conn_id, waited_on=False))
     conn = Connection(
         ws,
         caller,
@@ -324,8 +324,10 @@ async def _start(
     return conn, feed
 
 
-def _join(state: AppState, session_id: str, person, conn_id: str) -> asyncio.Future:
-    return state.presence.join_soon(session_id, person, conn_id)
+def _join(
+    state: AppState, session_id: str, person, conn_id: str, *, waited_on: bool = True
+) -> asyncio.Future:
+    return state.presence.join_soon(session_id, person, conn_id, waited_on=waited_on)
 
 
 async def _token_ended(state: AppState, session_id: str, caller: Caller) -> bool:
