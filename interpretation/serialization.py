@@ -6,6 +6,7 @@ Instants are ISO 8601 strings in UTC; ``from_dict(to_dict(s)) == s``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .languages import Direction, Interpreter
@@ -31,26 +32,14 @@ VERSION = 1
 # Both directions cached (bounded): a state's listener samples and on-air history
 # repeat a few instants (an opening samples 100 rooms at one), and every command
 # reads and writes the whole state.
-_TEXT: dict[datetime, str] = {}
-_INSTANT: dict[str, datetime] = {}
-
-
+@lru_cache(maxsize=4096)
 def _t(instant: datetime) -> str:
-    text = _TEXT.get(instant)
-    if text is None:
-        if len(_TEXT) >= 4096:
-            _TEXT.clear()
-        text = _TEXT[instant] = instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return text
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=4096)
 def _p(text: str) -> datetime:
-    instant = _INSTANT.get(text)
-    if instant is None:
-        if len(_INSTANT) >= 4096:
-            _INSTANT.clear()
-        instant = _INSTANT[text] = datetime.fromisoformat(text).astimezone(UTC)
-    return instant
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def to_dict(state: SessionInterpretation) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 import orjson
 from sqlalchemy import DateTime, event
@@ -35,29 +36,23 @@ class _SQLiteText(SQLiteDateTime):
 
     def result_processor(self, dialect, coltype):
         parse = super().result_processor(dialect, coltype)
-        cache = _SQLITE_INSTANT
+
+        @lru_cache(maxsize=4096)
+        def instant(value: str):
+            parsed = parse(value) if parse is not None else value
+            if not isinstance(parsed, dt.datetime) or parsed.tzinfo is not None:
+                return parsed  # not what ``UTCDateTime`` wrote: as before
+            return parsed.replace(tzinfo=UTC)
 
         def process(value):
-            if value is None:
-                return None
-            instant = cache.get(value)
-            if instant is None:
-                parsed = parse(value) if parse is not None else value
-                if not isinstance(parsed, dt.datetime) or parsed.tzinfo is not None:
-                    return parsed  # not what ``UTCDateTime`` wrote: as before
-                if len(cache) >= 4096:
-                    cache.clear()
-                instant = cache[value] = parsed.replace(tzinfo=UTC)
-            return instant
+            return None if value is None else instant(value)
 
         return process
 
 
-# by instant: the rows of one command share a few (an opening's thousand moves, ``now``)
-_SQLITE_TEXT: dict[dt.datetime, str] = {}
-_SQLITE_INSTANT: dict[str, dt.datetime] = {}
-
-
+# cached by instant: the rows of one command share a few (an opening's thousand
+# moves, ``now``)
+@lru_cache(maxsize=4096)
 def _sqlite_text(value: dt.datetime) -> str:
     """The text SQLAlchemy's SQLite DATETIME stores for aware UTC ``value``: always
     six decimals."""
@@ -85,12 +80,7 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            text = _SQLITE_TEXT.get(value)
-            if text is None:
-                if len(_SQLITE_TEXT) >= 4096:
-                    _SQLITE_TEXT.clear()
-                text = _SQLITE_TEXT[value] = _sqlite_text(value)
-            return text
+            return _sqlite_text(value)
         return value
 
     def process_result_value(self, value, dialect):

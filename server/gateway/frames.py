@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -39,7 +40,6 @@ LOG_COLUMNS = (
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
-_ISO: dict[int, str] = {}  # by millisecond: the events of one command share a few
 
 
 def iso_ms(t: dt.datetime) -> str:
@@ -47,13 +47,12 @@ def iso_ms(t: dt.datetime) -> str:
     encoding a ``room.moved`` cost, and an opening's 1,000 moves fall in a few ms."""
     if t.tzinfo is None:
         return _iso_ms(t)
-    key = (t - _EPOCH) // _MS
-    text = _ISO.get(key)
-    if text is None:
-        if len(_ISO) >= 4096:
-            _ISO.clear()
-        text = _ISO[key] = _iso_ms(t)
-    return text
+    return _iso_of_ms((t - _EPOCH) // _MS)
+
+
+@lru_cache(maxsize=4096)
+def _iso_of_ms(ms: int) -> str:
+    return _iso_ms(_EPOCH + ms * _MS)
 
 
 def _iso_ms(t: dt.datetime) -> str:
