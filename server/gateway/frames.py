@@ -81,6 +81,13 @@ def variant_of(
     return None
 
 
+def varies(ev: LogEvent) -> bool:
+    """Whether ``variant_of`` can differ between recipients of ``ev``."""
+    if ev.type == "broadcast.message":
+        return bool(ev.data.get("translations"))
+    return ev.type in ROOM_VARIANTS and "members" in ev.data
+
+
 def _room_of(ev: LogEvent) -> dict[str, str]:
     """person -> room of the event's member lists, built once per event."""
     cached = ev.room_of

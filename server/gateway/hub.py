@@ -22,6 +22,7 @@ import bisect
 import collections
 import contextlib
 import logging
+from collections.abc import Collection
 
 import orjson
 from sqlalchemy import select
@@ -30,8 +31,8 @@ from .. import outage
 from ..db import Database
 from ..models import EventRecord, utcnow
 from . import session_view
-from .connection import ENDS_TOKEN, OBSERVED, Connection
-from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of
+from .connection import ENDS_TOKEN, OBSERVED, Connection, flush_all, hold, send
+from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of, varies
 from .session_view import SessionView
 from .snapshot import Miss, SharedParts
 
@@ -40,6 +41,7 @@ log = logging.getLogger("convene.gateway")
 RECENT = 4096
 RECENT_BYTES = 4 * 2**20  # per session; settings.feed_recent_bytes
 EVENT_OVERHEAD = 300  # bytes an event costs besides its data (objects, seq, at, audience)
+Fan = tuple[bytes, Collection[Connection]]  # a frame and who gets it
 
 
 def _keys(ev: LogEvent) -> list[str]:
@@ -87,6 +89,8 @@ class SessionFeed:
         self.staff: set[Connection] = set()
         self.by_room: dict[str | None, set[Connection]] = {}
         self.by_person: dict[str | None, set[Connection]] = {}
+        # attached with a snapshot newer than ``head``: they skip the events they have
+        self.ahead: set[Connection] = set()
         # the newest events, for resumes: at most RECENT of them and ``max_recent_bytes``
         self.recent: collections.deque[LogEvent] = collections.deque()
         self._weights: collections.deque[int] = collections.deque()
@@ -118,9 +122,11 @@ class SessionFeed:
                     self._replay(conn, cursor, held)
                 else:
                     for ev in await self._range(cursor, self.head):
-                        self._deliver(conn, ev, {}, held=held)
+                        self._deliver(conn, ev, {}, held)
                 conn.flush()  # a replay is one write
             conn.cursor = max(cursor, self.head)
+            if cursor > self.head:
+                self.ahead.add(conn)
             self.conns.add(conn)
             if conn.is_staff:
                 self.staff.add(conn)
@@ -135,6 +141,7 @@ class SessionFeed:
             return
         self.conns.discard(conn)
         self.staff.discard(conn)
+        self.ahead.discard(conn)
         _drop(self.by_room, conn.room_id, conn)
         _drop(self.by_person, conn.person_id, conn)
 
@@ -248,9 +255,9 @@ class SessionFeed:
                     for ev in self._filed(key, pos, end):
                         found[ev.seq] = ev
                 for seq in sorted(found):
-                    self._deliver(conn, found[seq], {}, held=held)
+                    self._deliver(conn, found[seq], {}, held)
             if turn is not None:
-                self._deliver(conn, turn, {}, held=held)
+                self._deliver(conn, turn, {}, held)
                 pos = turn.seq
 
     def place_as_of(self, person_id: str, seq: int) -> tuple | None:
@@ -410,7 +417,9 @@ class SessionFeed:
                 events = await read_events(tx, self.session_id, self.head)
         elif self.asked > events[-1].seq:
             self._dirty = True  # announced beyond what was handed over: read it next
-        held: list[Connection] = []  # each connection's frames of this pull: one write
+        held: list[Connection] = []  # connections holding frames of this pull (``add``)
+        fans: list[Fan] = []
+        direct = len(events) == 1  # each connection is in one of its fans at most
         try:
             for ev in events:
                 if ev.type == "chat.deleted":
@@ -420,11 +429,16 @@ class SessionFeed:
                 self.remember(ev)
                 if self.view is not None and not self.view.apply(ev):
                     self.view = None  # an event it cannot follow: read it again
-                self._dispatch(ev, held)
+                fans = self._dispatch(ev, held)
+                if not direct:  # a connection's frames of this pull go as one write
+                    for frame, conns in fans:
+                        self.delivered += hold(frame, conns, held)
+                    fans = []
                 self.head = ev.seq
         finally:
-            for conn in held:
-                conn.flush()
+            for frame, conns in fans:
+                self.delivered += send((frame,), conns)
+            flush_all(held)
             if self.pending:
                 self._forget_sent(progressed=bool(events))
 
@@ -442,26 +456,38 @@ class SessionFeed:
             if ev.type == "chat.message" and ev.data.get("id") == message_id:
                 ev.data = {**ev.data, "text": "", "deleted": True}
 
-    def _dispatch(self, ev: LogEvent, held: list[Connection] | None = None) -> None:
+    def _dispatch(self, ev: LogEvent, held: list[Connection]) -> list[Fan]:
+        """Who gets ``ev``, by frame (the caller sends them). The connections of its
+        person follow their own change one by one (``_deliver``: held for ``flush``)."""
         cache: dict[str | None, bytes] = {}
         told = self.recipients(ev)
-        for conn in told:
-            self._deliver(conn, ev, cache, seen=True, held=held)
+        if self.ahead:
+            self._skip_had(ev.seq, told)
         if ev.type in OBSERVED:  # the person's own change, even where it is not sent
             for conn in list(self.by_person.get(ev.data.get("person_id"), ())):
-                if conn not in told:
-                    self._deliver(conn, ev, cache, held=held)
+                self._deliver(conn, ev, cache, held, seen=conn in told)
+                told.discard(conn)
         hub = self.hub
         if hub is not None and hub.on_fanout is not None:
             hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
+        return [(frame, conns) for frame, conns in _variants(ev, told, cache) if conns]
+
+    def _skip_had(self, seq: int, told: set[Connection]) -> None:
+        """Leave out of ``told`` the connections whose snapshot has ``seq`` already;
+        forget those that it has caught up with."""
+        for conn in list(self.ahead):
+            if conn.cursor >= seq:
+                told.discard(conn)
+            else:
+                self.ahead.discard(conn)
 
     def _deliver(
         self,
         conn: Connection,
         ev: LogEvent,
         cache: dict[str | None, bytes],
+        held: list[Connection],
         seen: bool = False,
-        held: list[Connection] | None = None,
     ) -> None:
         """Hold ``ev`` for ``conn`` (flushed by the caller) if it sees it (``seen``:
         known already) and follow its own changes (a move re-files it under its new
@@ -473,19 +499,36 @@ class SessionFeed:
             frame = cache.get(variant)
             if frame is None:
                 frame = cache[variant] = encode_event(ev, variant)
-            if held is None:
-                if conn.push(frame):
-                    self.delivered += 1
-            elif not conn.closing:
-                if conn.add(frame):
-                    held.append(conn)
-                self.delivered += 1
+            if conn.add(frame):
+                held.append(conn)
+            self.delivered += 1
         room = conn.room_id
         conn.observe(ev)
         conn.cursor = ev.seq
         if conn.room_id != room and conn in self.conns:
             _drop(self.by_room, room, conn)
             self.by_room.setdefault(conn.room_id, set()).add(conn)
+
+
+def _variants(ev: LogEvent, conns: set[Connection], cache: dict[str | None, bytes]) -> list[Fan]:
+    """``conns`` by the frame of ``ev`` each gets (``variant_of``), encoded once a
+    variant (``cache``)."""
+    if not varies(ev):
+        frame = cache.get(None)
+        if frame is None:
+            frame = cache[None] = encode_event(ev)
+        return [(frame, conns)]
+    groups: dict[str | None, list[Connection]] = {}
+    for conn in conns:
+        variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
+        groups.setdefault(variant, []).append(conn)
+    out = []
+    for variant, group in groups.items():
+        frame = cache.get(variant)
+        if frame is None:
+            frame = cache[variant] = encode_event(ev, variant)
+        out.append((frame, group))
+    return out
 
 
 def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[LogEvent]:

@@ -92,7 +92,7 @@ def test_recipients_are_exactly_who_sees_the_event(conns, moved, audience):
             {"person_id": pid, "from_room": None, "to_room": room},
             [f"person:{pid}", "moderators"],
         )
-        feed._dispatch(ev)
+        feed._dispatch(ev, [])
     ev = LogEvent(seq + 1, "broadcast.message", "s", now, None, {"text": "x"}, audience)
     assert feed.recipients(ev) == {c for c in feed.conns if c.sees(ev)}
     for c in feed.conns:  # the buckets follow the moves

@@ -158,7 +158,9 @@ def test_a_replay_from_the_index_sends_what_a_full_scan_sends(spec, pid, role, b
     indexed.cursor = scanned.cursor = k
     feed._replay(indexed, k, [])
     for ev in [ev for ev in feed.recent if ev.seq > k]:  # every event, as a scan does
-        feed._deliver(scanned, ev, {})
+        feed._deliver(scanned, ev, {}, [])
+    indexed.flush()  # as ``attach`` does
+    scanned.flush()
     assert indexed.ws.got == scanned.ws.got
     assert (indexed.room_id, indexed.listening) == (scanned.room_id, scanned.listening)
     assert (indexed.room_id, indexed.listening) == _walk(log, pid, len(log))
