@@ -18,7 +18,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from server.auth import Caller
-from server.gateway.connection import TOO_SLOW, Connection
+from server.gateway.connection import TOO_SLOW, Connection, send
 from server.gateway.frames import encode
 from server.gateway.transport import FastWebSocketProtocol
 from tests.support.server import free_port
@@ -153,6 +153,33 @@ async def test_the_4408_bound_counts_bytes_the_transport_holds():
             # it is over the bound
             assert conn._backlog_bytes + len(frame) <= bound
             assert conn._backlog_bytes + len(frame) + conn.buffered > bound
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+
+async def test_a_broadcast_waits_behind_a_paused_transport_and_keeps_seq_order():
+    """The fan-out's loop (``send``) writes straight only to transports that take
+    writes: once a client's transport paused, even before anything waits in its
+    backlog, a broadcast's frame queues and arrives after what the transport holds."""
+    async with Harness(queue_bytes=64 * 2**20) as h:
+        reader, writer = await _connect(h.port)
+        try:
+            conn = await h.conn
+            big = encode({"seq": 0, "pad": "x" * (4 * 2**20)})
+            assert conn.push(big)  # written: the kernel takes part, the transport the rest
+            assert conn.pending == 0 and conn.buffered > 0  # paused, nothing queued yet
+            before = conn.buffered
+            assert send((encode({"seq": 1}),), [conn]) == 1
+            assert conn.pending > 0 and conn.buffered == before  # queued, not written
+            assert send((encode({"seq": 2}), encode({"seq": 3})), [conn]) == 1
+            seqs = []
+            while len(seqs) < 4:
+                opcode, payload = await _frame(reader)
+                if opcode == 9:
+                    continue
+                seqs.append(orjson.loads(payload)["seq"])
+            assert seqs == [0, 1, 2, 3]
         finally:
             writer.close()
             await writer.wait_closed()
