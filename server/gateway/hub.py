@@ -470,7 +470,7 @@ class SessionFeed:
         hub = self.hub
         if hub is not None and hub.on_fanout is not None:
             hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
-        return [(frame, conns) for frame, conns in _variants(ev, told, cache) if conns]
+        return _variants(ev, told, cache)
 
     def _skip_had(self, seq: int, told: set[Connection]) -> None:
         """Leave out of ``told`` the connections whose snapshot has ``seq`` already;
@@ -512,7 +512,9 @@ class SessionFeed:
 
 def _variants(ev: LogEvent, conns: set[Connection], cache: dict[str | None, bytes]) -> list[Fan]:
     """``conns`` by the frame of ``ev`` each gets (``variant_of``), encoded once a
-    variant (``cache``)."""
+    variant (``cache``); nothing is encoded for nobody."""
+    if not conns:
+        return []
     if not varies(ev):
         frame = cache.get(None)
         if frame is None:

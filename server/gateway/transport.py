@@ -94,8 +94,9 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
         self.writable = Flag()  # type: ignore[assignment]
         self.writable.set()
         # the transport's pause as a plain attribute too: ``writes_now`` is asked for
-        # every client of every broadcast, and reaching the flag was one more object
-        # (measured: 0.4 us a client of a 1,000-client fan-out's 1.5)
+        # every client of every broadcast, and the flag is one more object to reach
+        # (with 1,000 clients, 0.4 of the 1.5 us a client that picking writable
+        # transports took)
         self.paused = False
 
     def pause_writing(self) -> None:
