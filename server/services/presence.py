@@ -18,7 +18,7 @@ from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
 from ..event_registry import coerce
-from ..models import Person, Placement, PresenceLease, Room, Session, utcnow
+from ..models import Person, Placement, PresenceLease, Session, utcnow
 from .batches import Batcher
 from .presence_news import Memo, announce
 
@@ -42,8 +42,7 @@ async def ensure_placed(
     if att is None:
         att = Placement(session_id=s.id, person_id=person.id)
     if person.role != Role.OBSERVER:
-        room = await tx.get(Room, att.room_id) if att.room_id else None
-        if room is None or room.session_id != s.id:
+        if not (att.room_id and await memo.is_room_here(att.room_id)):
             audience = [el.person(person.id), el.MODERATORS]
             if await memo.size(s.plenary_room_id) < log.large_room:
                 audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
