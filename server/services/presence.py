@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import breakouts as bo
 
+from .. import bulk
 from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
@@ -42,7 +43,9 @@ async def ensure_placed(
     if att is None:
         att = Placement(session_id=s.id, person_id=person.id)
     if person.role != Role.OBSERVER:
-        if not (att.room_id and await memo.is_room_here(att.room_id)):
+        # most people are in the plenary, a room of the session: no look-up for them
+        here = att.room_id is not None and att.room_id == s.plenary_room_id
+        if not (here or (att.room_id and await memo.is_room_here(att.room_id))):
             audience = [el.person(person.id), el.MODERATORS]
             if await memo.size(s.plenary_room_id) < log.large_room:
                 audience.append(el.room(s.plenary_room_id))  # large rooms: counts only
@@ -70,6 +73,7 @@ async def online_among(
 
 
 Arrival = tuple[Person, str]  # the person, the connection's lease id
+_INSERT_LEASE = insert(PresenceLease.__table__)  # kept: ``bulk`` prepares it once
 
 
 async def join_many(
@@ -109,8 +113,9 @@ async def join_many(
         }
         if live:  # one executemany, not an ORM object per connection
             expires = now + dt.timedelta(seconds=ttl_s)
-            await tx.execute(
-                insert(PresenceLease),
+            await bulk.executemany(
+                tx,
+                _INSERT_LEASE,
                 [
                     {
                         "id": conn_id,
