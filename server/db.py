@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import sqlite_driver
+
 UTC = dt.UTC
 
 
@@ -129,7 +131,15 @@ ENGINE_OPTIONS = {**JSON_CODEC, "hide_parameters": True}
 
 
 def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **ENGINE_OPTIONS)
+    # ``begin=None`` (autocommit): no BEGIN is ever sent, so the driver never holds a
+    # transaction open, and the rollbacks SQLAlchemy sends when a connection is closed
+    # and when it goes back to the pool would each be a trip to the driver's thread for
+    # nothing. (Not for the others: their connections also have the driver's
+    # ``isolation_level=None``, which is what SQLAlchemy's check reads.)
+    reset = {} if begin is not None else {"skip_autocommit_rollback": True}
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi(), **reset, **ENGINE_OPTIONS
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record):
