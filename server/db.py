@@ -131,14 +131,8 @@ ENGINE_OPTIONS = {**JSON_CODEC, "hide_parameters": True}
 
 
 def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
-    # ``begin=None`` (autocommit): no BEGIN is ever sent, so the driver never holds a
-    # transaction open, and the rollbacks SQLAlchemy sends when a connection is closed
-    # and when it goes back to the pool would each be a trip to the driver's thread for
-    # nothing. (Not for the others: their connections also have the driver's
-    # ``isolation_level=None``, which is what SQLAlchemy's check reads.)
-    reset = {} if begin is not None else {"skip_autocommit_rollback": True}
     engine = create_async_engine(
-        url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi(), **reset, **ENGINE_OPTIONS
+        url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi(), **ENGINE_OPTIONS
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -51,6 +51,16 @@ async def test_a_statement_is_one_trip_to_the_driver_thread(db, trips):
     assert sum(trips.values()) == 1, trips
 
 
+async def test_a_write_transaction_is_its_statements_and_the_commit(db, trips):
+    async with db.write() as tx:
+        await tx.exec(text("INSERT INTO t (name) VALUES ('w')"))
+    trips.clear()
+    async with db.write() as tx:
+        await tx.exec(text("INSERT INTO t (name) VALUES ('v')"))
+    # BEGIN IMMEDIATE, the insert, the commit; no rollback once committed
+    assert sum(trips.values()) == 3, trips
+
+
 async def test_rows_counts_and_returning_are_the_drivers(db):
     async with db.write() as tx:
         many = await tx.exec(
