@@ -70,7 +70,12 @@ STAFF = frozenset({Role.MODERATOR, Role.OBSERVER})
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    """256 random bits, URL-safe, never starting with ``-``: a spreadsheet export
+    would prefix such a cell with ``'`` (formula guard), and the token read back
+    from the file would no longer be the person's."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def hash_token(token: str) -> str:
