@@ -12,6 +12,9 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import bindparam
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,7 +70,12 @@ STAFF = frozenset({Role.MODERATOR, Role.OBSERVER})
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    """256 random bits, URL-safe, never starting with ``-``: a spreadsheet export
+    would prefix such a cell with ``'`` (formula guard), and the token read back
+    from the file would no longer be the person's."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def hash_token(token: str) -> str:
@@ -100,16 +108,50 @@ class Caller:
         return self.person is None or perm in ROLE_PERMS[self.person.role]
 
 
-async def caller_for_token(tx: AsyncSession, token: str | None, admin_token: str) -> Caller:
+def _is_admin(token: str | None, admin_token: str) -> bool:
     if not token:
         raise errors.Unauthorized(
             "no token: send 'Authorization: Bearer <token>' (or ?token= on WebSockets)"
         )
-    if hmac.compare_digest(token.encode(), admin_token.encode()):
+    return hmac.compare_digest(token.encode(), admin_token.encode())
+
+
+def _invalid() -> errors.Unauthorized:
+    return errors.Unauthorized("the token is not valid (it may have been re-issued)")
+
+
+async def caller_for_token(tx: AsyncSession, token: str | None, admin_token: str) -> Caller:
+    if _is_admin(token, admin_token):
         return Caller(None)
     person = (await tx.exec(select(Person).where(Person.token_hash == hash_token(token)))).first()
     if person is None:
-        raise errors.Unauthorized("the token is not valid (it may have been re-issued)")
+        raise _invalid()
+    return Caller(person)
+
+
+_PERSON_BY_TOKEN = select(Person.__table__).where(
+    Person.__table__.c.token_hash == bindparam("token_hash")
+)
+
+
+async def rest_caller(engine: AsyncEngine, token: str | None, admin_token: str) -> Caller:
+    """A REST request's caller, read from the database on every request (never from
+    the sockets' token cache: a re-issued or removed token fails at once): one Core
+    statement on an autocommit connection, without an ORM session and its query
+    pipeline, which cost more than the statement. The person is made detached, as if
+    loaded by a session since closed."""
+    if _is_admin(token, admin_token):
+        return Caller(None)
+    async with engine.connect() as conn:
+        row = (
+            (await conn.execute(_PERSON_BY_TOKEN, {"token_hash": hash_token(token)}))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise _invalid()
+    person = Person(**row)
+    make_transient_to_detached(person)
     return Caller(person)
 
 

@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from . import sqlite_driver
+
 UTC = dt.UTC
 
 
@@ -129,7 +131,9 @@ ENGINE_OPTIONS = {**JSON_CODEC, "hide_parameters": True}
 
 
 def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **ENGINE_OPTIONS)
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi(), **ENGINE_OPTIONS
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record):

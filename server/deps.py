@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from .auth import Caller, caller_for_token
+from .auth import Caller, rest_caller
 from .state import AppState, get_state
 
 
@@ -18,11 +18,16 @@ def bearer(request: Request) -> str | None:
     return None
 
 
+async def state(request: Request) -> AppState:
+    """``get_state`` as a dependency: ``async``, because FastAPI runs a plain ``def``
+    dependency in its thread pool, a thread hop on every request."""
+    return request.app.state.convene
+
+
 async def current_caller(request: Request) -> Caller:
     state = get_state(request)
-    async with state.db.quick() as tx:
-        return await caller_for_token(tx, bearer(request), state.admin_token)
+    return await rest_caller(state.db.autocommit, bearer(request), state.admin_token)
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+StateDep = Annotated[AppState, Depends(state)]
 CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -87,7 +87,7 @@ def install_attendance(w: Wiring) -> None:
 
 def install_webhooks(w: Wiring) -> None:
     w.routers.append(webhooks.router)
-    w.before_commit.append(webhook_service.enqueue)
+    w.before_commit.append(webhook_service.Outbox().enqueue)
     w.starters.append(webhook_service.start)
 
 

@@ -66,6 +66,12 @@ class Session(SQLModel, table=True):
     reminders_s: list[int] = _json([86400, 900])
     seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     log_floor: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # moves when a webhook of the event is added or removed (``webhooks.hooks_changed``):
+    # read with the locked row, it tells a command whether its process's copy of the
+    # event's webhooks still holds
+    webhooks_stamp: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     ics_sequence: int = 0
     plenary_room_id: str | None = Field(default=None, max_length=36)
     created_at: dt.datetime = _created()

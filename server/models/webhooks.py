@@ -12,6 +12,10 @@ from .columns import _created, _event_fk, _id, _ts, utcnow
 
 
 class Webhook(SQLModel, table=True):
+    """Whoever adds or removes one, or changes ``events`` or ``active``, calls
+    ``services.webhooks.hooks_changed`` in the same transaction, first: each process's
+    outbox keeps a copy of these (``services.webhooks.Outbox``)."""
+
     __tablename__ = "webhooks"
 
     id: str = _id()

@@ -40,6 +40,7 @@ async def create_webhook(state: AppState, caller: Caller, event_id: str, body) -
     w = Webhook(event_id=event_id, url=body.url, secret=body.secret, events=body.events)
     async with state.db.write() as tx:
         await load_event(tx, caller, event_id, Perm.webhook_manage)
+        await svc.hooks_changed(tx, event_id)
         tx.add(w)
     return svc.public(w)
 
@@ -54,6 +55,7 @@ async def list_webhooks(state: AppState, caller: Caller, event_id: str) -> list[
 async def delete_webhook(state: AppState, caller: Caller, event_id: str, webhook_id: str) -> None:
     async with state.db.write() as tx:
         w = await _hook(tx, caller, event_id, webhook_id)
+        await svc.hooks_changed(tx, event_id)
         await tx.delete(w)
 
 

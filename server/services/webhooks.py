@@ -10,9 +10,11 @@ import contextvars
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass
 
 import httpx
 import orjson
+from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -129,24 +131,87 @@ def wanted(w: Webhook, rec) -> bool:
     return True
 
 
-async def enqueue(tx: AsyncSession, session: Session, records: list) -> None:
-    if _NO_OUTBOX.get():
-        return
-    hooks = (
-        await tx.exec(select(Webhook).where(Webhook.event_id == session.event_id, Webhook.active))
-    ).all()
-    if not hooks:
-        return
-    for rec in records:
-        for w in hooks:
-            if not wanted(w, rec):
-                continue
-            d = WebhookDelivery(
-                webhook_id=w.id, event_type=rec.type, session_id=session.id, body=""
-            )
-            d.body = body_of(d.id, rec.type, session.event_id, session.id, rec.at, rec.data)
-            tx.add(d)
-    WAKE.set()
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """What the outbox reads of an active webhook to route an event that is not about
+    webhooks (``wanted``): ``failing`` only matters for those, which read the rows."""
+
+    id: str
+    events: tuple[str, ...] | None
+
+
+async def _active(tx: AsyncSession, event_id: str) -> list[Webhook]:
+    return list(
+        (await tx.exec(select(Webhook).where(Webhook.event_id == event_id, Webhook.active))).all()
+    )
+
+
+async def hooks_changed(tx: AsyncSession, event_id: str) -> None:
+    """In the transaction that adds or removes a webhook of the event, before it does:
+    moves the ``webhooks_stamp`` of every session of the event, which tells every
+    process's ``Outbox`` to read the event's webhooks again. The session rows are taken
+    in id order (the order ``Commands.run_many`` takes them) and before the webhook row:
+    a command holding a session may be waiting for that row (its delivery's foreign
+    key), never the other way round. A command that locked a session before this commits
+    still sees the webhooks as they were, and is ordered before the change."""
+    sessions = Session.__table__
+    await tx.exec(
+        select(sessions.c.id)
+        .where(sessions.c.event_id == event_id)
+        .order_by(sessions.c.id)
+        .with_for_update()
+    )
+    await tx.exec(
+        update(sessions)
+        .where(sessions.c.event_id == event_id)
+        .values(webhooks_stamp=sessions.c.webhooks_stamp + 1)
+    )
+
+
+class Outbox:
+    """Writes the outbox rows of a command's events (a before-commit hook). The event's
+    active webhooks are kept per session with the session's ``webhooks_stamp`` as read
+    under the command's lock, and read again when it has moved, so a command reads the
+    webhooks table only after a webhook was added or removed (in any process). One per
+    app: two apps in one process share nothing."""
+
+    MAX_SESSIONS = 10_000
+
+    def __init__(self) -> None:
+        self._hooks: dict[str, tuple[int, tuple[Hook, ...]]] = {}  # session -> (stamp, hooks)
+
+    async def _hooks_of(self, tx: AsyncSession, session: Session) -> tuple[Hook, ...]:
+        kept = self._hooks.get(session.id)
+        if kept is not None and kept[0] == session.webhooks_stamp:
+            return kept[1]
+        hooks = tuple(
+            Hook(w.id, None if w.events is None else tuple(w.events))
+            for w in await _active(tx, session.event_id)
+        )
+        if len(self._hooks) >= self.MAX_SESSIONS:
+            self._hooks.clear()
+        self._hooks[session.id] = (session.webhooks_stamp, hooks)
+        return hooks
+
+    async def enqueue(self, tx: AsyncSession, session: Session, records: list) -> None:
+        if _NO_OUTBOX.get():
+            return
+        if any(rec.type.startswith("webhook.") for rec in records):
+            hooks = await _active(tx, session.event_id)  # ``failing`` decides: the rows
+        else:
+            hooks = await self._hooks_of(tx, session)
+        if not hooks:
+            return
+        for rec in records:
+            for w in hooks:
+                if not wanted(w, rec):
+                    continue
+                d = WebhookDelivery(
+                    webhook_id=w.id, event_type=rec.type, session_id=session.id, body=""
+                )
+                d.body = body_of(d.id, rec.type, session.event_id, session.id, rec.at, rec.data)
+                tx.add(d)
+        WAKE.set()
 
 
 WAKE = asyncio.Event()

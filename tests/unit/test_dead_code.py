@@ -41,6 +41,10 @@ FRAMEWORK_NAMES = [
     "data_received",
     "datagram_received",
     "error_received",
+    # SQLAlchemy's async driver adapter calls these (server/sqlite_driver.py)
+    "_async_soft_close",
+    "_execute_async",
+    "_executemany_async",
 ]
 
 

@@ -62,3 +62,15 @@ def test_what_is_written_reads_back_escaped(rows, delimiter):
     assert data.startswith(b"\xef\xbb\xbf")
     back = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
     assert back == [header] + [[sh.escape_cell(c) for c in r] for r in rows]
+
+
+def test_a_new_token_survives_a_spreadsheet_export(monkeypatch):
+    """One token in 64 began with ``-``; the export's formula guard then wrote it as
+    ``'-…``, and the token read back from the file was not the person's."""
+    from server import auth
+
+    drawn = iter(["-starts-like-a-formula", "plain_token"])
+    monkeypatch.setattr(auth.secrets, "token_urlsafe", lambda n: next(drawn))
+    token = auth.new_token()
+    assert token == "plain_token"
+    assert not token.startswith(sh.FORMULA_STARTS)
