@@ -306,18 +306,14 @@ class Connection:
 
 
 def hold(frame: bytes, conns: Iterable[Connection], held: list[Connection]) -> int:
-    """``Connection.add`` of ``frame`` for each of ``conns`` that is not closing,
-    inline; returns how many took it. ``held`` gets those whose first frame it is."""
+    """``Connection.add`` of ``frame`` for each of ``conns`` that is not closing;
+    returns how many took it. ``held`` gets those whose first frame it is."""
     n = 0
     for conn in conns:
         if conn.closing:
             continue
-        out = conn._out
-        if out is None:
-            conn._out = [frame]
+        if conn.add(frame):
             held.append(conn)
-        else:
-            out.append(frame)
         n += 1
     return n
 

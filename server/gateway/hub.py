@@ -496,10 +496,7 @@ class SessionFeed:
             return
         if seen or conn.sees(ev):
             variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
-            frame = cache.get(variant)
-            if frame is None:
-                frame = cache[variant] = encode_event(ev, variant)
-            if conn.add(frame):
+            if conn.add(_frame(ev, variant, cache)):
                 held.append(conn)
             self.delivered += 1
         room = conn.room_id
@@ -516,21 +513,20 @@ def _variants(ev: LogEvent, conns: set[Connection], cache: dict[str | None, byte
     if not conns:
         return []
     if not varies(ev):
-        frame = cache.get(None)
-        if frame is None:
-            frame = cache[None] = encode_event(ev)
-        return [(frame, conns)]
+        return [(_frame(ev, None, cache), conns)]
     groups: dict[str | None, list[Connection]] = {}
     for conn in conns:
         variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
         groups.setdefault(variant, []).append(conn)
-    out = []
-    for variant, group in groups.items():
-        frame = cache.get(variant)
-        if frame is None:
-            frame = cache[variant] = encode_event(ev, variant)
-        out.append((frame, group))
-    return out
+    return [(_frame(ev, variant, cache), group) for variant, group in groups.items()]
+
+
+def _frame(ev: LogEvent, variant: str | None, cache: dict[str | None, bytes]) -> bytes:
+    """``ev``'s frame for ``variant``, encoded once per event (``cache``)."""
+    frame = cache.get(variant)
+    if frame is None:
+        frame = cache[variant] = encode_event(ev, variant)
+    return frame
 
 
 def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[LogEvent]:
