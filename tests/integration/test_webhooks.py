@@ -134,14 +134,21 @@ async def test_a_pending_delivery_survives_a_kill(tmp_path):
     rx = await Receiver().start()
     rx_url = rx.url
     await rx.close()  # down: the first attempt fails
-    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "CONVENE_WEBHOOK_BACKOFF_S": "1"}
+    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "CONVENE_WEBHOOK_BACKOFF_S": "3"}
     srv = ServerProcess(tmp_path, env).start()
     w = await make_world(srv, status=None)
     async with Api(srv.url, w.token("mod")) as mod:
-        await mod.ok(
+        hook = await mod.ok(
             "POST", f"/api/events/{w.event['id']}/webhooks", {"url": rx_url, "secret": SECRET}, 201
         )
         await mod.ok("POST", f"/api/sessions/{w.session['id']}/status", {"status": "lobby"})
+        # killed between attempts: the first one failed and is stored, the retry is due
+        # in 3-3.75 s. (A process killed in the middle of an attempt leaves its 30 s
+        # claim to lapse first; docs/operations.md says so.)
+        await eventually(
+            lambda: mod.ok("GET", f"/api/events/{w.event['id']}/webhooks/{hook['id']}/deliveries"),
+            lambda ds: any(d["event_type"] == "session.status" and d["attempts"] for d in ds),
+        )
     srv.kill()
     port = int(rx_url.rsplit(":", 1)[1].split("/")[0])
     rx2 = Receiver()
