@@ -62,6 +62,10 @@ class ServerProcess:
         }
         self.log_path = self.workdir / f"server-{self.port}.log"
         self.proc: subprocess.Popen | None = None
+        # started together with this one (``process_pair``): their processes are spawned
+        # at this one's ``start``, and each one's own ``start`` then only waits for it
+        self.together: list[ServerProcess] = []
+        self._spawned_early = False
 
     @property
     def url(self) -> str:
@@ -71,7 +75,7 @@ class ServerProcess:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def _spawn(self) -> None:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [*self.command, "serve", "--port", str(self.port)],
@@ -80,6 +84,23 @@ class ServerProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        if self._spawned_early:
+            self._spawned_early = False
+        else:
+            self._spawn()
+            for other in self.together:
+                if other.proc is None or other.proc.poll() is not None:
+                    other._spawn()
+                    other._spawned_early = True
+        try:
+            return self._wait_healthy(timeout)
+        except BaseException:
+            self._stop_early_ones()
+            raise
+
+    def _wait_healthy(self, timeout: float) -> ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -92,10 +113,18 @@ class ServerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"server did not become healthy:\n{self.log()}")
 
+    def _stop_early_ones(self) -> None:
+        """Processes spawned with this one whose own ``start`` never came."""
+        for other in self.together:
+            if other._spawned_early:
+                other._spawned_early = False
+                other.stop()
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
+        self._stop_early_ones()
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -118,7 +147,9 @@ class ServerProcess:
 
 def process_pair(workdir: Path, db_url: str, redis_url: str, prefix: str, **env: str):
     """Two ``convene serve`` (instances "a" and "b") on one database and one Redis,
-    sharing an admin token: the production layout without the load balancer."""
+    sharing an admin token: the production layout without the load balancer. Both
+    processes are spawned when the first is started, as replicas start together (the
+    migration takes an advisory lock, so one of them migrates); ``with a, b:``."""
     token = secrets.token_urlsafe(24)
     procs = []
     for name in ("a", "b"):
@@ -137,4 +168,5 @@ def process_pair(workdir: Path, db_url: str, redis_url: str, prefix: str, **env:
                 admin_token=token,
             )
         )
+    procs[0].together = [procs[1]]
     return procs
