@@ -22,10 +22,13 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 CONVENE = Path(sys.executable).with_name("convene")  # the console script of this venv
 
 
-@pytest.fixture
-def serve(tmp_path):
-    env = {"CONVENE_DATABASE_URL": f"sqlite:///{tmp_path}/convene.db"}
-    with ServerProcess(tmp_path, env, production=True, command=[str(CONVENE)]) as srv:
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory):
+    """One production-configured service for this module's tests (each leaves it with
+    no socket open and SIGUSR2 not yet sent, but for the test that sends it)."""
+    d = tmp_path_factory.mktemp("serve-runtime")
+    env = {"CONVENE_DATABASE_URL": f"sqlite:///{d}/convene.db"}
+    with ServerProcess(d, env, production=True, command=[str(CONVENE)]) as srv:
         yield srv
 
 
