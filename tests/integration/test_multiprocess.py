@@ -198,7 +198,9 @@ async def test_one_timer_leader_and_takeover_after_kill_9(tmp_path, fresh_pg, re
             return s["id"]
 
         first = await session(a, start_at + dt.timedelta(seconds=3))
-        after_due = start_at + dt.timedelta(seconds=16)
+        # after the takeover: that comes ~3 s after ``first`` fires (at most one 2 s
+        # standby try, then the gap timer's second, then the next try), about +6 s
+        after_due = start_at + dt.timedelta(seconds=12)
         after = await session(a, after_due)
         m = await ws_connect(a, first, w.token("mod"))
         await m.next()
