@@ -150,9 +150,22 @@ async def rest_caller(engine: AsyncEngine, token: str | None, admin_token: str) 
         )
     if row is None:
         raise _invalid()
-    person = Person(**row)
+    return Caller(person_from_row(row))
+
+
+_PEOPLE = Person._sa_class_manager
+
+
+def person_from_row(row) -> Person:
+    """A detached ``Person`` of a row's columns, made as the ORM makes a loaded one
+    (no ``__init__``: its validation and defaults cost 120 us, fifteen times this)."""
+    person = _PEOPLE.new_instance()
+    person.__dict__.update(row)
+    object.__setattr__(person, "__pydantic_fields_set__", set(row.keys()))
+    object.__setattr__(person, "__pydantic_extra__", None)
+    object.__setattr__(person, "__pydantic_private__", None)
     make_transient_to_detached(person)
-    return Caller(person)
+    return person
 
 
 # What a caller without the right is told, where the generic sentence would mislead.
