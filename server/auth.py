@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -158,7 +158,11 @@ _PEOPLE = Person._sa_class_manager
 
 def person_from_row(row) -> Person:
     """A detached ``Person`` of a row's columns, made as the ORM makes a loaded one
-    (no ``__init__``: its validation and defaults cost 120 us, fifteen times this)."""
+    (no ``__init__``: its validation and defaults cost 120 us, fifteen times this).
+    The mappers are configured first, as ``__init__`` would have: in a process whose
+    first request this is, nothing else has yet."""
+    if not Person.__mapper__.configured:
+        configure_mappers()
     person = _PEOPLE.new_instance()
     person.__dict__.update(row)
     object.__setattr__(person, "__pydantic_fields_set__", set(row.keys()))

@@ -5,6 +5,9 @@ model's ``__init__`` (validation, defaults) cost more than the statement (issue 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import inspect
 
@@ -13,9 +16,8 @@ from server.db import Database
 from server.migrate import upgrade
 from server.models import Event, Person
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-
+@pytest.mark.asyncio(loop_scope="session")
 async def test_the_callers_person_is_a_detached_person_with_every_column(tmp_path):
     url = f"sqlite:///{tmp_path}/caller.db"
     upgrade(url)
@@ -48,3 +50,37 @@ async def test_the_callers_person_is_a_detached_person_with_every_column(tmp_pat
             assert (await tx.get(Person, stored.id)).name == "Nino B."
     finally:
         await db.close()
+
+
+FIRST_REQUEST = """
+import asyncio, sys
+from server.auth import rest_caller
+from server.db import Database
+async def main():
+    d = Database(sys.argv[1])
+    print((await rest_caller(d.autocommit, sys.argv[2], "admin")).role)
+    await d.close()
+asyncio.run(main())
+"""
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_fresh_processs_first_request_finds_its_caller(tmp_path):
+    """No ORM object exists yet in a process whose first request is a REST call (the
+    second process of a pair): the caller is still made."""
+    url = f"sqlite:///{tmp_path}/first.db"
+    upgrade(url)
+    db = Database(url)
+    try:
+        async with db.write() as tx:
+            ev = Event(title="E", timezone="UTC", floor_language="en")
+            tx.add(ev)
+            await tx.flush()
+            tx.add(Person(event_id=ev.id, name="N", role="observer", token_hash=hash_token("t")))
+    finally:
+        await db.close()
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUEST, url, "t"], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "observer"
