@@ -119,7 +119,7 @@ def move_person(
     key = draft.live_key_of(person_id)
     if key is not None:
         draft.go_off(key)
-    draft.members[person_id] = replace(member, room_id=room_id)
+    draft.members[person_id] = member.in_room(room_id)
     return finish(draft, uncovered_reason="interpreter_left_room")
 
 
@@ -139,7 +139,7 @@ def move_people(state: SessionInterpretation, moves: Mapping[str, str], now: dat
         key = live.pop(person_id, None)
         if key is not None:
             draft.go_off(key)
-        draft.members[person_id] = replace(member, room_id=room_id)
+        draft.members[person_id] = member.in_room(room_id)
     return finish(draft, uncovered_reason="interpreter_left_room")
 
 

@@ -186,7 +186,7 @@ class Draft:
             heard = heard_language(chosen, available, self.floor_language)
             if heard == member.listening:
                 continue
-            self.members[pid] = replace(member, listening=heard)
+            self.members[pid] = member.hearing(heard)
             if heard != chosen:
                 told = ListeningChanged(pid, member.room_id, heard, reason, chosen, (person(pid),))
             else:
