@@ -37,6 +37,7 @@ from .state import (
     OnAirSegment,
     ResolvedHandover,
     SessionInterpretation,
+    with_samples,
 )
 from .views import ChannelView, all_listener_counts, channel_view
 
@@ -309,7 +310,7 @@ def finish(
         if key not in new_counts and n
     ]
     if samples:
-        new_state = replace(new_state, samples=add_samples(new_state.samples, samples))
+        new_state = with_samples(new_state, add_samples(new_state.samples, samples))
 
     routed: list[Event] = []
     for event in updated:
