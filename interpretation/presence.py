@@ -127,9 +127,11 @@ def move_people(state: SessionInterpretation, moves: Mapping[str, str], now: dat
     """Many moves in one step (a round opening or closing moves hundreds of people):
     the same result as ``move_person`` one by one, settled once instead of per
     person. Unknown people or rooms are refused before anything changes."""
+    members, rooms = state.members, state.rooms
     for person_id, room_id in moves.items():
-        _lookup.member(state, person_id)
-        _lookup.room_exists(state, room_id)
+        if person_id not in members or room_id not in rooms:  # the lookups say which
+            _lookup.member(state, person_id)
+            _lookup.room_exists(state, room_id)
     draft = Draft(state, now)
     live = draft.live_keys()
     for person_id, room_id in moves.items():
