@@ -124,3 +124,19 @@ def test_a_channel_skipped_by_finish_has_the_routing_it_had(seed):
                 if key.room_id not in reboothed:
                     before = channel_view(old, ChannelKey(*key)).routing()
                     assert channel_view(new, key).routing() == before
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000))
+def test_what_the_server_stores_reads_back_and_is_plain_json(seed):
+    # the server reuses the state it stored when the row still holds the same dict,
+    # and stores the channels view as it is (no instants to format)
+    import interpretation as ip
+    from interpretation import serialization
+    from server.jsonish import utc_json
+
+    for _, state in _scenario(seed):
+        assert serialization.from_dict(serialization.to_dict(state)) == state
+        view = ip.channels_view(state)
+        assert utc_json(view) == view
+        assert "datetime" not in repr(view)
