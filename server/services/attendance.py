@@ -13,9 +13,7 @@ this reads."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import functools
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
@@ -34,11 +32,23 @@ from ..models import (
     Person,
     Placement,
     Session,
+    utcnow,
+)
+from ..timers import set_timer
+from .attendance_tally import (
+    COLUMNS,
+    KEYS,
+    MOVES,
+    Tally,
+    deferred_moves,
+    move,
+    new_tally,
+    start,
+    stop,
 )
 
 ACTIVE = frozenset({"lobby", "live"})
 PRESENCE = frozenset({"presence.joined", "presence.left"})
-MOVES = frozenset({"room.moved", "listening.changed"})
 
 # Things people do that the report counts: event type -> (tally field, person key).
 # The speaker queue and chat add theirs here (``hand.raised``, ``chat.message``).
@@ -51,6 +61,11 @@ COUNTED: dict[str, tuple[str, str]] = {
 FOLLOWED = PRESENCE | MOVES | {"session.status"} | COUNTED.keys()
 CREATES = {"presence.joined"} | COUNTED.keys()  # events that start a person's tally
 
+# Deferred moves are counted this long after the first of them, all together (or
+# earlier, by the session's next arrival, departure, status change or counted act).
+CATCH_UP_KIND = "attendance.catch_up"
+CATCH_UP_GAP = dt.timedelta(seconds=1)
+
 
 def _person_of(rec) -> str | None:
     if rec.type in COUNTED:
@@ -59,27 +74,7 @@ def _person_of(rec) -> str | None:
 
 
 _TABLE = AttendanceTally.__table__
-_COLUMNS = tuple(c.name for c in _TABLE.c)
-_KEYS = ("session_id", "person_id")
-_CHANGED = tuple(c for c in _COLUMNS if c not in _KEYS)
-# ``Tally.__init__`` unpacks a row in this order: a new column must be added there too
-_ORDER = (
-    *_KEYS,
-    "online",
-    "room_id",
-    "language",
-    "counting_since",
-    "first_seen",
-    "last_seen",
-    "online_s",
-    "rooms",
-    "listened",
-    "hands",
-    "help",
-    "messages",
-)
-if _COLUMNS != _ORDER:
-    raise RuntimeError(f"attendance_tallies columns changed: {_COLUMNS}")
+_CHANGED = tuple(c for c in COLUMNS if c not in KEYS)
 _INSERT = insert(_TABLE)
 _UPDATES: dict[tuple[str, ...], Any] = {}  # by the columns set: one statement each
 
@@ -95,63 +90,6 @@ def _update(columns: tuple[str, ...]):
             .values({c: bindparam(c) for c in columns})
         )
     return stmt
-
-
-class Tally:
-    """One ``attendance_tallies`` row as plain attributes: a round opening moves a
-    thousand people, and an attribute set on an ORM row (about 3 us each, six per
-    move) plus the unit of work's flush of a thousand objects cost more than the
-    one executemany UPDATE that stores them (issue 19)."""
-
-    __slots__ = (*_COLUMNS, "_stored")
-
-    def __init__(self, values: tuple, stored: bool):
-        """``values``: the row's columns in table order (``_COLUMNS``; unpacked in one
-        statement: a ``setattr`` loop cost 25 times as much)."""
-        (
-            self.session_id,
-            self.person_id,
-            self.online,
-            self.room_id,
-            self.language,
-            self.counting_since,
-            self.first_seen,
-            self.last_seen,
-            self.online_s,
-            self.rooms,
-            self.listened,
-            self.hands,
-            self.help,
-            self.messages,
-        ) = values
-        self._stored = tuple(values) if stored else None
-
-    def values(self) -> tuple:
-        return tuple(getattr(self, c) for c in _COLUMNS)
-
-    def row(self) -> dict:
-        return {c: getattr(self, c) for c in _COLUMNS}
-
-
-@functools.cache
-def _defaults() -> tuple:
-    """The table's defaults in column order, read from one model instance: an instance
-    per new tally cost 150 us against 4 for the tally (timeit, shared machine), and
-    was a quarter of storing a connect storm's arrivals (py-spy)."""
-    blank = AttendanceTally(session_id="", person_id="")
-    return tuple(getattr(blank, c) for c in _COLUMNS)
-
-
-def new_tally(**values) -> Tally:
-    """A tally not stored yet, with the table's defaults (a JSON default copied: no
-    two tallies share one)."""
-    return Tally(
-        tuple(
-            values[c] if c in values else (copy.copy(d) if isinstance(d, dict | list) else d)
-            for c, d in zip(_COLUMNS, _defaults(), strict=True)
-        ),
-        stored=False,
-    )
 
 
 class Tallies:
@@ -213,7 +151,7 @@ class Tallies:
             if values != t._stored:
                 changed.append(t)
                 columns.update(
-                    c for c, a, b in zip(_COLUMNS, values, t._stored, strict=True) if a != b
+                    c for c, a, b in zip(COLUMNS, values, t._stored, strict=True) if a != b
                 )
         await bulk.executemany(self.tx, _INSERT, new)
         if changed:
@@ -235,34 +173,35 @@ def _heard_at_first(person: Person, att: Placement | None, event: Event) -> str:
     return person.language if person.language in langs else event.floor_language
 
 
-def settle(t: Tally, at: dt.datetime, floor: str) -> None:
-    """Add the seconds since ``counting_since`` to the person, their room and channel."""
-    if t.counting_since is None:
-        return
-    s = max(0.0, (at - t.counting_since).total_seconds())
-    t.online_s += s
-    rooms, listened = dict(t.rooms), dict(t.listened)  # new objects: JSON columns see it
-    room, lang = t.room_id or "", t.language or floor
-    rooms[room] = rooms.get(room, 0.0) + s
-    listened[lang] = listened.get(lang, 0.0) + s
-    t.rooms, t.listened = rooms, listened
-    t.counting_since = max(at, t.counting_since)
-    t.last_seen = t.counting_since
-
-
-def start(t: Tally, at: dt.datetime) -> None:
-    t.counting_since = at
-    t.first_seen = t.first_seen or at
-    t.last_seen = at
-
-
-def stop(t: Tally, at: dt.datetime, floor: str) -> None:
-    settle(t, at, floor)
-    t.counting_since = None
-
-
 async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
+    """Count what this transaction stored. Moves alone (a round opening moves a
+    thousand people) are only marked: ``s.attendance_from`` and a timer, so the
+    opening's transaction writes no tally; anything else first counts what was
+    deferred, then its own events, in seq order."""
     records = [r for r in log.records if r.type in FOLLOWED]
+    if not records:
+        return
+    if all(r.type in MOVES for r in records):
+        if s.attendance_from is None:
+            s.attendance_from = records[0].seq
+            tx.add(s)
+            await set_timer(tx, CATCH_UP_KIND, s.id, utcnow() + CATCH_UP_GAP, session_id=s.id)
+        return
+    await _count(tx, s, log, [*await deferred_moves(tx, s, before=records[0].seq), *records])
+
+
+async def catch_up(tx: AsyncSession, s: Session, log: EventLog, timer, late_s: float) -> None:
+    """The timer ``follow`` set: count the deferred moves (a no-op when an arrival, a
+    status change or another timer counted them first)."""
+    if s.attendance_from is not None:
+        await _count(tx, s, log, await deferred_moves(tx, s, before=s.seq + 1))
+
+
+async def _count(tx: AsyncSession, s: Session, log: EventLog, records: list) -> None:
+    """Move the tallies through ``records`` (followed events, in seq order)."""
+    if s.attendance_from is not None:
+        s.attendance_from = None
+        tx.add(s)
     if not records:
         return
     statuses = [r for r in records if r.type == "session.status"]
@@ -297,12 +236,8 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
         elif rec.type == "presence.left":
             stop(t, at, floor)
             t.online = False
-        elif rec.type == "room.moved":
-            settle(t, at, floor)
-            t.room_id = rec.data.get("to_room")
-        elif rec.type == "listening.changed":
-            settle(t, at, floor)
-            t.language = rec.data.get("language")
+        elif rec.type in MOVES:
+            move(t, rec, floor)
         elif rec.type in COUNTED:
             field = COUNTED[rec.type][0]
             setattr(t, field, getattr(t, field) + 1)
