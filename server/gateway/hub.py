@@ -420,6 +420,7 @@ class SessionFeed:
         held: list[Connection] = []  # connections holding frames of this pull (``add``)
         fans: list[Fan] = []
         direct = len(events) == 1  # each connection is in one of its fans at most
+        done = 0  # events fanned out (the latency metric)
         try:
             for ev in events:
                 if ev.type == "chat.deleted":
@@ -435,12 +436,22 @@ class SessionFeed:
                         self.delivered += hold(frame, conns, held)
                     fans = []
                 self.head = ev.seq
+                done += 1
         finally:
             for frame, conns in fans:
                 self.delivered += send((frame,), conns)
             flush_all(held)
             if self.pending:
                 self._forget_sent(progressed=bool(events))
+            self._observe(events[:done] if done < len(events) else events)
+
+    def _observe(self, events: list[LogEvent]) -> None:
+        """The fan-out latency of the events just sent, as their frames were written."""
+        hub = self.hub
+        if hub is None or hub.on_fanout is None or not events:
+            return
+        now = utcnow()
+        hub.on_fanout([max(0.0, (now - ev.at).total_seconds()) for ev in events])
 
     def _forget_sent(self, progressed: bool) -> None:
         head = self.head
@@ -467,9 +478,6 @@ class SessionFeed:
             for conn in list(self.by_person.get(ev.data.get("person_id"), ())):
                 self._deliver(conn, ev, cache, held, seen=conn in told)
                 told.discard(conn)
-        hub = self.hub
-        if hub is not None and hub.on_fanout is not None:
-            hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
         return _variants(ev, told, cache)
 
     def _skip_had(self, seq: int, told: set[Connection]) -> None:
@@ -575,7 +583,8 @@ class Hub:
         self._poller: asyncio.Task | None = None
         self.slow_closes = 0
         self._delivered_gone = 0
-        self.on_fanout = None  # metrics: called with seconds from an event's ``at``
+        # metrics: called with the seconds from each event's ``at`` of a pull
+        self.on_fanout = None
         self.on_token_end = None  # called with the person id of a token that ended
         self.on_attach = None  # the GC policy: called after each connection is attached
         self.shared = SharedParts()  # participants' snapshots of one seq share these reads
