@@ -175,6 +175,11 @@ class SessionFeed:
 
     def remember(self, ev: LogEvent) -> None:
         """Keep ``ev`` among the recent events; the oldest go first past either bound."""
+        self._file(ev)
+        self._trim()
+
+    def _file(self, ev: LogEvent) -> None:
+        """Add ``ev`` to the window and its index, past the bounds until ``_trim``."""
         weight = _weight(ev)
         self.recent.append(ev)
         self._weights.append(weight)
@@ -186,11 +191,15 @@ class SessionFeed:
                 index[key] = [ev]
             else:
                 filed.append(ev)
-        while self.recent and (
-            len(self.recent) > RECENT or self.recent_bytes > self.max_recent_bytes
-        ):
-            old = self.recent.popleft()
-            self.recent_bytes -= self._weights.popleft()
+
+    def _trim(self) -> None:
+        """Drop the oldest events past either bound. Once after a pull's events ends as
+        once after each: what each trim keeps, the next one's events only push out."""
+        recent, weights, index = self.recent, self._weights, self.index
+        limit = self.max_recent_bytes
+        while recent and (len(recent) > RECENT or self.recent_bytes > limit):
+            old = recent.popleft()
+            self.recent_bytes -= weights.popleft()
             for key in _keys(old):
                 filed = index.get(key)
                 if filed and filed[0] is old:
@@ -427,7 +436,7 @@ class SessionFeed:
                     self.erase_message(ev.data.get("id"))
                 elif ev.type in ENDS_TOKEN and self.hub and self.hub.on_token_end:
                     self.hub.on_token_end(ev.data.get("person_id"))  # the token cache
-                self.remember(ev)
+                self._file(ev)  # trimmed once, after the loop
                 if self.view is not None and not self.view.apply(ev):
                     self.view = None  # an event it cannot follow: read it again
                 fans = self._dispatch(ev, held)
@@ -438,6 +447,7 @@ class SessionFeed:
                 self.head = ev.seq
                 done += 1
         finally:
+            self._trim()
             for frame, conns in fans:
                 self.delivered += send((frame,), conns)
             flush_all(held)
@@ -471,6 +481,10 @@ class SessionFeed:
         """Who gets ``ev``, by frame (the caller sends them). The connections of its
         person follow their own change one by one (``_deliver``: held for ``flush``)."""
         cache: dict[str | None, bytes] = {}
+        if ev.type in OBSERVED and not self.ahead:
+            fans = self._own_change(ev, cache, held)
+            if fans is not None:
+                return fans
         told = self.recipients(ev)
         if self.ahead:
             self._skip_had(ev.seq, told)
@@ -479,6 +493,33 @@ class SessionFeed:
                 self._deliver(conn, ev, cache, held, seen=conn in told)
                 told.discard(conn)
         return _variants(ev, told, cache)
+
+    def _own_change(
+        self, ev: LogEvent, cache: dict[str | None, bytes], held: list[Connection]
+    ) -> list[Fan] | None:
+        """``_dispatch`` of a person's own change told to them and the moderators only
+        (each ``room.moved`` of an opening), without building its recipients' set: their
+        connections follow it, the other staff get it. None: another audience."""
+        pid = ev.data.get("person_id")
+        audience = ev.audience
+        if len(audience) != 2 or not isinstance(pid, str):
+            return None
+        first, second = audience
+        target = "person:" + pid
+        if not (
+            (first == target and second == "moderators")
+            or (first == "moderators" and second == target)
+        ):
+            return None
+        mine = self.by_person.get(pid)
+        staff = self.staff
+        if mine:
+            for conn in list(mine):
+                self._deliver(conn, ev, cache, held, seen=True)
+            others = [conn for conn in staff if conn not in mine]
+        else:
+            others = list(staff)
+        return _variants(ev, others, cache)
 
     def _skip_had(self, seq: int, told: set[Connection]) -> None:
         """Leave out of ``told`` the connections whose snapshot has ``seq`` already;
