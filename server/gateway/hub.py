@@ -32,7 +32,15 @@ from ..db import Database
 from ..models import EventRecord, utcnow
 from . import session_view
 from .connection import ENDS_TOKEN, OBSERVED, Connection, flush_all, hold, send
-from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of, varies
+from .frames import (
+    LOG_COLUMNS,
+    ROOM_VARIANTS,
+    LogEvent,
+    encode_event,
+    encode_variants,
+    variant_of,
+    varies,
+)
 from .session_view import SessionView
 from .snapshot import Miss, SharedParts
 
@@ -567,6 +575,8 @@ def _variants(ev: LogEvent, conns: set[Connection], cache: dict[str | None, byte
     for conn in conns:
         variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
         groups.setdefault(variant, []).append(conn)
+    if ev.type in ROOM_VARIANTS:  # a room's variants share all but their members
+        cache.update(encode_variants(ev, [v for v in groups if v not in cache]))
     return [(_frame(ev, variant, cache), group) for variant, group in groups.items()]
 
 

@@ -212,3 +212,20 @@ def test_latencies_of_a_pull_are_observed_as_each_one_would_be():
     assert got.keys() == want.keys()
     for key, value in want.items():
         assert abs(got[key] - value) < 1e-9, key
+
+
+def test_room_variants_spliced_into_one_encoding_are_each_variants_own_encoding():
+    from server.gateway.frames import STAFF, encode_variants
+
+    members = {"r1": ["p1", "p2"], "r2": ["p3"], "r3": ['ü"\\'], "plenary": []}
+    data = {"round_id": "r", "rooms": [{"id": "r1", "name": "Zürich 🎉"}], "members": members}
+    data["counts"] = {"r1": 2, "r2": 1}
+    for kind in ("breakout.opened", "breakout.closed"):
+        ev = LogEvent(7, kind, "s", AT, "mod", data, ["session"])
+        variants = [*members, None, "gone", STAFF]
+        assert encode_variants(ev, variants) == {v: encode_event(ev, v) for v in variants}
+    big = {**data, "rooms": [{"id": f"r{i}", "name": "x" * 300} for i in range(300)]}
+    ev = LogEvent(8, "breakout.opened", "s", AT, None, big, ["session"])  # 16-bit, 64-bit lengths
+    assert encode_variants(ev, ["r1", None]) == {v: encode_event(ev, v) for v in ["r1", None]}
+    ev.data = {**big, "rooms": big["rooms"] * 250}
+    assert encode_variants(ev, ["r2"]) == {"r2": encode_event(ev, "r2")}
