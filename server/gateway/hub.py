@@ -21,6 +21,7 @@ import asyncio
 import bisect
 import collections
 import contextlib
+import itertools
 import logging
 from collections.abc import Collection
 
@@ -105,6 +106,9 @@ class SessionFeed:
         self.recent_bytes = 0
         self.max_recent_bytes = recent_bytes
         self.index: dict[str, list[LogEvent]] = {}  # the window by ``_keys``, in seq order
+        # the window's newest events not in the index yet: they are filed when a replay
+        # reads it (``_index_up``), not as they are pulled
+        self._unindexed = 0
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
@@ -187,18 +191,30 @@ class SessionFeed:
         self._trim()
 
     def _file(self, ev: LogEvent) -> None:
-        """Add ``ev`` to the window and its index, past the bounds until ``_trim``."""
+        """Add ``ev`` to the window, past the bounds until ``_trim``; the index has it
+        once a replay asks (``_index_up``)."""
         weight = _weight(ev)
         self.recent.append(ev)
         self._weights.append(weight)
         self.recent_bytes += weight
+        self._unindexed += 1
+
+    def _index_up(self) -> None:
+        """File the window's events that the index does not hold yet. Indexing each
+        event as it was pulled cost a fifth of an opening's pull, for replays that may
+        never come; a resume storm files them once, for all its clients."""
+        n = self._unindexed
+        if not n:
+            return
+        self._unindexed = 0
         index = self.index
-        for key in _keys(ev):
-            filed = index.get(key)
-            if filed is None:
-                index[key] = [ev]
-            else:
-                filed.append(ev)
+        for ev in _last(self.recent, n):
+            for key in _keys(ev):
+                filed = index.get(key)
+                if filed is None:
+                    index[key] = [ev]
+                else:
+                    filed.append(ev)
 
     def _trim(self) -> None:
         """Drop the oldest events past either bound. Once after a pull's events ends as
@@ -206,6 +222,11 @@ class SessionFeed:
         recent, weights, index = self.recent, self._weights, self.index
         limit = self.max_recent_bytes
         while recent and (len(recent) > RECENT or self.recent_bytes > limit):
+            if len(recent) <= self._unindexed:  # the oldest was never filed
+                self._unindexed -= 1
+                recent.popleft()
+                self.recent_bytes -= weights.popleft()
+                continue
             old = recent.popleft()
             self.recent_bytes -= weights.popleft()
             for key in _keys(old):
@@ -222,6 +243,7 @@ class SessionFeed:
         older = [ev for ev in events if ev.seq < start]
         if not older or older[-1].seq != start - 1:
             return  # not adjacent to the window (or nothing older)
+        self._index_up()  # what follows them is filed before they go in front of it
         kept: list[LogEvent] = []
         for ev in reversed(older):
             weight = _weight(ev)
@@ -249,6 +271,7 @@ class SessionFeed:
         return events
 
     def _filed(self, key: str, after: int, upto: int) -> list[LogEvent]:
+        self._index_up()
         filed = self.index.get(key)
         if not filed:
             return []
@@ -597,6 +620,13 @@ def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[
             break
         if ev.seq <= upto:
             out.append(ev)
+    out.reverse()
+    return out
+
+
+def _last(recent: collections.deque[LogEvent], n: int) -> list[LogEvent]:
+    """The ``n`` newest of ``recent``, oldest first."""
+    out = list(itertools.islice(reversed(recent), n))
     out.reverse()
     return out
 

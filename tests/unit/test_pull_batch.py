@@ -180,6 +180,8 @@ def test_a_pull_of_many_events_sends_what_one_by_one_judging_does(conn_specs, sp
         alone.remember(ev)
     assert [e.seq for e in feed.recent] == [e.seq for e in alone.recent]
     assert feed.recent_bytes == alone.recent_bytes
+    feed._index_up()  # filed as a replay reads it
+    alone._index_up()
     index = {k: [e.seq for e in v] for k, v in feed.index.items()}
     assert index == {k: [e.seq for e in v] for k, v in alone.index.items()}
     for ev in feed.recent:
@@ -229,3 +231,31 @@ def test_room_variants_spliced_into_one_encoding_are_each_variants_own_encoding(
     assert encode_variants(ev, ["r1", None]) == {v: encode_event(ev, v) for v in ["r1", None]}
     ev.data = {**big, "rooms": big["rooms"] * 250}
     assert encode_variants(ev, ["r2"]) == {"r2": encode_event(ev, "r2")}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 30), st.booleans()), max_size=12),
+    st.integers(min_value=2, max_value=60),
+)
+def test_the_index_filed_when_read_is_the_window_by_keys(pulls, window):
+    """Pulls of any size, a replay reading the index after some of them, a window
+    that drops events before or after they were filed: the index, once read, is the
+    window's events by key, in seq order."""
+    feed = SessionFeed(db=None, session_id="s", head=0, recent_bytes=window * 400)
+    seq = 0
+    for size, read in pulls:
+        for _ in range(size):
+            seq += 1
+            pid = PEOPLE[seq % len(PEOPLE)]
+            feed._file(_event(seq, ("moved", pid, ROOMS[seq % 3], seq % 2 == 0)))
+        feed._trim()
+        feed.head = seq
+        if read:
+            feed._filed("session", 0, seq)
+    feed._filed("session", 0, seq)
+    want: dict[str, list[int]] = {}
+    for ev in feed.recent:
+        for key in _keys(ev):
+            want.setdefault(key, []).append(ev.seq)
+    assert {k: [e.seq for e in v] for k, v in feed.index.items()} == want
