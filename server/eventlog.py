@@ -165,8 +165,11 @@ async def read_after(
 
 
 async def prune(tx: AsyncSession, session: Session, keep_events: int, keep_hours: float) -> int:
-    """Drop events older than both limits; ``log_floor`` records the last dropped seq."""
+    """Drop events older than both limits; ``log_floor`` records the last dropped seq.
+    Moves attendance has not counted yet (``attendance_from``) stay."""
     cutoff_seq = session.seq - keep_events
+    if session.attendance_from is not None:
+        cutoff_seq = min(cutoff_seq, session.attendance_from - 1)
     if cutoff_seq <= session.log_floor:
         return 0
     cutoff_at = utcnow() - dt.timedelta(hours=keep_hours)

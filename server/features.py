@@ -80,9 +80,10 @@ def install_speakers(w: Wiring) -> None:
 
 def install_attendance(w: Wiring) -> None:
     """Tallies kept by a follower after the features whose events it reads (moves,
-    listening, hands, chat)."""
+    listening, hands, chat); moves alone are counted a second later, together."""
     w.routers.append(attendance_routes.router)
     w.followers.append(attendance.follow)
+    w.timer(attendance.CATCH_UP_KIND, attendance.catch_up)
 
 
 def install_webhooks(w: Wiring) -> None:

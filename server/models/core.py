@@ -72,6 +72,10 @@ class Session(SQLModel, table=True):
     webhooks_stamp: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
+    # the seq of the first room.moved / listening.changed that attendance has not
+    # counted yet (``attendance.follow`` defers moves; a timer, the next arrival or
+    # status change, and every report catch up); None: attendance is up to date
+    attendance_from: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     ics_sequence: int = 0
     plenary_room_id: str | None = Field(default=None, max_length=36)
     created_at: dt.datetime = _created()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import select
@@ -31,10 +31,13 @@ from ..models import (
     AttendancePeak,
     AttendanceTally,
     Event,
+    EventRecord,
     Person,
     Placement,
     Session,
+    utcnow,
 )
+from ..timers import set_timer
 
 ACTIVE = frozenset({"lobby", "live"})
 PRESENCE = frozenset({"presence.joined", "presence.left"})
@@ -50,6 +53,21 @@ COUNTED: dict[str, tuple[str, str]] = {
 
 FOLLOWED = PRESENCE | MOVES | {"session.status"} | COUNTED.keys()
 CREATES = {"presence.joined"} | COUNTED.keys()  # events that start a person's tally
+
+# Deferred moves are counted this long after the first of them, all together (or
+# earlier, by the session's next arrival, departure, status change or counted act).
+CATCH_UP_KIND = "attendance.catch_up"
+CATCH_UP_GAP = dt.timedelta(seconds=1)
+_LOG = EventRecord.__table__
+
+
+class Stored(NamedTuple):
+    """A deferred move as the log stored it."""
+
+    seq: int
+    type: str
+    data: dict
+    at: dt.datetime
 
 
 def _person_of(rec) -> str | None:
@@ -262,7 +280,60 @@ def stop(t: Tally, at: dt.datetime, floor: str) -> None:
 
 
 async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
+    """Count what this transaction stored. Moves alone (a round opening moves a
+    thousand people) are only marked: ``s.attendance_from`` and a timer, so the
+    opening's transaction writes no tally; anything else first counts what was
+    deferred, then its own events, in seq order."""
     records = [r for r in log.records if r.type in FOLLOWED]
+    if not records:
+        return
+    if all(r.type in MOVES for r in records):
+        if s.attendance_from is None:
+            s.attendance_from = records[0].seq
+            tx.add(s)
+            await set_timer(tx, CATCH_UP_KIND, s.id, utcnow() + CATCH_UP_GAP, session_id=s.id)
+        return
+    await _count(tx, s, log, [*await _deferred(tx, s, before=records[0].seq), *records])
+
+
+async def catch_up(tx: AsyncSession, s: Session, log: EventLog, timer, late_s: float) -> None:
+    """The timer ``follow`` set: count the deferred moves (a no-op when an arrival, a
+    status change or another timer counted them first)."""
+    if s.attendance_from is not None:
+        await _count(tx, s, log, await _deferred(tx, s, before=s.seq + 1))
+
+
+async def _deferred(tx: AsyncSession, s: Session, before: int) -> list[Stored]:
+    """The moves ``follow`` deferred, stored before seq ``before``, in seq order."""
+    if s.attendance_from is None:
+        return []
+    rows = await tx.execute(
+        select(_LOG.c.seq, _LOG.c.type, _LOG.c.data, _LOG.c.at)
+        .where(
+            _LOG.c.session_id == s.id,
+            _LOG.c.seq >= s.attendance_from,
+            _LOG.c.seq < before,
+            _LOG.c.type.in_(sorted(MOVES)),
+        )
+        .order_by(_LOG.c.seq)
+    )
+    return [Stored(*r) for r in rows.all()]
+
+
+def move(t: Tally, rec, floor: str) -> None:
+    """A ``room.moved`` or ``listening.changed`` of the tally's person."""
+    settle(t, rec.at, floor)
+    if rec.type == "room.moved":
+        t.room_id = rec.data.get("to_room")
+    else:
+        t.language = rec.data.get("language")
+
+
+async def _count(tx: AsyncSession, s: Session, log: EventLog, records: list) -> None:
+    """Move the tallies through ``records`` (followed events, in seq order)."""
+    if s.attendance_from is not None:
+        s.attendance_from = None
+        tx.add(s)
     if not records:
         return
     statuses = [r for r in records if r.type == "session.status"]
@@ -297,12 +368,8 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
         elif rec.type == "presence.left":
             stop(t, at, floor)
             t.online = False
-        elif rec.type == "room.moved":
-            settle(t, at, floor)
-            t.room_id = rec.data.get("to_room")
-        elif rec.type == "listening.changed":
-            settle(t, at, floor)
-            t.language = rec.data.get("language")
+        elif rec.type in MOVES:
+            move(t, rec, floor)
         elif rec.type in COUNTED:
             field = COUNTED[rec.type][0]
             setattr(t, field, getattr(t, field) + 1)
@@ -314,6 +381,11 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
 
         summary = await session_summary(tx, s)
         log.emit(AttendanceReady(**summary), [el.MODERATORS], by=None)
+
+
+async def pending_moves(tx: AsyncSession, s: Session) -> list[Stored]:
+    """The moves not counted yet, for a report that counts them without writing."""
+    return await _deferred(tx, s, before=s.seq + 1)
 
 
 async def _peak(tx: AsyncSession, s: Session) -> None:

@@ -24,6 +24,7 @@ from ..models import (
     utcnow,
 )
 from ..state import AppState
+from .attendance import Tally, move, pending_moves
 from .sessions import list_for_event
 
 UNKNOWN = "unknown"
@@ -62,9 +63,7 @@ def _tenths(total: float, parts: dict[str, float]) -> tuple[float, dict[str, flo
     return whole / 10, {k: v / 10 for k, v in out.items() if v or parts[k]}
 
 
-def _as_of(
-    t: AttendanceTally, now: dt.datetime, floor: str
-) -> tuple[float, dict, dict, dt.datetime | None]:
+def _as_of(t: Tally, now: dt.datetime, floor: str) -> tuple[float, dict, dict, dt.datetime | None]:
     """The tally with the seconds of an open stretch counted up to ``now``."""
     online_s, rooms, listened = t.online_s, dict(t.rooms), dict(t.listened)
     last = t.last_seen
@@ -99,14 +98,22 @@ async def people_of(tx: AsyncSession, s: Session, now: dt.datetime) -> list[dict
     from ..models import Event
 
     event = await tx.get(Event, s.event_id)
-    tallies = (
-        await tx.exec(
-            select(AttendanceTally, Person)
-            .join(Person, Person.id == AttendanceTally.person_id)
-            .where(AttendanceTally.session_id == s.id, AttendanceTally.first_seen.is_not(None))
-            .order_by(AttendanceTally.first_seen, Person.name)
+    table = AttendanceTally.__table__
+    rows = (
+        await tx.execute(
+            select(*table.c, Person)
+            .join(Person, Person.id == table.c.person_id)
+            .where(table.c.session_id == s.id, table.c.first_seen.is_not(None))
+            .order_by(table.c.first_seen, Person.name)
         )
     ).all()
+    tallies = [(Tally(r[:-1], stored=True), r[-1]) for r in rows]
+    # moves not counted yet (``attendance.follow`` defers them) are counted here, in
+    # memory: the report is the same before and after the catch-up writes them
+    by_person = {t.person_id: t for t, _ in tallies}
+    for rec in await pending_moves(tx, s):
+        if (t := by_person.get(rec.data.get("person_id"))) is not None:
+            move(t, rec, event.floor_language)
     order = await _room_order(tx, s.id)
     names = {r.id: r.name for r in order}
     position = {r.id: i for i, r in enumerate(order)}

@@ -226,19 +226,25 @@ async def claim(state, busy: dict[str, int], free: int) -> tuple[list[tuple[str,
     and whether more rows were due."""
     now = utcnow()
     full = [wid for wid, n in busy.items() if n >= PER_TARGET]
+    due = [
+        WebhookDelivery.state == "pending",
+        WebhookDelivery.next_attempt_at <= now,
+        (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until < now),
+    ]
+    if full:
+        due.append(WebhookDelivery.webhook_id.not_in(full))
+    # most polls find nothing due: one read says so, without the write transaction (on
+    # SQLite the write lock a broadcast would wait for) that a claim needs
+    async with state.db.quick() as tx:
+        if (await tx.exec(select(WebhookDelivery.id).where(*due).limit(1))).first() is None:
+            return [], False
     query = (
         select(WebhookDelivery)
-        .where(
-            WebhookDelivery.state == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-            (WebhookDelivery.claimed_until.is_(None)) | (WebhookDelivery.claimed_until < now),
-        )
+        .where(*due)
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(free * PER_TARGET)
         .with_for_update(skip_locked=True)
     )
-    if full:
-        query = query.where(WebhookDelivery.webhook_id.not_in(full))
     picked: list[tuple[str, str]] = []
     taken: dict[str, int] = {}
     async with state.db.write() as tx:

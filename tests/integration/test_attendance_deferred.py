@@ -1,0 +1,244 @@
+"""Attendance counts a round's moves a second after it opens, together (issue 19): the
+opening's transaction writes no tally, yet every report, the session's end and a
+restarted process count each second in the room and channel it was spent in, exactly
+as if the moves had been counted at once. In-process on both databases, with the
+events' own times, so that the seconds are exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from server import eventlog, features
+from server.broker import MemoryBroker
+from server.commands import Commands
+from server.db import Database
+from server.event_registry import coerce
+from server.eventlog import prune
+from server.migrate import upgrade
+from server.models import Event, Person, Placement, Room, Session, Timer
+from server.services import attendance
+from server.services.attendance_reports import people_of
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.filterwarnings("ignore:(?s).*session.exec:DeprecationWarning"),
+]
+
+T0 = dt.datetime(2030, 1, 1, 10, 0, tzinfo=dt.UTC)  # later than now: no open stretch grows
+PEOPLE = 10
+
+
+def at(s: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=s)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request, tmp_path):
+    url = (
+        f"sqlite:///{tmp_path}/deferred.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("fresh_pg")
+    )
+    upgrade(url)
+    database = Database(url)
+    yield database
+    await database.close()
+
+
+async def _session(db: Database) -> tuple[str, dict[str, str], list[str]]:
+    """A live session with a plenary and two breakout rooms; PEOPLE participants
+    placed in the plenary."""
+    ev = Event(title="Assembly", timezone="UTC", floor_language="en")
+    async with db.write() as tx:
+        tx.add(ev)
+        await tx.flush()
+        s = Session(
+            event_id=ev.id,
+            title="Plenary",
+            start=T0,
+            end=T0 + dt.timedelta(hours=2),
+            timezone="UTC",
+            status="live",
+        )
+        rooms = {
+            name: Room(session_id=s.id, name=name, kind="plenary" if name == "P" else "breakout")
+            for name in ("P", "A", "B")
+        }
+        s.plenary_room_id = rooms["P"].id
+        tx.add(s)
+        await tx.flush()
+        tx.add_all(rooms.values())
+        people = [
+            Person(event_id=ev.id, name=f"P{i}", role="participant", token_hash=f"h{i}")
+            for i in range(PEOPLE)
+        ]
+        tx.add_all(people)
+        await tx.flush()
+        tx.add_all(
+            Placement(session_id=s.id, person_id=p.id, room_id=rooms["P"].id) for p in people
+        )
+    return s.id, {k: r.id for k, r in rooms.items()}, [p.id for p in people]
+
+
+def _commands(db: Database) -> Commands:
+    return Commands(db, MemoryBroker(), features.wire(features.INSTALLED))
+
+
+async def _store(cmds: Commands, sid: str, *events: tuple[float, str, dict]) -> None:
+    """One command storing ``(seconds after T0, type, data)`` events at those times."""
+
+    async def work(tx, s, log):
+        for t, type_, data in events:
+            log.emit(coerce(type_, data), ["moderators"], at=at(t))
+
+    await cmds.run(sid, work, by=None)
+
+
+def _moved(pid: str, frm: str, to: str) -> dict:
+    return {"person_id": pid, "from_room": frm, "to_room": to}
+
+
+async def _catch_up(cmds: Commands, sid: str) -> None:
+    """Fire the pending catch-up timer now, as the leader does."""
+    async with cmds.db.read() as tx:
+        (timer,) = (
+            await tx.exec(
+                select(Timer).where(Timer.kind == attendance.CATCH_UP_KIND, Timer.done_at.is_(None))
+            )
+        ).all()
+
+    async def work(tx, s, log):
+        await attendance.catch_up(tx, s, log, timer, 0)
+
+    await cmds.run(sid, work, by=None)
+
+
+async def _report(db: Database, sid: str) -> dict[str, dict]:
+    async with db.read() as tx:
+        s = await tx.get(Session, sid)
+        people = await people_of(tx, s, dt.datetime.now(dt.UTC))
+    return {
+        p["person_id"]: {
+            "online_s": p["online_s"],
+            "rooms": {r["name"]: r["s"] for r in p["rooms"]},
+            "listened": p["listened"],
+        }
+        for p in people
+    }
+
+
+async def _round(cmds: Commands, sid: str, rooms: dict, people: list[str]) -> list[str]:
+    """Everyone joins at 0; at 60 a round moves them to A and B (even, odd); at 90 the
+    first changes language. The SQL the two moving commands ran."""
+    await _store(
+        cmds,
+        sid,
+        *((0, "presence.joined", {"person_id": p, "room_id": rooms["P"]}) for p in people),
+    )
+    sql: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        sql.append(statement)
+
+    event.listen(cmds.db.writer.sync_engine, "before_cursor_execute", seen)
+    try:
+        await _store(
+            cmds,
+            sid,
+            *(
+                (60, "room.moved", _moved(p, rooms["P"], rooms["A" if i % 2 == 0 else "B"]))
+                for i, p in enumerate(people)
+            ),
+        )
+        listening = {"person_id": people[0], "room_id": rooms["A"], "language": "fr"}
+        await _store(
+            cmds,
+            sid,
+            (90, "listening.changed", listening | {"fallback_reason": None, "requested": None}),
+        )
+    finally:
+        event.remove(cmds.db.writer.sync_engine, "before_cursor_execute", seen)
+    return sql
+
+
+EXPECTED_AT_180 = {  # what everyone's report says once the session ended at 180
+    0: {"online_s": 180.0, "rooms": {"P": 60.0, "A": 120.0}, "listened": {"en": 90.0, "fr": 90.0}},
+    1: {"online_s": 120.0, "rooms": {"P": 60.0, "B": 60.0}, "listened": {"en": 120.0}},
+    2: {"online_s": 180.0, "rooms": {"P": 60.0, "A": 120.0}, "listened": {"en": 180.0}},
+    3: {"online_s": 180.0, "rooms": {"P": 60.0, "B": 120.0}, "listened": {"en": 180.0}},
+}
+
+
+async def test_a_rounds_moves_write_no_tally_and_every_report_counts_them(db):
+    sid, rooms, people = await _session(db)
+    cmds = _commands(db)
+    sql = await _round(cmds, sid, rooms, people)
+    assert sql and not [q for q in sql if "attendance_tallies" in q], sql
+
+    before = await _report(db, sid)  # counted in memory, nothing written
+    assert before[people[0]] == {
+        "online_s": 90.0,
+        "rooms": {"P": 60.0, "A": 30.0},
+        "listened": {"en": 90.0},
+    }
+    assert before[people[3]]["rooms"] == {"P": 60.0}  # B from 60 on, up to now (none yet)
+    await _catch_up(cmds, sid)
+    assert await _report(db, sid) == before  # the catch-up wrote what the report said
+    async with db.read() as tx:
+        assert (await tx.get(Session, sid)).attendance_from is None
+
+    # then one leaves at 120 and the session ends at 180
+    await _store(cmds, sid, (120, "presence.left", {"person_id": people[1], "room_id": rooms["B"]}))
+    await _store(cmds, sid, (180, "session.status", {"status": "ended", "previous": "live"}))
+    after = await _report(db, sid)
+    assert {i: after[people[i]] for i in EXPECTED_AT_180} == EXPECTED_AT_180
+
+
+async def test_an_arrival_or_the_end_counts_the_waiting_moves_first(db):
+    """No catch-up timer fires here: a departure and the end count the moves before
+    their own events, in order, and the end's summary has them."""
+    sid, rooms, people = await _session(db)
+    cmds = _commands(db)
+    stored = []
+    cmds.handoff.append(lambda session_id, records: stored.extend(records))
+    await _round(cmds, sid, rooms, people)
+    await _store(cmds, sid, (120, "presence.left", {"person_id": people[1], "room_id": rooms["B"]}))
+    async with db.read() as tx:
+        assert (await tx.get(Session, sid)).attendance_from is None
+    await _store(
+        cmds,
+        sid,
+        (150, "room.moved", _moved(people[2], rooms["A"], rooms["B"])),
+    )
+    await _store(cmds, sid, (180, "session.status", {"status": "ended", "previous": "live"}))
+    after = await _report(db, sid)
+    want = dict(EXPECTED_AT_180)
+    want[2] = {
+        "online_s": 180.0,
+        "rooms": {"P": 60.0, "A": 90.0, "B": 30.0},
+        "listened": {"en": 180.0},
+    }
+    assert {i: after[people[i]] for i in want} == want
+    (ready,) = [r for r in stored if r.type == "attendance.ready"]
+    assert ready.data["people"] == PEOPLE
+
+
+async def test_moves_waiting_when_a_process_dies_are_counted_by_the_next_one(db, monkeypatch):
+    """The deferral is stored with the moves: another process (a new ``Commands`` on
+    the same database) fires the timer, and the log keeps the moves however it is
+    pruned."""
+    sid, rooms, people = await _session(db)
+    await _round(_commands(db), sid, rooms, people)
+    monkeypatch.setattr(eventlog, "utcnow", lambda: at(3600))  # every event is old
+    async with db.write() as tx:
+        s = await tx.get(Session, sid)
+        assert await prune(tx, s, keep_events=0, keep_hours=0) > 0  # the arrivals go
+        assert s.log_floor == s.attendance_from - 1
+    before = await _report(db, sid)
+    await _catch_up(_commands(db), sid)
+    assert await _report(db, sid) == before
+    assert before[people[0]]["rooms"] == {"P": 60.0, "A": 30.0}
