@@ -13,10 +13,8 @@ this reads."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import functools
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import select
@@ -31,17 +29,26 @@ from ..models import (
     AttendancePeak,
     AttendanceTally,
     Event,
-    EventRecord,
     Person,
     Placement,
     Session,
     utcnow,
 )
 from ..timers import set_timer
+from .attendance_tally import (
+    COLUMNS,
+    KEYS,
+    MOVES,
+    Tally,
+    deferred_moves,
+    move,
+    new_tally,
+    start,
+    stop,
+)
 
 ACTIVE = frozenset({"lobby", "live"})
 PRESENCE = frozenset({"presence.joined", "presence.left"})
-MOVES = frozenset({"room.moved", "listening.changed"})
 
 # Things people do that the report counts: event type -> (tally field, person key).
 # The speaker queue and chat add theirs here (``hand.raised``, ``chat.message``).
@@ -58,16 +65,6 @@ CREATES = {"presence.joined"} | COUNTED.keys()  # events that start a person's t
 # earlier, by the session's next arrival, departure, status change or counted act).
 CATCH_UP_KIND = "attendance.catch_up"
 CATCH_UP_GAP = dt.timedelta(seconds=1)
-_LOG = EventRecord.__table__
-
-
-class Stored(NamedTuple):
-    """A deferred move as the log stored it."""
-
-    seq: int
-    type: str
-    data: dict
-    at: dt.datetime
 
 
 def _person_of(rec) -> str | None:
@@ -77,27 +74,7 @@ def _person_of(rec) -> str | None:
 
 
 _TABLE = AttendanceTally.__table__
-_COLUMNS = tuple(c.name for c in _TABLE.c)
-_KEYS = ("session_id", "person_id")
-_CHANGED = tuple(c for c in _COLUMNS if c not in _KEYS)
-# ``Tally.__init__`` unpacks a row in this order: a new column must be added there too
-_ORDER = (
-    *_KEYS,
-    "online",
-    "room_id",
-    "language",
-    "counting_since",
-    "first_seen",
-    "last_seen",
-    "online_s",
-    "rooms",
-    "listened",
-    "hands",
-    "help",
-    "messages",
-)
-if _COLUMNS != _ORDER:
-    raise RuntimeError(f"attendance_tallies columns changed: {_COLUMNS}")
+_CHANGED = tuple(c for c in COLUMNS if c not in KEYS)
 _INSERT = insert(_TABLE)
 _UPDATES: dict[tuple[str, ...], Any] = {}  # by the columns set: one statement each
 
@@ -113,63 +90,6 @@ def _update(columns: tuple[str, ...]):
             .values({c: bindparam(c) for c in columns})
         )
     return stmt
-
-
-class Tally:
-    """One ``attendance_tallies`` row as plain attributes: a round opening moves a
-    thousand people, and an attribute set on an ORM row (about 3 us each, six per
-    move) plus the unit of work's flush of a thousand objects cost more than the
-    one executemany UPDATE that stores them (issue 19)."""
-
-    __slots__ = (*_COLUMNS, "_stored")
-
-    def __init__(self, values: tuple, stored: bool):
-        """``values``: the row's columns in table order (``_COLUMNS``; unpacked in one
-        statement: a ``setattr`` loop cost 25 times as much)."""
-        (
-            self.session_id,
-            self.person_id,
-            self.online,
-            self.room_id,
-            self.language,
-            self.counting_since,
-            self.first_seen,
-            self.last_seen,
-            self.online_s,
-            self.rooms,
-            self.listened,
-            self.hands,
-            self.help,
-            self.messages,
-        ) = values
-        self._stored = tuple(values) if stored else None
-
-    def values(self) -> tuple:
-        return tuple(getattr(self, c) for c in _COLUMNS)
-
-    def row(self) -> dict:
-        return {c: getattr(self, c) for c in _COLUMNS}
-
-
-@functools.cache
-def _defaults() -> tuple:
-    """The table's defaults in column order, read from one model instance: an instance
-    per new tally cost 150 us against 4 for the tally (timeit, shared machine), and
-    was a quarter of storing a connect storm's arrivals (py-spy)."""
-    blank = AttendanceTally(session_id="", person_id="")
-    return tuple(getattr(blank, c) for c in _COLUMNS)
-
-
-def new_tally(**values) -> Tally:
-    """A tally not stored yet, with the table's defaults (a JSON default copied: no
-    two tallies share one)."""
-    return Tally(
-        tuple(
-            values[c] if c in values else (copy.copy(d) if isinstance(d, dict | list) else d)
-            for c, d in zip(_COLUMNS, _defaults(), strict=True)
-        ),
-        stored=False,
-    )
 
 
 class Tallies:
@@ -231,7 +151,7 @@ class Tallies:
             if values != t._stored:
                 changed.append(t)
                 columns.update(
-                    c for c, a, b in zip(_COLUMNS, values, t._stored, strict=True) if a != b
+                    c for c, a, b in zip(COLUMNS, values, t._stored, strict=True) if a != b
                 )
         await bulk.executemany(self.tx, _INSERT, new)
         if changed:
@@ -253,32 +173,6 @@ def _heard_at_first(person: Person, att: Placement | None, event: Event) -> str:
     return person.language if person.language in langs else event.floor_language
 
 
-def settle(t: Tally, at: dt.datetime, floor: str) -> None:
-    """Add the seconds since ``counting_since`` to the person, their room and channel."""
-    if t.counting_since is None:
-        return
-    s = max(0.0, (at - t.counting_since).total_seconds())
-    t.online_s += s
-    rooms, listened = dict(t.rooms), dict(t.listened)  # new objects: JSON columns see it
-    room, lang = t.room_id or "", t.language or floor
-    rooms[room] = rooms.get(room, 0.0) + s
-    listened[lang] = listened.get(lang, 0.0) + s
-    t.rooms, t.listened = rooms, listened
-    t.counting_since = max(at, t.counting_since)
-    t.last_seen = t.counting_since
-
-
-def start(t: Tally, at: dt.datetime) -> None:
-    t.counting_since = at
-    t.first_seen = t.first_seen or at
-    t.last_seen = at
-
-
-def stop(t: Tally, at: dt.datetime, floor: str) -> None:
-    settle(t, at, floor)
-    t.counting_since = None
-
-
 async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
     """Count what this transaction stored. Moves alone (a round opening moves a
     thousand people) are only marked: ``s.attendance_from`` and a timer, so the
@@ -293,40 +187,14 @@ async def follow(tx: AsyncSession, s: Session, log: EventLog) -> None:
             tx.add(s)
             await set_timer(tx, CATCH_UP_KIND, s.id, utcnow() + CATCH_UP_GAP, session_id=s.id)
         return
-    await _count(tx, s, log, [*await _deferred(tx, s, before=records[0].seq), *records])
+    await _count(tx, s, log, [*await deferred_moves(tx, s, before=records[0].seq), *records])
 
 
 async def catch_up(tx: AsyncSession, s: Session, log: EventLog, timer, late_s: float) -> None:
     """The timer ``follow`` set: count the deferred moves (a no-op when an arrival, a
     status change or another timer counted them first)."""
     if s.attendance_from is not None:
-        await _count(tx, s, log, await _deferred(tx, s, before=s.seq + 1))
-
-
-async def _deferred(tx: AsyncSession, s: Session, before: int) -> list[Stored]:
-    """The moves ``follow`` deferred, stored before seq ``before``, in seq order."""
-    if s.attendance_from is None:
-        return []
-    rows = await tx.execute(
-        select(_LOG.c.seq, _LOG.c.type, _LOG.c.data, _LOG.c.at)
-        .where(
-            _LOG.c.session_id == s.id,
-            _LOG.c.seq >= s.attendance_from,
-            _LOG.c.seq < before,
-            _LOG.c.type.in_(sorted(MOVES)),
-        )
-        .order_by(_LOG.c.seq)
-    )
-    return [Stored(*r) for r in rows.all()]
-
-
-def move(t: Tally, rec, floor: str) -> None:
-    """A ``room.moved`` or ``listening.changed`` of the tally's person."""
-    settle(t, rec.at, floor)
-    if rec.type == "room.moved":
-        t.room_id = rec.data.get("to_room")
-    else:
-        t.language = rec.data.get("language")
+        await _count(tx, s, log, await deferred_moves(tx, s, before=s.seq + 1))
 
 
 async def _count(tx: AsyncSession, s: Session, log: EventLog, records: list) -> None:
@@ -381,11 +249,6 @@ async def _count(tx: AsyncSession, s: Session, log: EventLog, records: list) -> 
 
         summary = await session_summary(tx, s)
         log.emit(AttendanceReady(**summary), [el.MODERATORS], by=None)
-
-
-async def pending_moves(tx: AsyncSession, s: Session) -> list[Stored]:
-    """The moves not counted yet, for a report that counts them without writing."""
-    return await _deferred(tx, s, before=s.seq + 1)
 
 
 async def _peak(tx: AsyncSession, s: Session) -> None:

@@ -24,7 +24,7 @@ from ..models import (
     utcnow,
 )
 from ..state import AppState
-from .attendance import Tally, move, pending_moves
+from .attendance_tally import Tally, move, pending_moves
 from .sessions import list_for_event
 
 UNKNOWN = "unknown"

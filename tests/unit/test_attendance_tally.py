@@ -4,7 +4,7 @@ two tallies share a JSON default."""
 from __future__ import annotations
 
 from server.models import AttendanceTally
-from server.services.attendance import new_tally
+from server.services.attendance_tally import new_tally
 
 
 def test_a_new_tally_has_the_models_defaults_and_its_own_json_values():
