@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from server.auth import Caller
 from server.gateway.connection import Connection
 from server.gateway.frames import LogEvent, encode_event, variant_of
-from server.gateway.hub import SessionFeed, _keys
+from server.gateway.hub import SessionFeed
 from server.gateway.transport import EXTENSION, FastWebSocketProtocol, Flag
 from server.models import Person
 
@@ -130,6 +130,15 @@ def _event(seq: int, spec: tuple) -> LogEvent:
         data["members"] = members
         return LogEvent(seq, "breakout.opened", "s", AT, None, data, ["session"])
     return LogEvent(seq, "chat.message", "s", AT, None, {"id": f"m{seq}"}, spec[1])
+
+
+def _keys(ev: LogEvent) -> list[str]:
+    """Where the index files ``ev``: its audience targets but ``moderators``, and
+    ``self:<person>`` for a change of its person's own state."""
+    keys = [t for t in ev.audience if t != "moderators"]
+    if ev.type in ("room.moved", "listening.changed"):
+        keys.append("self:" + ev.data["person_id"])
+    return keys
 
 
 def _expected(conn_spec: tuple, evs: list[LogEvent]) -> bytes:
