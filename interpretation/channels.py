@@ -135,7 +135,7 @@ def close_rooms(state: SessionInterpretation, room_ids: Iterable[str], now: date
     draft = Draft(state, now)
     for pid, member in state.members.items():
         if member.room_id in closing:
-            draft.members[pid] = replace(member, room_id=state.plenary_id)
+            draft.members[pid] = member.in_room(state.plenary_id)
     for room_id in closing:
         del draft.rooms[room_id]
     return finish(draft, uncovered_reason="room_closed", fallback_reason="room_closed")

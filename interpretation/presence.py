@@ -119,7 +119,7 @@ def move_person(
     key = draft.live_key_of(person_id)
     if key is not None:
         draft.go_off(key)
-    draft.members[person_id] = replace(member, room_id=room_id)
+    draft.members[person_id] = member.in_room(room_id)
     return finish(draft, uncovered_reason="interpreter_left_room")
 
 
@@ -127,9 +127,11 @@ def move_people(state: SessionInterpretation, moves: Mapping[str, str], now: dat
     """Many moves in one step (a round opening or closing moves hundreds of people):
     the same result as ``move_person`` one by one, settled once instead of per
     person. Unknown people or rooms are refused before anything changes."""
+    members, rooms = state.members, state.rooms
     for person_id, room_id in moves.items():
-        _lookup.member(state, person_id)
-        _lookup.room_exists(state, room_id)
+        if person_id not in members or room_id not in rooms:  # the lookups say which
+            _lookup.member(state, person_id)
+            _lookup.room_exists(state, room_id)
     draft = Draft(state, now)
     live = draft.live_keys()
     for person_id, room_id in moves.items():
@@ -139,7 +141,7 @@ def move_people(state: SessionInterpretation, moves: Mapping[str, str], now: dat
         key = live.pop(person_id, None)
         if key is not None:
             draft.go_off(key)
-        draft.members[person_id] = replace(member, room_id=room_id)
+        draft.members[person_id] = member.in_room(room_id)
     return finish(draft, uncovered_reason="interpreter_left_room")
 
 

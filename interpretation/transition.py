@@ -37,6 +37,7 @@ from .state import (
     OnAirSegment,
     ResolvedHandover,
     SessionInterpretation,
+    with_samples,
 )
 from .views import ChannelView, all_listener_counts, channel_view
 
@@ -175,18 +176,19 @@ class Draft:
         added again, or added late, brings its people back)."""
         events: list[Event] = []
         event_languages = {self.floor_language, *self.languages}
+        channels, floor = self.channels, self.floor_language
         for pid, member in list(self.members.items()):
             chosen = member.chosen
             if chosen is None:
                 continue
             if member.room_id is None:
                 available: Container[str] = event_languages
-            else:
-                available = {chosen} if ChannelKey(member.room_id, chosen) in self.channels else ()
-            heard = heard_language(chosen, available, self.floor_language)
+            else:  # a plain tuple finds a ChannelKey (same hash), built at half the cost
+                available = (chosen,) if (member.room_id, chosen) in channels else ()
+            heard = heard_language(chosen, available, floor)
             if heard == member.listening:
                 continue
-            self.members[pid] = replace(member, listening=heard)
+            self.members[pid] = member.hearing(heard)
             if heard != chosen:
                 told = ListeningChanged(pid, member.room_id, heard, reason, chosen, (person(pid),))
             else:
@@ -197,6 +199,9 @@ class Draft:
         return events
 
     def recompute_sources(self) -> None:
+        # rooms alike (floor, channels, who is live) have the same sources: a round's
+        # hundred rooms nobody interprets in are computed once
+        known: dict[tuple, dict] = {}
         for room_id, room in self.rooms.items():
             langs = self.room_languages(room_id)
             live = {}
@@ -204,7 +209,12 @@ class Draft:
                 on_air = self.channels[ChannelKey(room_id, lang)].on_air
                 if on_air is not None:
                     live[lang] = self.interpreters[on_air]
-            sources = compute_sources(room.floor_language, langs, live, pivot=self.floor_language)
+            alike = (room.floor_language, langs, tuple(live.items()))
+            sources = known.get(alike)
+            if sources is None:
+                sources = known[alike] = compute_sources(
+                    room.floor_language, langs, live, pivot=self.floor_language
+                )
             for lang, source in sources.items():
                 key = ChannelKey(room_id, lang)
                 if self.channels[key].source != source:
@@ -267,12 +277,16 @@ def finish(
             updated.append(
                 ChannelUpdated(key.room_id, gone, True, channel_audience(old, key.room_id))
             )
+    reboothed = booths_changed(old, new_state)
     for room_id in new_state.rooms:
         audience = channel_audience(new_state, room_id)
         if room_id not in old.rooms and audience != (SESSION,):
             audience = (MODERATORS,)  # its members hear of it with their room.moved
         for lang in new_state.room_languages(room_id):
             key = ChannelKey(room_id, lang)
+            was, channel = old.channels.get(key), new_state.channels[key]
+            if was is not None and room_id not in reboothed and (was is channel or was == channel):
+                continue  # same on air, source and booth: the same routing
             view = channel_view(new_state, key, new_counts)
             if key not in old.channels or (
                 channel_view(old, key, old_counts).routing() != view.routing()
@@ -309,7 +323,7 @@ def finish(
         if key not in new_counts and n
     ]
     if samples:
-        new_state = replace(new_state, samples=add_samples(new_state.samples, samples))
+        new_state = with_samples(new_state, add_samples(new_state.samples, samples))
 
     routed: list[Event] = []
     for event in updated:
@@ -328,6 +342,20 @@ def finish(
         *uncovered.values(),
     ]
     return Outcome(new_state, events)
+
+
+def booths_changed(old: SessionInterpretation, new: SessionInterpretation) -> set[str | None]:
+    """Rooms whose booths may differ (``views.booth``): those an interpreter left or
+    entered, or is in with other directions. Elsewhere a channel that did not change
+    has the routing it had, which spares building two views of each of a round's
+    channels in every step."""
+    rooms: set[str | None] = set()
+    for pid in old.interpreters.keys() | new.interpreters.keys():
+        was, now = old.members.get(pid), new.members.get(pid)
+        was_in, now_in = (was.room_id if was else None), (now.room_id if now else None)
+        if was_in != now_in or old.interpreters.get(pid) != new.interpreters.get(pid):
+            rooms.update((was_in, now_in))
+    return rooms
 
 
 def _someone_left(old: SessionInterpretation, event: ChannelUpdated) -> bool:

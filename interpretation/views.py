@@ -7,7 +7,7 @@ snapshot is.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,21 +60,14 @@ def booth(state: SessionInterpretation, room_id: str, language: str) -> list[str
     )
 
 
-def all_listener_counts(state: SessionInterpretation) -> dict[ChannelKey, int]:
-    """Listeners per channel: the members in a room whose chosen language is a channel.
-    Counted by plain tuples (a ``ChannelKey`` is one, equal and of the same hash):
-    building a named tuple per member cost twice the count, and an opening counts
-    1,000 members some eight times."""
-    heard = Counter(
-        (m.room_id, m.listening)
-        for m in state.members.values()
-        if m.room_id is not None and m.listening is not None
-    )
-    return {key: heard.get(key, 0) for key in state.channels}
+def all_listener_counts(state: SessionInterpretation) -> Mapping[ChannelKey, int]:
+    """Listeners per channel: the members in a room whose chosen language is a channel
+    (counted once per state, see ``SessionInterpretation.listener_counts``)."""
+    return state.listener_counts
 
 
 def listener_counts(
-    state: SessionInterpretation, room_id: str, counts: dict[ChannelKey, int] | None = None
+    state: SessionInterpretation, room_id: str, counts: Mapping[ChannelKey, int] | None = None
 ) -> dict[str, int]:
     """``{language: listeners}`` of one room, in channel order (``listeners.changed``)."""
     counts = all_listener_counts(state) if counts is None else counts
@@ -82,7 +75,7 @@ def listener_counts(
 
 
 def channel_view(
-    state: SessionInterpretation, key: ChannelKey, counts: dict[ChannelKey, int] | None = None
+    state: SessionInterpretation, key: ChannelKey, counts: Mapping[ChannelKey, int] | None = None
 ) -> ChannelView:
     channel = state.channels[key]
     counts = all_listener_counts(state) if counts is None else counts
@@ -93,7 +86,7 @@ def channel_view(
 
 
 def room_view(
-    state: SessionInterpretation, room_id: str, counts: dict[ChannelKey, int] | None = None
+    state: SessionInterpretation, room_id: str, counts: Mapping[ChannelKey, int] | None = None
 ) -> dict[str, Any]:
     """``{room_id, kind, floor_language, channels}``; the server adds the room name.
     ``counts``: all rooms' listener counts, when the caller views several rooms (one

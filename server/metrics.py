@@ -8,6 +8,8 @@ per client."""
 from __future__ import annotations
 
 import asyncio
+import bisect
+import math
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -172,6 +174,20 @@ class Metrics:
         if n:
             self.events_stored.inc(n)
 
+    def fanout_observed(self, seconds: list[float]) -> None:
+        """Events fanned out ``seconds`` after their ``at``: what ``Histogram.observe``
+        does for each, with one increment per bucket (observing each of an opening's
+        1,200 events was an eighth of its pull)."""
+        h = self.fanout_latency
+        bounds = h._upper_bounds  # ends with +Inf
+        counts = [0] * len(bounds)
+        for s in seconds:
+            counts[bisect.bisect_left(bounds, s)] += 1
+        h._sum.inc(math.fsum(seconds))
+        for bucket, n in zip(h._buckets, counts, strict=True):
+            if n:
+                bucket.inc(n)
+
     def render(self, accept: str | None = None) -> Response:
         """In the format the scraper's ``Accept`` header prefers: OpenMetrics (what
         Prometheus 3 asks for first) or the Prometheus text format."""
@@ -184,7 +200,7 @@ def install(state: AppState) -> Metrics:
     m = Metrics(state)
     state.commands.before_commit_hooks.append(m.note_stored)
     state.commands.after_commit.append(m.committed)
-    state.hub.on_fanout = m.fanout_latency.observe
+    state.hub.on_fanout = m.fanout_observed
     state.extra["metrics"] = m
     return m
 

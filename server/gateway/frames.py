@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -124,17 +125,46 @@ def encode_event(ev: LogEvent, variant: str | None = None) -> bytes:
         data = dict(data)
         members = data.pop("members")
         data["room_members"] = {variant: members[variant]} if variant in members else {}
-    return text_frame(
-        orjson.dumps(
-            {
-                "seq": ev.seq,
-                "type": ev.type,
-                "session_id": ev.session_id,
-                "at": iso_ms(ev.at),
-                "by": ev.by,
-                "data": data,
-            }
-        )
+    return text_frame(_payload(ev, data))
+
+
+def encode_variants(ev: LogEvent, variants: Iterable[str | None]) -> dict[str | None, bytes]:
+    """``encode_event(ev, variant)`` of each of ``variants``. The rooms' variants of a
+    round opening or closing differ only in their ``room_members``, the last field of
+    the last field: the rest (the rooms and their counts, 15 kB with 100 rooms) is
+    encoded once and each room's members spliced into it, the same bytes as one
+    encode each (0.8 ms an opening otherwise)."""
+    out: dict[str | None, bytes] = {}
+    base = None
+    if ev.type in ROOM_VARIANTS and "members" in ev.data and "room_members" not in ev.data:
+        data = dict(ev.data)
+        members = data.pop("members")
+        data["room_members"] = {}
+        payload = _payload(ev, data)
+        if payload.endswith(_NO_MEMBERS):
+            base = payload[: -len(_NO_MEMBERS)]
+    for variant in variants:
+        if base is None or variant == STAFF:
+            out[variant] = encode_event(ev, variant)
+            continue
+        mine = orjson.dumps({variant: members[variant]}) if variant in members else b"{}"
+        out[variant] = text_frame(b"".join((base, b'"room_members":', mine, b"}}")))
+    return out
+
+
+_NO_MEMBERS = b'"room_members":{}}}'
+
+
+def _payload(ev: LogEvent, data: dict[str, Any]) -> bytes:
+    return orjson.dumps(
+        {
+            "seq": ev.seq,
+            "type": ev.type,
+            "session_id": ev.session_id,
+            "at": iso_ms(ev.at),
+            "by": ev.by,
+            "data": data,
+        }
     )
 
 

@@ -21,6 +21,7 @@ import asyncio
 import bisect
 import collections
 import contextlib
+import itertools
 import logging
 from collections.abc import Collection
 
@@ -32,7 +33,15 @@ from ..db import Database
 from ..models import EventRecord, utcnow
 from . import session_view
 from .connection import ENDS_TOKEN, OBSERVED, Connection, flush_all, hold, send
-from .frames import LOG_COLUMNS, LogEvent, encode_event, variant_of, varies
+from .frames import (
+    LOG_COLUMNS,
+    ROOM_VARIANTS,
+    LogEvent,
+    encode_event,
+    encode_variants,
+    variant_of,
+    varies,
+)
 from .session_view import SessionView
 from .snapshot import Miss, SharedParts
 
@@ -97,6 +106,9 @@ class SessionFeed:
         self.recent_bytes = 0
         self.max_recent_bytes = recent_bytes
         self.index: dict[str, list[LogEvent]] = {}  # the window by ``_keys``, in seq order
+        # the window's newest events not in the index yet: they are filed when a replay
+        # reads it (``_index_up``), not as they are pulled
+        self._unindexed = 0
         self.lock = asyncio.Lock()
         self._dirty = False
         self._task: asyncio.Task | None = None
@@ -175,22 +187,48 @@ class SessionFeed:
 
     def remember(self, ev: LogEvent) -> None:
         """Keep ``ev`` among the recent events; the oldest go first past either bound."""
+        self._file(ev)
+        self._trim()
+
+    def _file(self, ev: LogEvent) -> None:
+        """Add ``ev`` to the window, past the bounds until ``_trim``; the index has it
+        once a replay asks (``_index_up``)."""
         weight = _weight(ev)
         self.recent.append(ev)
         self._weights.append(weight)
         self.recent_bytes += weight
+        self._unindexed += 1
+
+    def _index_up(self) -> None:
+        """File the window's events that the index does not hold yet. Indexing each
+        event as it was pulled cost a fifth of an opening's pull, for replays that may
+        never come; a resume storm files them once, for all its clients."""
+        n = self._unindexed
+        if not n:
+            return
+        self._unindexed = 0
         index = self.index
-        for key in _keys(ev):
-            filed = index.get(key)
-            if filed is None:
-                index[key] = [ev]
-            else:
-                filed.append(ev)
-        while self.recent and (
-            len(self.recent) > RECENT or self.recent_bytes > self.max_recent_bytes
-        ):
-            old = self.recent.popleft()
-            self.recent_bytes -= self._weights.popleft()
+        for ev in _last(self.recent, n):
+            for key in _keys(ev):
+                filed = index.get(key)
+                if filed is None:
+                    index[key] = [ev]
+                else:
+                    filed.append(ev)
+
+    def _trim(self) -> None:
+        """Drop the oldest events past either bound. Once after a pull's events ends as
+        once after each: what each trim keeps, the next one's events only push out."""
+        recent, weights, index = self.recent, self._weights, self.index
+        limit = self.max_recent_bytes
+        while recent and (len(recent) > RECENT or self.recent_bytes > limit):
+            if len(recent) <= self._unindexed:  # the oldest was never filed
+                self._unindexed -= 1
+                recent.popleft()
+                self.recent_bytes -= weights.popleft()
+                continue
+            old = recent.popleft()
+            self.recent_bytes -= weights.popleft()
             for key in _keys(old):
                 filed = index.get(key)
                 if filed and filed[0] is old:
@@ -205,6 +243,7 @@ class SessionFeed:
         older = [ev for ev in events if ev.seq < start]
         if not older or older[-1].seq != start - 1:
             return  # not adjacent to the window (or nothing older)
+        self._index_up()  # what follows them is filed before they go in front of it
         kept: list[LogEvent] = []
         for ev in reversed(older):
             weight = _weight(ev)
@@ -232,6 +271,7 @@ class SessionFeed:
         return events
 
     def _filed(self, key: str, after: int, upto: int) -> list[LogEvent]:
+        self._index_up()
         filed = self.index.get(key)
         if not filed:
             return []
@@ -420,13 +460,14 @@ class SessionFeed:
         held: list[Connection] = []  # connections holding frames of this pull (``add``)
         fans: list[Fan] = []
         direct = len(events) == 1  # each connection is in one of its fans at most
+        done = 0  # events fanned out (the latency metric)
         try:
             for ev in events:
                 if ev.type == "chat.deleted":
                     self.erase_message(ev.data.get("id"))
                 elif ev.type in ENDS_TOKEN and self.hub and self.hub.on_token_end:
                     self.hub.on_token_end(ev.data.get("person_id"))  # the token cache
-                self.remember(ev)
+                self._file(ev)  # trimmed once, after the loop
                 if self.view is not None and not self.view.apply(ev):
                     self.view = None  # an event it cannot follow: read it again
                 fans = self._dispatch(ev, held)
@@ -435,12 +476,23 @@ class SessionFeed:
                         self.delivered += hold(frame, conns, held)
                     fans = []
                 self.head = ev.seq
+                done += 1
         finally:
+            self._trim()
             for frame, conns in fans:
                 self.delivered += send((frame,), conns)
             flush_all(held)
             if self.pending:
                 self._forget_sent(progressed=bool(events))
+            self._observe(events[:done] if done < len(events) else events)
+
+    def _observe(self, events: list[LogEvent]) -> None:
+        """The fan-out latency of the events just sent, as their frames were written."""
+        hub = self.hub
+        if hub is None or hub.on_fanout is None or not events:
+            return
+        now = utcnow()
+        hub.on_fanout([max(0.0, (now - ev.at).total_seconds()) for ev in events])
 
     def _forget_sent(self, progressed: bool) -> None:
         head = self.head
@@ -460,6 +512,10 @@ class SessionFeed:
         """Who gets ``ev``, by frame (the caller sends them). The connections of its
         person follow their own change one by one (``_deliver``: held for ``flush``)."""
         cache: dict[str | None, bytes] = {}
+        if ev.type in OBSERVED and not self.ahead:
+            fans = self._own_change(ev, cache, held)
+            if fans is not None:
+                return fans
         told = self.recipients(ev)
         if self.ahead:
             self._skip_had(ev.seq, told)
@@ -467,10 +523,34 @@ class SessionFeed:
             for conn in list(self.by_person.get(ev.data.get("person_id"), ())):
                 self._deliver(conn, ev, cache, held, seen=conn in told)
                 told.discard(conn)
-        hub = self.hub
-        if hub is not None and hub.on_fanout is not None:
-            hub.on_fanout(max(0.0, (utcnow() - ev.at).total_seconds()))
         return _variants(ev, told, cache)
+
+    def _own_change(
+        self, ev: LogEvent, cache: dict[str | None, bytes], held: list[Connection]
+    ) -> list[Fan] | None:
+        """``_dispatch`` of a person's own change told to them and the moderators only
+        (each ``room.moved`` of an opening), without building its recipients' set: their
+        connections follow it, the other staff get it. None: another audience."""
+        pid = ev.data.get("person_id")
+        audience = ev.audience
+        if len(audience) != 2 or not isinstance(pid, str):
+            return None
+        first, second = audience
+        target = "person:" + pid
+        if not (
+            (first == target and second == "moderators")
+            or (first == "moderators" and second == target)
+        ):
+            return None
+        mine = self.by_person.get(pid)
+        staff = self.staff
+        if mine:
+            for conn in list(mine):
+                self._deliver(conn, ev, cache, held, seen=True)
+            others = [conn for conn in staff if conn not in mine]
+        else:
+            others = list(staff)
+        return _variants(ev, others, cache)
 
     def _skip_had(self, seq: int, told: set[Connection]) -> None:
         """Leave out of ``told`` the connections whose snapshot has ``seq`` already;
@@ -518,6 +598,8 @@ def _variants(ev: LogEvent, conns: set[Connection], cache: dict[str | None, byte
     for conn in conns:
         variant = variant_of(ev, conn.listening, conn.person_id, conn.is_staff)
         groups.setdefault(variant, []).append(conn)
+    if ev.type in ROOM_VARIANTS:  # a room's variants share all but their members
+        cache.update(encode_variants(ev, [v for v in groups if v not in cache]))
     return [(_frame(ev, variant, cache), group) for variant, group in groups.items()]
 
 
@@ -538,6 +620,13 @@ def _newest(recent: collections.deque[LogEvent], after: int, upto: int) -> list[
             break
         if ev.seq <= upto:
             out.append(ev)
+    out.reverse()
+    return out
+
+
+def _last(recent: collections.deque[LogEvent], n: int) -> list[LogEvent]:
+    """The ``n`` newest of ``recent``, oldest first."""
+    out = list(itertools.islice(reversed(recent), n))
     out.reverse()
     return out
 
@@ -575,7 +664,8 @@ class Hub:
         self._poller: asyncio.Task | None = None
         self.slow_closes = 0
         self._delivered_gone = 0
-        self.on_fanout = None  # metrics: called with seconds from an event's ``at``
+        # metrics: called with the seconds from each event's ``at`` of a pull
+        self.on_fanout = None
         self.on_token_end = None  # called with the person id of a token that ended
         self.on_attach = None  # the GC policy: called after each connection is attached
         self.shared = SharedParts()  # participants' snapshots of one seq share these reads

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from interpretation.hearing import heard_language
 
+from ..jsonish import utc_json
 from ..models import InterpretationState
 from ..services import interpretation_state as svc
 from .snapshot import shared_read
@@ -35,7 +36,7 @@ async def _channels(tx, s) -> dict[str, Any]:
     if view:
         return view
     lo = await svc.load(tx, s)  # the first connection of a session: build it in memory
-    return svc.utc_json(svc.ip.channels_view(lo.state))
+    return utc_json(svc.ip.channels_view(lo.state))
 
 
 def _heard_here(data: dict[str, Any], event) -> None:

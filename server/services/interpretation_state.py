@@ -6,6 +6,7 @@ domain's ``ListenerCoalescer``; the domain's timers become timer rows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func
@@ -19,7 +20,6 @@ from interpretation.views import all_listener_counts
 
 from .. import errors
 from ..eventlog import EventLog
-from ..jsonish import utc_json
 from ..models import (
     Event,
     InterpretationState,
@@ -111,7 +111,7 @@ async def load(tx: AsyncSession, s: Session, *, arrivals: bool = True) -> Loaded
         state = await _bootstrap(tx, s, event)
         fresh = True
     else:
-        state = serialization.from_dict(row.state)
+        state = _parsed(s.id, row.state)
         fresh = False
     if state.settings != settings_of(event):
         state = ip.configure(state, settings_of(event))
@@ -195,9 +195,36 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
     lo.state = ip.add_people(lo.state, newcomers, now).state
 
 
+# The state each session was last stored with by this process, beside the dict stored:
+# a command that finds the row as this process left it (the common case: commands of a
+# session follow one another under its lock) takes that state instead of parsing the
+# whole of it again (1,000 members: ~1.2 ms to parse, ~0.1 ms to compare). Equal dicts
+# parse to equal states (``from_dict(to_dict(s)) == s``); a row another process or a
+# rolled-back transaction left differs, and is parsed.
+_STORED: OrderedDict[str, tuple[dict, ip.SessionInterpretation]] = OrderedDict()
+_STORED_MAX = 64
+
+
+def _parsed(session_id: str, data: dict) -> ip.SessionInterpretation:
+    known = _STORED.get(session_id)
+    if known is not None and (known[0] is data or known[0] == data):
+        _STORED.move_to_end(session_id)
+        return known[1]
+    return serialization.from_dict(data)
+
+
+def _stored(session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
+    _STORED[session_id] = (data, state)
+    _STORED.move_to_end(session_id)
+    while len(_STORED) > _STORED_MAX:
+        _STORED.popitem(last=False)
+
+
 async def save(tx: AsyncSession, lo: Loaded) -> None:
-    lo.row.state = serialization.to_dict(lo.state)
-    lo.row.view = utc_json(ip.channels_view(lo.state))
+    lo.row.state = data = serialization.to_dict(lo.state)
+    _stored(lo.session.id, data, lo.state)
+    # plain JSON already (names, counts, sources: no instants), so stored as it is
+    lo.row.view = ip.channels_view(lo.state)
     if lo._coalescer is not None:
         lo.row.listeners_sent = {
             room_id: {"at": at.isoformat(), "counts": counts}

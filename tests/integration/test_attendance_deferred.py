@@ -7,6 +7,7 @@ events' own times, so that the seconds are exact."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
 from sqlalchemy import event
@@ -22,6 +23,7 @@ from server.migrate import upgrade
 from server.models import Event, Person, Placement, Room, Session, Timer
 from server.services import attendance
 from server.services.attendance_reports import people_of
+from tests.support.client import Api, eventually, make_world, ws_connect
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -242,3 +244,48 @@ async def test_moves_waiting_when_a_process_dies_are_counted_by_the_next_one(db,
     await _catch_up(_commands(db), sid)
     assert await _report(db, sid) == before
     assert before[people[0]]["rooms"] == {"P": 60.0, "A": 30.0}
+
+
+async def test_a_servers_timer_counts_a_rounds_moves_within_seconds(server):
+    """End to end: a real server opens a round; its moves wait in the session's row,
+    and the leader's timer counts them about a second later, with no other command
+    to do it."""
+    w = await make_world(server, status="live")
+    sid, plenary = w.session["id"], w.session["plenary_room_id"]
+    p1 = await ws_connect(server, sid, w.token("p1"))
+    await p1.next()
+    db = server.env["CONVENE_DATABASE_URL"].removeprefix("sqlite:///")
+
+    def waiting() -> int | None:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT attendance_from FROM sessions WHERE id = ?", (sid,)
+            ).fetchone()[0]
+
+    async with Api(server.url, w.token("mod")) as mod:
+        rnd = await mod.ok(
+            "POST",
+            f"/api/sessions/{sid}/breakouts",
+            {"rooms": [{"name": "A"}], "strategy": "manual"},
+            201,
+        )
+        room = rnd["rooms"][0]["id"]
+        plan = {"assignments": {w.id("p1"): room}}
+        await mod.ok("PUT", f"/api/sessions/{sid}/breakouts/{rnd['id']}/plan", plan)
+        await mod.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/open")
+        await p1.until(lambda f: f.get("type") == "room.moved")
+        await eventually(lambda: _now(waiting), lambda v: v is None, timeout=15)
+        with sqlite3.connect(db) as conn:
+            fired = conn.execute(
+                "SELECT count(*) FROM timers WHERE kind = ? AND target = ? AND done_at IS NOT NULL",
+                (attendance.CATCH_UP_KIND, sid),
+            ).fetchone()[0]
+        assert fired == 1  # the timer counted them (nothing else ran since the opening)
+        people = await mod.ok("GET", f"/api/sessions/{sid}/attendance")
+    (mine,) = [p for p in people if p["person_id"] == w.id("p1")]
+    assert {r["room_id"] for r in mine["rooms"]} <= {plenary, room}
+    await p1.close()
+
+
+async def _now(read):
+    return read()
