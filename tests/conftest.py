@@ -108,3 +108,21 @@ def pg_server(tmp_path_factory, pg_url, redis_url, redis_prefix):
 def any_server(request):
     """The storage-sensitive tests run on both backends."""
     return request.getfixturevalue("server" if request.param == "sqlite" else "pg_server")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def migrated_db(request, tmp_path):
+    """An in-process ``Database`` migrated to the newest revision, on SQLite and on a
+    PostgreSQL database of its own."""
+    from server.db import Database
+    from server.migrate import upgrade
+
+    url = (
+        f"sqlite:///{tmp_path}/convene.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("fresh_pg")
+    )
+    upgrade(url)
+    database = Database(url)
+    yield database
+    await database.close()

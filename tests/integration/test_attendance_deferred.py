@@ -19,7 +19,6 @@ from server.commands import Commands
 from server.db import Database
 from server.event_registry import coerce
 from server.eventlog import prune
-from server.migrate import upgrade
 from server.models import Event, Person, Placement, Room, Session, Timer
 from server.services import attendance
 from server.services.attendance_reports import people_of
@@ -36,19 +35,6 @@ PEOPLE = 10
 
 def at(s: float) -> dt.datetime:
     return T0 + dt.timedelta(seconds=s)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path}/deferred.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("fresh_pg")
-    )
-    upgrade(url)
-    database = Database(url)
-    yield database
-    await database.close()
 
 
 async def _session(db: Database) -> tuple[str, dict[str, str], list[str]]:
@@ -175,13 +161,13 @@ EXPECTED_AT_180 = {  # what everyone's report says once the session ended at 180
 }
 
 
-async def test_a_rounds_moves_write_no_tally_and_every_report_counts_them(db):
-    sid, rooms, people = await _session(db)
-    cmds = _commands(db)
+async def test_a_rounds_moves_write_no_tally_and_every_report_counts_them(migrated_db):
+    sid, rooms, people = await _session(migrated_db)
+    cmds = _commands(migrated_db)
     sql = await _round(cmds, sid, rooms, people)
     assert sql and not [q for q in sql if "attendance_tallies" in q], sql
 
-    before = await _report(db, sid)  # counted in memory, nothing written
+    before = await _report(migrated_db, sid)  # counted in memory, nothing written
     assert before[people[0]] == {
         "online_s": 90.0,
         "rooms": {"P": 60.0, "A": 30.0},
@@ -189,27 +175,27 @@ async def test_a_rounds_moves_write_no_tally_and_every_report_counts_them(db):
     }
     assert before[people[3]]["rooms"] == {"P": 60.0}  # B from 60 on, up to now (none yet)
     await _catch_up(cmds, sid)
-    assert await _report(db, sid) == before  # the catch-up wrote what the report said
-    async with db.read() as tx:
+    assert await _report(migrated_db, sid) == before  # the catch-up wrote what the report said
+    async with migrated_db.read() as tx:
         assert (await tx.get(Session, sid)).attendance_from is None
 
     # then one leaves at 120 and the session ends at 180
     await _store(cmds, sid, (120, "presence.left", {"person_id": people[1], "room_id": rooms["B"]}))
     await _store(cmds, sid, (180, "session.status", {"status": "ended", "previous": "live"}))
-    after = await _report(db, sid)
+    after = await _report(migrated_db, sid)
     assert {i: after[people[i]] for i in EXPECTED_AT_180} == EXPECTED_AT_180
 
 
-async def test_an_arrival_or_the_end_counts_the_waiting_moves_first(db):
+async def test_an_arrival_or_the_end_counts_the_waiting_moves_first(migrated_db):
     """No catch-up timer fires here: a departure and the end count the moves before
     their own events, in order, and the end's summary has them."""
-    sid, rooms, people = await _session(db)
-    cmds = _commands(db)
+    sid, rooms, people = await _session(migrated_db)
+    cmds = _commands(migrated_db)
     stored = []
     cmds.handoff.append(lambda session_id, records: stored.extend(records))
     await _round(cmds, sid, rooms, people)
     await _store(cmds, sid, (120, "presence.left", {"person_id": people[1], "room_id": rooms["B"]}))
-    async with db.read() as tx:
+    async with migrated_db.read() as tx:
         assert (await tx.get(Session, sid)).attendance_from is None
     await _store(
         cmds,
@@ -217,7 +203,7 @@ async def test_an_arrival_or_the_end_counts_the_waiting_moves_first(db):
         (150, "room.moved", _moved(people[2], rooms["A"], rooms["B"])),
     )
     await _store(cmds, sid, (180, "session.status", {"status": "ended", "previous": "live"}))
-    after = await _report(db, sid)
+    after = await _report(migrated_db, sid)
     want = dict(EXPECTED_AT_180)
     want[2] = {
         "online_s": 180.0,
@@ -229,20 +215,22 @@ async def test_an_arrival_or_the_end_counts_the_waiting_moves_first(db):
     assert ready.data["people"] == PEOPLE
 
 
-async def test_moves_waiting_when_a_process_dies_are_counted_by_the_next_one(db, monkeypatch):
+async def test_moves_waiting_when_a_process_dies_are_counted_by_the_next_one(
+    migrated_db, monkeypatch
+):
     """The deferral is stored with the moves: another process (a new ``Commands`` on
     the same database) fires the timer, and the log keeps the moves however it is
     pruned."""
-    sid, rooms, people = await _session(db)
-    await _round(_commands(db), sid, rooms, people)
+    sid, rooms, people = await _session(migrated_db)
+    await _round(_commands(migrated_db), sid, rooms, people)
     monkeypatch.setattr(eventlog, "utcnow", lambda: at(3600))  # every event is old
-    async with db.write() as tx:
+    async with migrated_db.write() as tx:
         s = await tx.get(Session, sid)
         assert await prune(tx, s, keep_events=0, keep_hours=0) > 0  # the arrivals go
         assert s.log_floor == s.attendance_from - 1
-    before = await _report(db, sid)
-    await _catch_up(_commands(db), sid)
-    assert await _report(db, sid) == before
+    before = await _report(migrated_db, sid)
+    await _catch_up(_commands(migrated_db), sid)
+    assert await _report(migrated_db, sid) == before
     assert before[people[0]]["rooms"] == {"P": 60.0, "A": 30.0}
 
 

@@ -17,7 +17,6 @@ from server import features
 from server.broker import MemoryBroker
 from server.commands import Commands
 from server.db import Database
-from server.migrate import upgrade
 from server.models import Event, Person, PresenceNews, Room, Session, Timer
 from server.services import presence, presence_news
 
@@ -31,19 +30,6 @@ START = dt.datetime(2030, 1, 1, 10, 0, tzinfo=dt.UTC)
 LARGE = 100  # the default large_room
 CROWD = 160
 PRESENCE = ("presence.joined", "presence.left")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path}/returning.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("fresh_pg")
-    )
-    upgrade(url)
-    database = Database(url)
-    yield database
-    await database.close()
 
 
 async def _crowd(db: Database) -> tuple[str, str, list[Person]]:
@@ -118,11 +104,11 @@ def _count_statements(db: Database) -> list[int]:
     return seen
 
 
-async def test_a_batch_of_returning_arrivals_costs_the_same_few_statements_at_any_size(db):
-    sid, _, people = await _crowd(db)
-    cmds = _commands(db)
+async def test_a_batch_of_returning_arrivals_costs_the_same_few_statements_at_any_size(migrated_db):
+    sid, _, people = await _crowd(migrated_db)
+    cmds = _commands(migrated_db)
     await _gone_and_told(cmds, sid, people, "first")
-    seen = _count_statements(db)
+    seen = _count_statements(migrated_db)
     small, large = people[:20], people[20:140]
     costs = []
     for batch in (small, large):
@@ -133,9 +119,9 @@ async def test_a_batch_of_returning_arrivals_costs_the_same_few_statements_at_an
     assert costs[1] <= costs[0] + 2, costs
 
 
-async def test_returning_people_are_announced_as_before(db):
-    sid, plenary, people = await _crowd(db)
-    cmds = _commands(db)
+async def test_returning_people_are_announced_as_before(migrated_db):
+    sid, plenary, people = await _crowd(migrated_db)
+    cmds = _commands(migrated_db)
     await _gone_and_told(cmds, sid, people, "first")
     stored = []
     cmds.handoff.append(lambda session_id, records: stored.extend(records))
@@ -162,5 +148,5 @@ async def test_returning_people_are_announced_as_before(db):
     assert (data["joined_count"], data["left_count"]) == (149, 1)
     assert data["left"] == [back[0].id]
     assert data["joined"] == sorted(p.id for p in back[1:])[:LARGE]
-    async with db.read() as tx:
+    async with migrated_db.read() as tx:
         assert (await tx.exec(select(PresenceNews))).all() == []  # told once

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import event
 
 from server.db import Database
-from server.migrate import upgrade
 from server.models import Event, Webhook, WebhookDelivery, utcnow
 from server.services.webhooks import claim
 
@@ -20,19 +19,6 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
     pytest.mark.filterwarnings("ignore:(?s).*session.exec:DeprecationWarning"),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path}/poll.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("fresh_pg")
-    )
-    upgrade(url)
-    database = Database(url)
-    yield database
-    await database.close()
 
 
 def _writes(db: Database) -> list[str]:
@@ -47,9 +33,9 @@ def _writes(db: Database) -> list[str]:
     return seen
 
 
-async def test_an_idle_poll_is_a_read_and_a_due_delivery_is_still_claimed(db):
-    state = SimpleNamespace(db=db)
-    async with db.write() as tx:
+async def test_an_idle_poll_is_a_read_and_a_due_delivery_is_still_claimed(migrated_db):
+    state = SimpleNamespace(db=migrated_db)
+    async with migrated_db.write() as tx:
         ev = Event(title="E", timezone="UTC", floor_language="en")
         tx.add(ev)
         await tx.flush()
@@ -63,18 +49,18 @@ async def test_an_idle_poll_is_a_read_and_a_due_delivery_is_still_claimed(db):
             next_attempt_at=utcnow() + dt.timedelta(minutes=5),
         )
         tx.add(later)
-    writes = _writes(db)
+    writes = _writes(migrated_db)
     for _ in range(3):
         assert await claim(state, {}, 50) == ([], False)  # pending, not due yet
     assert writes == []
 
-    async with db.write() as tx:
+    async with migrated_db.write() as tx:
         due = await tx.get(WebhookDelivery, later.id)
         due.next_attempt_at = utcnow() - dt.timedelta(seconds=1)
         tx.add(due)
     writes.clear()
     assert await claim(state, {}, 50) == ([(later.id, hook.id)], False)
     assert writes  # the claim itself is a write (the lease)
-    async with db.read() as tx:
+    async with migrated_db.read() as tx:
         assert (await tx.get(WebhookDelivery, later.id)).claimed_until > utcnow()
     assert await claim(state, {}, 50) == ([], False)  # leased: not claimed twice
