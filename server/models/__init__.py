@@ -9,7 +9,7 @@ from .breakouts import BreakoutRound, HelpRequest
 from .columns import new_id, utcnow
 from .core import Event, Person, Room, Session
 from .interpretation import InterpretationState
-from .presence import Placement, PresenceLease, PresenceNews
+from .presence import Placement, PresenceLease, PresenceNews, ProcessHeartbeat
 from .runtime import EventRecord, LeaderTerm, Timer
 from .speakers_chat import ChatMessageRow, Hand, SpeakerQueue
 from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
@@ -28,6 +28,7 @@ __all__ = [
     "Person",
     "Placement",
     "PresenceLease",
+    "ProcessHeartbeat",
     "PresenceNews",
     "Room",
     "Session",

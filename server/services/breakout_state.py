@@ -161,11 +161,7 @@ async def load(tx: AsyncSession, s: Session, round_id: str | None = None) -> Bre
     }
     online = set(
         (
-            await tx.exec(
-                select(PresenceLease.person_id).where(
-                    PresenceLease.session_id == s.id, PresenceLease.expires_at > utcnow()
-                )
-            )
+            await tx.exec(select(PresenceLease.person_id).where(PresenceLease.session_id == s.id))
         ).all()
     )
     return BreakoutState(

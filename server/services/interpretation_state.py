@@ -174,9 +174,7 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
     online = set(
         (
             await tx.exec(
-                select(PresenceLease.person_id).where(
-                    PresenceLease.session_id == lo.session.id, PresenceLease.expires_at > now
-                )
+                select(PresenceLease.person_id).where(PresenceLease.session_id == lo.session.id)
             )
         ).all()
     )

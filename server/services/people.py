@@ -12,7 +12,7 @@ from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self
 from ..commands import Logs
 from ..events import PersonRemoved, PersonTokenReissued
 from ..joinlinks import join_url
-from ..models import Person, Placement, PresenceLease, utcnow
+from ..models import Person, Placement, PresenceLease
 from ..schemas import (
     LinksRequest,
     PersonCreate,
@@ -62,17 +62,7 @@ async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
         for a in atts:
             if a.person_id not in places or a.updated_at > places[a.person_id].updated_at:
                 places[a.person_id] = a
-    online = (
-        set(
-            (
-                await tx.exec(
-                    select(PresenceLease.person_id).where(PresenceLease.expires_at > utcnow())
-                )
-            ).all()
-        )
-        if ids
-        else set()
-    )
+    online = set((await tx.exec(select(PresenceLease.person_id))).all()) if ids else set()
     out = []
     for p in people:
         a = places.get(p.id)
