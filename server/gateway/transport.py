@@ -227,7 +227,8 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_made(self, transport: Any) -> None:
         """As uvicorn's, but with the addresses and scheme uvicorn's HTTP protocol read
         from this transport a moment ago (it is still the transport's protocol while the
-        upgrade hands over): two system calls and a socket object fewer a handshake."""
+        upgrade hands over): two system calls and a socket object fewer a handshake; and
+        that protocol let go of."""
         http = transport.get_protocol()
         scheme = getattr(http, "scheme", None)
         if getattr(http, "transport", None) is not transport or scheme not in ("http", "https"):
@@ -238,6 +239,12 @@ class FastWebSocketProtocol(WebSocketsSansIOProtocol):
         self.server = http.server
         self.client = http.client
         self.scheme = "wss" if scheme == "https" else "ws"
+        # The HTTP protocol is done once it hands over (it only hands the transport its
+        # successor after this), but it and its parser hold each other (the parser keeps
+        # its bound callbacks): each upgraded socket left that cycle, a dozen objects
+        # and the request's headers, to the garbage collector. Without its parser it is
+        # freed as the upgrade returns.
+        http.parser = None
         if self.logger.level <= TRACE_LOG_LEVEL:
             prefix = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
             self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket connection made", prefix)
