@@ -10,19 +10,22 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import interpretation as ip
 from interpretation import serialization
 from interpretation.coalescer import ListenerCoalescer
+from interpretation.state import ListenerSample, with_samples
 from interpretation.views import all_listener_counts
 
-from .. import errors
+from .. import bulk, errors
 from ..eventlog import EventLog
 from ..models import (
     Event,
     InterpretationState,
+    ListenerSampleRow,
     Person,
     Placement,
     PresenceLease,
@@ -218,7 +221,63 @@ def _stored(session_id: str, data: dict, state: ip.SessionInterpretation) -> Non
         _STORED.popitem(last=False)
 
 
+_SAMPLE_ROWS = ListenerSampleRow.__table__
+
+
+def _sample_upserts() -> dict:
+    """Per dialect: a channel's sample of a second, the latest taken winning."""
+    out = {}
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql)):
+        stmt = dialect.insert(_SAMPLE_ROWS)
+        c = _SAMPLE_ROWS.c
+        out[name] = stmt.on_conflict_do_update(
+            index_elements=[c.session_id, c.room_id, c.language, c.second],
+            set_={k: stmt.excluded[k] for k in ("at", "listeners", "n")},
+        )
+    return out
+
+
+_SAMPLE_UPSERT = _sample_upserts()
+
+
+async def _store_samples(tx: AsyncSession, lo: Loaded) -> None:
+    """The samples this transaction took go to their rows; the state keeps none, so
+    that it stays the size of the session's channels however long it runs."""
+    samples = lo.state.samples
+    if not samples:
+        return
+    n = lo.row.samples_n or 0
+    rows = [
+        {
+            "session_id": lo.session.id,
+            "room_id": x.room_id,
+            "language": x.language,
+            "second": x.at.replace(microsecond=0),
+            "at": x.at,
+            "listeners": x.listeners,
+            "n": n + i,
+        }
+        for i, x in enumerate(samples)
+    ]
+    conn = await tx.connection()
+    await bulk.executemany(tx, _SAMPLE_UPSERT[conn.dialect.name], rows)
+    lo.row.samples_n = n + len(rows)
+    lo.state = with_samples(lo.state, ())
+
+
+async def stored_samples(tx: AsyncSession, session_id: str) -> tuple[ListenerSample, ...]:
+    """The session's listener samples in the order they were taken."""
+    c = _SAMPLE_ROWS.c
+    rows = await tx.execute(
+        select(c.at, c.room_id, c.language, c.listeners)
+        .where(c.session_id == session_id)
+        .order_by(c.n)
+    )
+    return tuple(ListenerSample(*row) for row in rows)
+
+
 async def save(tx: AsyncSession, lo: Loaded) -> None:
+    await _store_samples(tx, lo)
     lo.row.state = data = serialization.to_dict(lo.state)
     _stored(lo.session.id, data, lo.state)
     # plain JSON already (names, counts, sources: no instants), so stored as it is
