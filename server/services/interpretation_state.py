@@ -114,7 +114,7 @@ async def load(tx: AsyncSession, s: Session, *, arrivals: bool = True) -> Loaded
         state = await _bootstrap(tx, s, event)
         fresh = True
     else:
-        state = _parsed(s.id, row.state)
+        state = _parsed(tx, s.id, row.state)
         fresh = False
     if state.settings != settings_of(event):
         state = ip.configure(state, settings_of(event))
@@ -201,24 +201,30 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
 # session follow one another under its lock) takes that state instead of parsing the
 # whole of it again (1,000 members: ~1.2 ms to parse, ~0.1 ms to compare). Equal dicts
 # parse to equal states (``from_dict(to_dict(s)) == s``); a row another process or a
-# rolled-back transaction left differs, and is parsed.
-_STORED: OrderedDict[str, tuple[dict, ip.SessionInterpretation]] = OrderedDict()
+# rolled-back transaction left differs, and is parsed. Kept per ``Database``.
 _STORED_MAX = 64
+Stored = OrderedDict[str, tuple[dict, ip.SessionInterpretation]]
 
 
-def _parsed(session_id: str, data: dict) -> ip.SessionInterpretation:
-    known = _STORED.get(session_id)
+def _stored_states(tx: AsyncSession) -> Stored:
+    return tx.info["memo"].setdefault("interpretation", OrderedDict())
+
+
+def _parsed(tx: AsyncSession, session_id: str, data: dict) -> ip.SessionInterpretation:
+    stored = _stored_states(tx)
+    known = stored.get(session_id)
     if known is not None and (known[0] is data or known[0] == data):
-        _STORED.move_to_end(session_id)
+        stored.move_to_end(session_id)
         return known[1]
     return serialization.from_dict(data)
 
 
-def _stored(session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
-    _STORED[session_id] = (data, state)
-    _STORED.move_to_end(session_id)
-    while len(_STORED) > _STORED_MAX:
-        _STORED.popitem(last=False)
+def _stored(tx: AsyncSession, session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
+    stored = _stored_states(tx)
+    stored[session_id] = (data, state)
+    stored.move_to_end(session_id)
+    while len(stored) > _STORED_MAX:
+        stored.popitem(last=False)
 
 
 _SAMPLE_ROWS = ListenerSampleRow.__table__
@@ -279,7 +285,7 @@ async def stored_samples(tx: AsyncSession, session_id: str) -> tuple[ListenerSam
 async def save(tx: AsyncSession, lo: Loaded) -> None:
     await _store_samples(tx, lo)
     lo.row.state = data = serialization.to_dict(lo.state)
-    _stored(lo.session.id, data, lo.state)
+    _stored(tx, lo.session.id, data, lo.state)
     # plain JSON already (names, counts, sources: no instants), so stored as it is
     lo.row.view = ip.channels_view(lo.state)
     if lo._coalescer is not None:
