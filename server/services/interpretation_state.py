@@ -206,12 +206,12 @@ _STORED_MAX = 64
 Stored = OrderedDict[str, tuple[dict, ip.SessionInterpretation]]
 
 
-def _stored_states(tx: AsyncSession) -> Stored:
+def stored_states(tx: AsyncSession) -> Stored:
     return tx.info["memo"].setdefault("interpretation", OrderedDict())
 
 
 def _parsed(tx: AsyncSession, session_id: str, data: dict) -> ip.SessionInterpretation:
-    stored = _stored_states(tx)
+    stored = stored_states(tx)
     known = stored.get(session_id)
     if known is not None and (known[0] is data or known[0] == data):
         stored.move_to_end(session_id)
@@ -220,7 +220,7 @@ def _parsed(tx: AsyncSession, session_id: str, data: dict) -> ip.SessionInterpre
 
 
 def _stored(tx: AsyncSession, session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
-    stored = _stored_states(tx)
+    stored = stored_states(tx)
     stored[session_id] = (data, state)
     stored.move_to_end(session_id)
     while len(stored) > _STORED_MAX:
