@@ -259,8 +259,9 @@ def _check_update(problems: Problems, row: Row, person: Person) -> None:
         problems.add(
             row,
             "role",
-            f"{person.name} is already in the event as {person.role}; an import does not "
-            "change roles (leave the cell empty, or change it with PATCH .../people)",
+            f"{person.name} is already in the event as {person.role}; a role is set when "
+            "a person is added and never changes (leave the cell empty, or add the person "
+            "again under another name or e-mail)",
         )
     if isinstance(data.get("email"), str):
         data.pop("email")  # matched by it: the stored spelling stays
