@@ -301,9 +301,9 @@ async def import_people(
     *,
     dry_run: bool = False,
 ) -> dict:
-    """One transaction: nothing is stored unless every row is good. People whose role
-    or directions change are told in every running session (``person.updated``), as
-    by PATCH."""
+    """One transaction: nothing is stored unless every row is good. People whose
+    directions change are told in every running session (``person.updated``), as by
+    PATCH."""
     if dry_run:
         async with state.db.read() as tx:
             return await _import(state, caller, event_id, content_type, raw, tx, None)
