@@ -8,7 +8,7 @@ from .attendance import AttendancePeak, AttendanceTally
 from .breakouts import BreakoutRound, HelpRequest
 from .columns import new_id, utcnow
 from .core import Event, Person, Room, Session
-from .interpretation import InterpretationState
+from .interpretation import InterpretationState, ListenerSampleRow
 from .presence import Placement, PresenceLease, PresenceNews, ProcessHeartbeat
 from .runtime import EventRecord, LeaderTerm, Timer
 from .speakers_chat import ChatMessageRow, Hand, SpeakerQueue
@@ -24,6 +24,7 @@ __all__ = [
     "Hand",
     "HelpRequest",
     "InterpretationState",
+    "ListenerSampleRow",
     "LeaderTerm",
     "Person",
     "Placement",

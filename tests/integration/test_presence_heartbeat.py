@@ -14,10 +14,11 @@ from sqlmodel import select
 from server import features
 from server.broker import MemoryBroker
 from server.commands import Commands
-from server.models import Event, Person, PresenceLease, Session
+from server.models import Person, PresenceLease
 from server.models.presence import ProcessHeartbeat
 from server.models.runtime import EventRecord as Stored
 from server.services import presence
+from tests.support.live_session import live_session
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -27,33 +28,8 @@ pytestmark = [
 
 async def _session(db, n: int) -> tuple[str, list[Person]]:
     """A live session and ``n`` participants, none connected yet."""
-    import datetime as dt
-
-    start = dt.datetime.now(dt.UTC)
-    ev = Event(title="Assembly", timezone="UTC", floor_language="en")
-    async with db.write() as tx:
-        tx.add(ev)
-        await tx.flush()
-        s = Session(
-            event_id=ev.id,
-            title="Plenary",
-            start=start,
-            end=start + dt.timedelta(hours=2),
-            timezone="UTC",
-            status="live",
-        )
-        tx.add(s)
-        await tx.flush()
-        people = [
-            Person(event_id=ev.id, name=f"P{i}", role="participant", token_hash=f"h{i}")
-            for i in range(n)
-        ]
-        tx.add_all(people)
-    async with db.read() as tx:
-        ids = [p.id for p in people]
-        rows = (await tx.exec(select(Person).where(Person.id.in_(ids)))).all()
-        by_id = {p.id: p for p in rows}
-    return s.id, [by_id[i] for i in ids]
+    cast = await live_session(db, n)
+    return cast.sid, cast.people
 
 
 def _commands(db) -> Commands:
