@@ -30,7 +30,7 @@ from .models import EventRecord, Session, utcnow
 # events that move their ``person_id`` (room, channel heard): stored with the person
 # in a column of its own, so that a resume finds one person's moves by index
 PLACED = frozenset({"room.moved", "listening.changed"})
-_INSERT = insert(EventRecord.__table__)
+INSERT = insert(EventRecord.__table__)
 
 
 async def lock_session(tx: AsyncSession, session_id: str) -> Session:
@@ -148,9 +148,9 @@ class EventLog:
         if not self.records:
             return
         conn = sync_session.connection()
-        fast = _insert_of(conn.dialect)
+        fast = row_insert(conn.dialect)
         if fast is None:  # ``bulk``: an opening stores 1,200
-            bulk.executemany_sync(conn, _INSERT, [r.row() for r in self.records])
+            bulk.executemany_sync(conn, INSERT, [r.row() for r in self.records])
             return
         sql, params = fast
         conn.exec_driver_sql(sql, params(self.records))
@@ -167,22 +167,22 @@ class EventLog:
 # UTC instant, its text (``db._sqlite_text``). Any other instant goes through the
 # column's own processor. tests/unit/test_eventlog_rows.py checks that both give what
 # ``bulk`` gives for every record.
-_ROW_KEYS = (*LogRecord.COLUMNS, "person_id")
-_INSERTS: dict[int, tuple] = {}
+ROW_KEYS = (*LogRecord.COLUMNS, "person_id")
+_ROW_INSERTS: dict[int, tuple] = {}
 
 
-def _insert_of(dialect) -> tuple[str, Callable[[list[LogRecord]], list]] | None:
-    hit = _INSERTS.get(id(dialect))
+def row_insert(dialect) -> tuple[str, Callable[[list[LogRecord]], list]] | None:
+    hit = _ROW_INSERTS.get(id(dialect))
     if hit is None:
-        hit = _INSERTS[id(dialect)] = (dialect, _prepare_insert(dialect))
+        hit = _ROW_INSERTS[id(dialect)] = (dialect, _prepare_insert(dialect))
     return hit[1]
 
 
 def _prepare_insert(dialect) -> tuple[str, Callable[[list[LogRecord]], list]] | None:
-    prep = bulk.prepared(_INSERT, dialect, _ROW_KEYS)
-    compiled = _INSERT.compile(dialect=dialect, column_keys=list(_ROW_KEYS))
+    prep = bulk.prepared(INSERT, dialect, ROW_KEYS)
+    compiled = INSERT.compile(dialect=dialect, column_keys=list(ROW_KEYS))
     names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-    if prep is None or names != list(_ROW_KEYS) or compiled.escaped_bind_names:
+    if prep is None or names != list(ROW_KEYS) or compiled.escaped_bind_names:
         return None
     procs = compiled._bind_processors
     if set(procs) != {"audience", "data", "at"}:

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 
 from server import bulk
 from server.db import ENGINE_OPTIONS
-from server.eventlog import _INSERT, _ROW_KEYS, LogRecord, _insert_of
+from server.eventlog import INSERT, ROW_KEYS, LogRecord, row_insert
 
 DIALECTS = {
     "sqlite": create_engine("sqlite://", **ENGINE_OPTIONS).dialect,
@@ -69,9 +69,9 @@ def _rows(params: list) -> list:
 @given(batch=st.lists(records, min_size=1, max_size=6))
 def test_the_rows_made_from_records_are_the_general_paths(name, batch):
     dialect = DIALECTS[name]
-    fast = _insert_of(dialect)
+    fast = row_insert(dialect)
     assert fast is not None  # both databases take it
     sql, params = fast
-    general_sql, make = bulk.prepared(_INSERT, dialect, _ROW_KEYS)
+    general_sql, make = bulk.prepared(INSERT, dialect, ROW_KEYS)
     assert sql == general_sql
     assert _rows(params(batch)) == _rows([make(r.row()) for r in batch])
