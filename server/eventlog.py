@@ -105,6 +105,8 @@ class EventLog:
                     raise ValueError(
                         f"{type_}: trusted payload {fast[1]!r} differs from {expected!r}"
                     )
+                if fast[0] != ev:
+                    raise ValueError(f"{type_}: trusted event {fast[0]!r} differs from {ev!r}")
             return self.emit(ev, audience, **kw)
         if fast is None:
             return self.emit(coerce(type_, data), audience, **kw)
