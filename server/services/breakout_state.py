@@ -213,6 +213,7 @@ async def load(
 
 
 async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None:
+    old = st.rounds.get(new.id)
     row = st.rows.get(new.id)
     if row is None:
         row = BreakoutRound(id=new.id, session_id=new.session_id, strategy=new.strategy.value)
@@ -244,6 +245,10 @@ async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None
     row.closes_at, row.closed_at = new.closes_at, new.closed_at
     tx.add(row)
     st.rounds[new.id] = new
+    if bo.pending_timer(new) is None and (old is None or bo.pending_timer(old) is None):
+        # Its timer rows follow ``pending_timer`` in every save: a round that waited for
+        # none has none to cancel (an opening without a duration, a plan edited)
+        return
     await sync_timer(tx, new)
 
 

@@ -7,9 +7,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import event
+from sqlmodel import select
 
-from server.models import BreakoutRound, Event, Person, Placement, PresenceLease, Room, Session
-from server.services.breakout_state import load
+import breakouts as bo
+from server.models import (
+    BreakoutRound,
+    Event,
+    Person,
+    Placement,
+    PresenceLease,
+    Room,
+    Session,
+    Timer,
+)
+from server.services.breakout_state import load, save_round
 from server.services.interpretation_follow import booths_follow_round
 
 pytestmark = [
@@ -108,3 +120,58 @@ async def test_a_load_without_people_holds_what_the_full_load_holds(migrated_db)
                 lean.people  # noqa: B018
             with pytest.raises(RuntimeError):
                 lean.members  # noqa: B018
+
+
+async def _save(db, sid: str, rid: str, step) -> list[str]:
+    """``step(round, state) -> round`` saved in one transaction; the SQL it ran."""
+    sql: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        sql.append(statement)
+
+    async with db.write() as tx:
+        st = await load(tx, await tx.get(Session, sid), rid, people=False)
+        event.listen(db.writer.sync_engine, "before_cursor_execute", seen)
+        try:
+            await save_round(tx, st, step(st.rounds[rid], st))
+            await tx.flush()
+        finally:
+            event.remove(db.writer.sync_engine, "before_cursor_execute", seen)
+    return sql
+
+
+async def _timers(db, rid: str) -> list[tuple[str, dt.datetime]]:
+    async with db.read() as tx:
+        rows = (await tx.exec(select(Timer).where(Timer.target == rid))).all()
+    return sorted((t.kind, t.due_at) for t in rows if t.done_at is None)
+
+
+async def test_a_round_that_waits_for_no_timer_touches_no_timer_row(migrated_db):
+    """Opening without a duration cancels nothing (there is nothing); a round that
+    waits for its end or its countdown has exactly that timer, as before."""
+    sid, rid = await _session(migrated_db)
+    now = dt.datetime.now(dt.UTC)
+
+    def opened(r, st):
+        return bo.open_round(r, st.placement, plenary_id=st.plenary_id, now=now)[0]
+
+    sql = await _save(migrated_db, sid, rid, opened)
+    assert sql and not [q for q in sql if "timers" in q], sql
+    assert await _timers(migrated_db, rid) == []
+
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.extend_round(r, 600, now=now)[0])
+    assert await _timers(migrated_db, rid) == [("breakout.end", now + dt.timedelta(seconds=600))]
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.begin_close(r, now=now)[0])
+    (closing,) = await _timers(migrated_db, rid)
+    assert closing[0] == "breakout.finish"
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.cancel_close(r, now=now)[0])
+    assert [k for k, _ in await _timers(migrated_db, rid)] == ["breakout.end"]
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.begin_close(r, now=now)[0])
+    sql = await _save(
+        migrated_db,
+        sid,
+        rid,
+        lambda r, st: bo.finish_close(r, st.placement, plenary_id=st.plenary_id, now=now)[0],
+    )
+    assert [q for q in sql if "timers" in q]  # the countdown's timer is cancelled
+    assert await _timers(migrated_db, rid) == []
