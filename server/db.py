@@ -176,11 +176,14 @@ class Database:
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
             self.autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._wmaker = async_sessionmaker(self.writer, class_=AsyncSession, expire_on_commit=False)
-        self._rmaker = async_sessionmaker(self.reader, class_=AsyncSession, expire_on_commit=False)
-        self._qmaker = async_sessionmaker(
-            self.autocommit, class_=AsyncSession, expire_on_commit=False
-        )
+        # what this process last stored, per kind (a session's interpretation state),
+        # reached from any transaction as ``tx.info["memo"]``: one per ``Database``,
+        # so two apps in one process share none of it
+        self.memo: dict = {}
+        made = {"class_": AsyncSession, "expire_on_commit": False, "info": {"memo": self.memo}}
+        self._wmaker = async_sessionmaker(self.writer, **made)
+        self._rmaker = async_sessionmaker(self.reader, **made)
+        self._qmaker = async_sessionmaker(self.autocommit, **made)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

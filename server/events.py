@@ -208,6 +208,17 @@ class PersonTokenReissued(EventData):
     person_id: str
 
 
+class PersonUpdated(EventData):
+    """A person's role or interpretation directions changed: the session's channels
+    take the directions (a live interpreter who lost theirs goes off air) and the
+    person's open connections their booths, without a reconnect."""
+
+    type: ClassVar[str] = "person.updated"
+    person_id: str
+    role: str
+    interprets: list[str]
+
+
 class WebhookFailing(EventData):
     """A webhook's delivery failed every retry: moderators are told."""
 
@@ -240,6 +251,7 @@ SCHEMAS: tuple[type[EventData], ...] = (
     PersonRemoved,
     EventUpdated,
     PersonTokenReissued,
+    PersonUpdated,
     WebhookFailing,
     WebhookPing,
 )

@@ -32,7 +32,15 @@ QUEUE_BYTES = 8 * 2**20  # settings.ws_queue_bytes
 BAD_TOKEN = 4401
 ENDS_TOKEN = frozenset({"person.removed", "person.token_reissued"})
 # event types that change what their person's connections see next
-OBSERVED = frozenset({"room.moved", "listening.changed", *ENDS_TOKEN})
+OBSERVED = frozenset({"room.moved", "listening.changed", "person.updated", *ENDS_TOKEN})
+
+
+def booths_of(interprets) -> frozenset[str]:
+    """The languages a person interprets into: the booths whose frames they get."""
+    return frozenset(d.partition(">")[2] for d in interprets or ())
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 class Connection:
@@ -129,6 +137,9 @@ class Connection:
             self.room_id = ev.data.get("to_room")
         elif ev.type == "listening.changed":
             self.listening = ev.data.get("language")
+        elif ev.type == "person.updated" and not self.is_staff:
+            role = ev.data.get("role")
+            self.booths = booths_of(ev.data.get("interprets")) if role == "interpreter" else _NONE
         elif ev.type in ENDS_TOKEN:
             self.end_after_queue(BAD_TOKEN)
 

@@ -23,7 +23,7 @@ from ..models import EventRecord, Person, Placement, Session, utcnow
 from ..numbers import natural
 from ..state import AppState, get_state
 from . import snapshot
-from .connection import Connection
+from .connection import Connection, booths_of
 from .frames import LOG_COLUMNS, LogEvent, encode, iso_ms
 from .tokens import Identity
 
@@ -181,9 +181,9 @@ async def _first_moves(state: AppState, session_id: str, person_id: str, k: int)
 
 
 def _booths(person: Person | None) -> frozenset[str]:
-    if person is None:
+    if person is None or person.role != "interpreter":
         return frozenset()
-    return frozenset(d.partition(">")[2] for d in person.interprets)
+    return booths_of(person.interprets)
 
 
 async def serve(ws: WebSocket) -> None:

@@ -9,9 +9,8 @@ feed, event by event. It follows only what it fully understands: arrivals into a
 room (``room.moved`` from nowhere), presence, and events no snapshot shows. Anything
 else, a gap in the seqs, or an interpreter's arrival (which changes the channels in
 the same transaction) ends it; the next handshake reads a new one. Like the shared
-parts, a view is used for ``max_age_s`` at most: what changes without an event (a
-lease that lapsed before the sweep stored its ``presence.left``, an event's title)
-is then read again. Staff (few, and they see everyone) always read the database."""
+parts, a view is used for ``max_age_s`` at most: what changes without an event (an
+event's title) is then read again. Staff (few, and they see everyone) always read the database."""
 
 from __future__ import annotations
 
@@ -255,11 +254,7 @@ async def read(
     )
     placements = {pid: (room, listening) for pid, room, listening in rows}
     online = set(
-        (
-            await conn.execute(
-                select(lease.person_id).where(lease.session_id == s.id, lease.expires_at > now)
-            )
-        ).scalars()
+        (await conn.execute(select(lease.person_id).where(lease.session_id == s.id))).scalars()
     )
     people = await conn.execute(select(person.id, person.role).where(person.event_id == s.event_id))
     roles = {pid: role for pid, role in people}

@@ -36,11 +36,9 @@ from ..schemas import PersonPublic, SessionPublic, dump
 SnapshotPart = Callable[..., Awaitable[None]]
 
 
-async def online_people(tx: AsyncSession, session_id: str, now: dt.datetime) -> set[str]:
+async def online_people(tx: AsyncSession, session_id: str) -> set[str]:
     rows = await tx.exec(
-        select(PresenceLease.person_id).where(
-            PresenceLease.session_id == session_id, PresenceLease.expires_at > now
-        )
+        select(PresenceLease.person_id).where(PresenceLease.session_id == session_id)
     )
     return set(rows.all())
 
@@ -88,7 +86,7 @@ async def _counts(tx: AsyncSession, s: Session, now: dt.datetime):
                     (Placement.session_id == PresenceLease.session_id)
                     & (Placement.person_id == PresenceLease.person_id),
                 )
-                .where(PresenceLease.session_id == s.id, PresenceLease.expires_at > now)
+                .where(PresenceLease.session_id == s.id)
                 .group_by(Placement.room_id)
             )
         ).all()
@@ -128,7 +126,7 @@ class SharedParts:
     and process instead of once per connection: a reconnect storm of 5,000
     participants is then a few hundred reads of the shared part, not 5,000 scans of
     the whole session. ``max_age_s`` bounds what a change that stores no event (an
-    event's title, a lease that lapsed unswept) can leave stale."""
+    event's title) can leave stale."""
 
     def __init__(self, max_age_s: float = 1.0, clock: Callable[[], float] = time.monotonic):
         self.max_age_s = max_age_s
@@ -352,7 +350,7 @@ async def _build(
         "rooms": views,
     }
     if staff:
-        online = await online_people(tx, s.id, now)
+        online = await online_people(tx, s.id)
         people = (await tx.exec(select(Person).where(Person.event_id == s.event_id))).all()
         data["people"] = [
             {

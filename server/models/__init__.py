@@ -8,8 +8,8 @@ from .attendance import AttendancePeak, AttendanceTally
 from .breakouts import BreakoutRound, HelpRequest
 from .columns import new_id, utcnow
 from .core import Event, Person, Room, Session
-from .interpretation import InterpretationState
-from .presence import Placement, PresenceLease, PresenceNews
+from .interpretation import InterpretationState, ListenerSampleRow
+from .presence import Placement, PresenceLease, PresenceNews, ProcessHeartbeat
 from .runtime import EventRecord, LeaderTerm, Timer
 from .speakers_chat import ChatMessageRow, Hand, SpeakerQueue
 from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
@@ -24,10 +24,12 @@ __all__ = [
     "Hand",
     "HelpRequest",
     "InterpretationState",
+    "ListenerSampleRow",
     "LeaderTerm",
     "Person",
     "Placement",
     "PresenceLease",
+    "ProcessHeartbeat",
     "PresenceNews",
     "Room",
     "Session",

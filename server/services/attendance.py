@@ -7,7 +7,7 @@ hear, so a person's ``rooms`` and ``listened`` always add up to their ``online_s
 Only time while the session is lobby or live counts; observers are never counted;
 ``presence.joined``/``presence.left`` come once per person however many connections
 they hold (two tabs count once); a connection lost with its process counts until the
-sweep stores its ``presence.left`` when the lease expires. Large rooms coalesce what
+sweep stores its ``presence.left`` when the process's heartbeat lapses. Large rooms coalesce what
 they show, but moderators still get each arrival and departure stored, which is what
 this reads."""
 

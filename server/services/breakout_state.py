@@ -183,9 +183,7 @@ async def load(
         online = set(
             (
                 await tx.exec(
-                    select(PresenceLease.person_id).where(
-                        PresenceLease.session_id == s.id, PresenceLease.expires_at > utcnow()
-                    )
+                    select(PresenceLease.person_id).where(PresenceLease.session_id == s.id)
                 )
             ).all()
         )

@@ -12,6 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import interpretation as ip
 from interpretation import commands as cmd
+from interpretation.samples import add_samples
+from interpretation.state import with_samples
 from scheduler.status import require_active
 
 from .. import errors
@@ -21,7 +23,7 @@ from ..jsonish import utc_json
 from ..models import Event, Person, Room, Session, utcnow
 from ..schemas_interpretation import FloorSet, HandoverCreate, ListeningSet
 from ..state import AppState
-from .interpretation_state import Loaded, apply, load, save
+from .interpretation_state import Loaded, apply, load, save, stored_samples
 
 Make = Callable[[AsyncSession, Loaded], Awaitable[object]]
 
@@ -219,4 +221,7 @@ async def get_report(state: AppState, caller: Caller, session_id: str) -> dict:
     async with state.db.read() as tx:
         s = await load_session(tx, caller, session_id, Perm.people_read)
         lo = await load(tx, s)
-    return utc_json(ip.report(lo.state, utcnow()))
+        stored = await stored_samples(tx, s.id)
+    # with what this read took in memory (people not counted yet), as a command would
+    state = with_samples(lo.state, add_samples(stored, list(lo.state.samples)))
+    return utc_json(ip.report(state, utcnow()))

@@ -18,7 +18,7 @@ from interpretation import commands as cmd
 from .. import errors
 from ..event_registry import REGISTRY
 from ..eventlog import EventLog
-from ..events import EventUpdated, PresenceJoined, PresenceLeft, RoomMoved
+from ..events import EventUpdated, PersonUpdated, PresenceJoined, PresenceLeft, RoomMoved
 from ..models import InterpretationState, Person, Placement, Room, Session, Timer, utcnow
 from ..timers import set_timer
 from .interpretation_state import (
@@ -34,7 +34,15 @@ from .interpretation_state import (
 
 # the schemas of the round events are derived from the breakouts domain's dataclasses
 BreakoutOpened, BreakoutClosed = REGISTRY["breakout.opened"], REGISTRY["breakout.closed"]
-FOLLOWED = (RoomMoved, PresenceJoined, PresenceLeft, BreakoutOpened, BreakoutClosed, EventUpdated)
+FOLLOWED = (
+    RoomMoved,
+    PresenceJoined,
+    PresenceLeft,
+    BreakoutOpened,
+    BreakoutClosed,
+    EventUpdated,
+    PersonUpdated,
+)
 
 log_ = logging.getLogger("convene.interpretation")
 
@@ -173,6 +181,9 @@ async def _commands_for(tx: AsyncSession, ev, lo: Loaded) -> list:
             return [cmd.CloseRooms(gone)] if gone else []
         case EventUpdated(changes={"interpretation_languages": languages}):
             return [cmd.SetLanguages(tuple(languages))]
+        case PersonUpdated() if ev.person_id in state.members:
+            directions = tuple(ev.interprets) if ev.role == "interpreter" else ()
+            return [cmd.AddPerson(ev.person_id, directions)]
     return []
 
 

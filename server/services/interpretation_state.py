@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import orjson
 from sqlalchemy import Text, cast, delete, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import defer
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,14 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import interpretation as ip
 from interpretation import serialization
 from interpretation.coalescer import ListenerCoalescer
+from interpretation.state import ListenerSample, with_samples
 from interpretation.views import all_listener_counts
 
-from .. import errors
+from .. import bulk, errors
 from ..db import JSON_CODEC
 from ..eventlog import EventLog
 from ..models import (
     Event,
     InterpretationState,
+    ListenerSampleRow,
     Person,
     Placement,
     PresenceLease,
@@ -115,7 +118,7 @@ async def load(tx: AsyncSession, s: Session, *, arrivals: bool = True) -> Loaded
         fresh = True
     else:
         row, text = found
-        state = _parsed(s.id, text)
+        state = _parsed(tx, s.id, text)
         fresh = False
     if state.settings != settings_of(event):
         state = ip.configure(state, settings_of(event))
@@ -178,9 +181,7 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
     online = set(
         (
             await tx.exec(
-                select(PresenceLease.person_id).where(
-                    PresenceLease.session_id == lo.session.id, PresenceLease.expires_at > now
-                )
+                select(PresenceLease.person_id).where(PresenceLease.session_id == lo.session.id)
             )
         ).all()
     )
@@ -206,32 +207,95 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
 # with its state as text, not decoded (``_ROW``): equal texts are equal states, and
 # comparing them costs microseconds where decoding and comparing the dicts cost ~1 ms.
 # A row another process or a rolled-back transaction left differs, and is parsed.
-_STORED: OrderedDict[str, tuple[str, ip.SessionInterpretation]] = OrderedDict()
+# Kept per ``Database``.
 _STORED_MAX = 64
+Stored = OrderedDict[str, tuple[str, ip.SessionInterpretation]]
 _ROW = select(InterpretationState, cast(InterpretationState.state, Text)).options(
     defer(InterpretationState.state)  # never read from the row: ``save`` sets it
 )
 _json_text = JSON_CODEC["json_serializer"]  # what the column stores for a dict
 
 
-def _parsed(session_id: str, text: str) -> ip.SessionInterpretation:
-    known = _STORED.get(session_id)
+def stored_states(tx: AsyncSession) -> Stored:
+    return tx.info["memo"].setdefault("interpretation", OrderedDict())
+
+
+def _parsed(tx: AsyncSession, session_id: str, text: str) -> ip.SessionInterpretation:
+    stored = stored_states(tx)
+    known = stored.get(session_id)
     if known is not None and known[0] == text:
-        _STORED.move_to_end(session_id)
+        stored.move_to_end(session_id)
         return known[1]
     return serialization.from_dict(orjson.loads(text))
 
 
-def _stored(session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
-    _STORED[session_id] = (_json_text(data), state)
-    _STORED.move_to_end(session_id)
-    while len(_STORED) > _STORED_MAX:
-        _STORED.popitem(last=False)
+def _stored(tx: AsyncSession, session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
+    stored = stored_states(tx)
+    stored[session_id] = (_json_text(data), state)
+    stored.move_to_end(session_id)
+    while len(stored) > _STORED_MAX:
+        stored.popitem(last=False)
+
+
+_SAMPLE_ROWS = ListenerSampleRow.__table__
+
+
+def _sample_upserts() -> dict:
+    """Per dialect: a channel's sample of a second, the latest taken winning."""
+    out = {}
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql)):
+        stmt = dialect.insert(_SAMPLE_ROWS)
+        c = _SAMPLE_ROWS.c
+        out[name] = stmt.on_conflict_do_update(
+            index_elements=[c.session_id, c.room_id, c.language, c.second],
+            set_={k: stmt.excluded[k] for k in ("at", "listeners", "n")},
+        )
+    return out
+
+
+_SAMPLE_UPSERT = _sample_upserts()
+
+
+async def _store_samples(tx: AsyncSession, lo: Loaded) -> None:
+    """The samples this transaction took go to their rows; the state keeps none, so
+    that it stays the size of the session's channels however long it runs."""
+    samples = lo.state.samples
+    if not samples:
+        return
+    n = lo.row.samples_n or 0
+    rows = [
+        {
+            "session_id": lo.session.id,
+            "room_id": x.room_id,
+            "language": x.language,
+            "second": x.at.replace(microsecond=0),
+            "at": x.at,
+            "listeners": x.listeners,
+            "n": n + i,
+        }
+        for i, x in enumerate(samples)
+    ]
+    conn = await tx.connection()
+    await bulk.executemany(tx, _SAMPLE_UPSERT[conn.dialect.name], rows)
+    lo.row.samples_n = n + len(rows)
+    lo.state = with_samples(lo.state, ())
+
+
+async def stored_samples(tx: AsyncSession, session_id: str) -> tuple[ListenerSample, ...]:
+    """The session's listener samples in the order they were taken."""
+    c = _SAMPLE_ROWS.c
+    rows = await tx.execute(
+        select(c.at, c.room_id, c.language, c.listeners)
+        .where(c.session_id == session_id)
+        .order_by(c.n)
+    )
+    return tuple(ListenerSample(*row) for row in rows)
 
 
 async def save(tx: AsyncSession, lo: Loaded) -> None:
+    await _store_samples(tx, lo)
     lo.row.state = data = serialization.to_dict(lo.state)
-    _stored(lo.session.id, data, lo.state)
+    _stored(tx, lo.session.id, data, lo.state)
     # plain JSON already (names, counts, sources: no instants), so stored as it is
     lo.row.view = ip.channels_view(lo.state)
     if lo._coalescer is not None:

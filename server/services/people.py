@@ -10,9 +10,9 @@ from .. import errors
 from .. import eventlog as el
 from ..auth import Caller, Perm, hash_token, load_event, new_token, require_self_or
 from ..commands import Logs
-from ..events import PersonRemoved, PersonTokenReissued
+from ..events import PersonRemoved, PersonTokenReissued, PersonUpdated
 from ..joinlinks import join_url
-from ..models import Person, Placement, PresenceLease, utcnow
+from ..models import Person, Placement, PresenceLease, Session
 from ..schemas import (
     LinksRequest,
     PersonCreate,
@@ -22,6 +22,7 @@ from ..schemas import (
     dump,
 )
 from ..state import AppState
+from .event_changes import FINAL
 
 
 async def create(state: AppState, caller: Caller, event_id: str, body: PersonCreate):
@@ -62,17 +63,7 @@ async def with_places(tx: AsyncSession, event_id: str, only: str | None = None):
         for a in atts:
             if a.person_id not in places or a.updated_at > places[a.person_id].updated_at:
                 places[a.person_id] = a
-    online = (
-        set(
-            (
-                await tx.exec(
-                    select(PresenceLease.person_id).where(PresenceLease.expires_at > utcnow())
-                )
-            ).all()
-        )
-        if ids
-        else set()
-    )
+    online = set((await tx.exec(select(PresenceLease.person_id))).all()) if ids else set()
     out = []
     for p in people:
         a = places.get(p.id)
@@ -118,7 +109,10 @@ NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has t
 async def update(
     state: AppState, caller: Caller, event_id: str, person_id: str, body: PersonUpdate
 ):
-    async with state.db.write() as tx:
+    """One transaction: the person and, when their role or directions change, every
+    running session of the event (``person.updated``, and what followers change)."""
+
+    async def work(tx: AsyncSession, logs: Logs) -> Person:
         await load_event(tx, caller, event_id, Perm.people_manage)
         person = await _person(tx, event_id, person_id)
         changes = body.model_dump(exclude_unset=True)
@@ -130,10 +124,41 @@ async def update(
             )
         if changes.get("interprets") and person.role != "interpreter":
             raise errors.Invalid("only a person with role 'interpreter' may have 'interprets'")
+        told = await running_logs(tx, logs, event_id) if booth_changes(person, changes) else []
         apply_changes(person, changes)
         tx.add(person)
+        tell_updated(told, [person])
+        return person
+
+    person = await state.commands.run_many(work, by=caller.person_id)
     state.tokens.forget(person.id)  # this process's sockets read the new role at once
     return person
+
+
+BOOTH_FIELDS = ("role", "interprets")  # what decides a person's booths and channels
+
+
+def booth_changes(person: Person, changes: dict) -> bool:
+    """Whether ``changes`` change the person's role or directions."""
+    return any(k in changes and changes[k] != getattr(person, k) for k in BOOTH_FIELDS)
+
+
+async def running_logs(tx: AsyncSession, logs: Logs, event_id: str) -> list[el.EventLog]:
+    """The logs of the event's sessions that are not over, locked (before any person
+    row is changed, in the order arrivals take them)."""
+    sessions = await tx.exec(
+        select(Session.id).where(Session.event_id == event_id, Session.status.not_in(FINAL))
+    )
+    return await logs(sessions.all())
+
+
+def tell_updated(logs: list[el.EventLog], people: list[Person]) -> None:
+    """``person.updated`` in each session: the interpretation follower takes their
+    directions; their open sockets their booths."""
+    for log in logs:
+        for p in people:
+            data = PersonUpdated(person_id=p.id, role=p.role, interprets=list(p.interprets))
+            log.emit(data, [el.MODERATORS, el.person(p.id)])
 
 
 def apply_changes(person: Person, changes: dict) -> None:

@@ -1,6 +1,7 @@
-"""Presence: one lease per live connection; a person is online while any lease of
-theirs is unexpired. Leases are renewed per process and swept by every process, so a
-killed process's people go offline within the lease TTL."""
+"""Presence: one lease per live connection; a person is online while they hold any
+lease. Each process renews one heartbeat row; every process sweeps the leases of
+processes whose heartbeat lapsed, so a killed process's people go offline within
+the TTL (plus a sweep)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +21,7 @@ from .. import eventlog as el
 from ..auth import Role
 from ..commands import Commands
 from ..event_registry import coerce
-from ..models import Person, Placement, PresenceLease, Session, utcnow
+from ..models import Person, Placement, PresenceLease, ProcessHeartbeat, Session, utcnow
 from .batches import Batcher
 from .presence_news import Memo, announce
 
@@ -58,18 +60,46 @@ async def ensure_placed(
     return att
 
 
-async def online_among(
-    tx: AsyncSession, session_id: str, person_ids: list[str], now: dt.datetime
-) -> set[str]:
-    """Which of these people hold a live lease (a connection somewhere) now."""
+async def online_among(tx: AsyncSession, session_id: str, person_ids: list[str]) -> set[str]:
+    """Which of these people hold a lease (a connection somewhere) now."""
     rows = await tx.exec(
         select(PresenceLease.person_id).where(
             PresenceLease.session_id == session_id,
             PresenceLease.person_id.in_(person_ids),
-            PresenceLease.expires_at > now,
         )
     )
     return set(rows.all())
+
+
+_BEATS = ProcessHeartbeat.__table__
+
+
+def _beat_upserts() -> dict:
+    """Per dialect: a process's heartbeat row, written or moved on."""
+    out = {}
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql)):
+        stmt = dialect.insert(_BEATS)
+        out[name] = stmt.on_conflict_do_update(
+            index_elements=[_BEATS.c.instance_id], set_={"expires_at": stmt.excluded.expires_at}
+        )
+    return out
+
+
+_BEAT = _beat_upserts()
+
+
+async def _beat(tx: AsyncSession, instance_id: str, ttl_s: float) -> None:
+    conn = await tx.connection()
+    await conn.execute(
+        _BEAT[conn.dialect.name],
+        {"instance_id": instance_id, "expires_at": utcnow() + dt.timedelta(seconds=ttl_s)},
+    )
+
+
+async def renew(cmds: Commands, instance_id: str, ttl_s: float) -> None:
+    """This process's heartbeat: one row, however many connections it holds."""
+    async with cmds.db.write() as tx:
+        await _beat(tx, instance_id, ttl_s)
 
 
 Arrival = tuple[Person, str]  # the person, the connection's lease id
@@ -85,7 +115,6 @@ async def join_many(
     by = next(iter(one)) if len(one) == 1 else None
 
     async def work(tx: AsyncSession, s: Session, log: el.EventLog) -> None:
-        now = utcnow()
         # a token that ended since its handshake (re-issued, person removed) joins
         # nothing: its socket closes 4401, and a removed person's row would fail the
         # batch. FOR KEY SHARE holds off a removal until this commits (PostgreSQL).
@@ -100,7 +129,7 @@ async def join_many(
         )
         live = [(p, c) for p, c in arrivals if current.get(p.id) == p.token_hash]
         ids = sorted({p.id for p, _ in live})
-        online = await online_among(tx, s.id, ids, now)
+        online = await online_among(tx, s.id, ids)
         known = {
             a.person_id: a
             for a in (
@@ -112,7 +141,9 @@ async def join_many(
             ).all()
         }
         if live:  # one executemany, not an ORM object per connection
-            expires = now + dt.timedelta(seconds=ttl_s)
+            # written with their process's heartbeat, so no sweep finds a lease whose
+            # process has not beaten yet (just started, or back after an outage)
+            await _beat(tx, instance_id, ttl_s)
             await bulk.executemany(
                 tx,
                 _INSERT_LEASE,
@@ -122,7 +153,6 @@ async def join_many(
                         "session_id": s.id,
                         "person_id": person.id,
                         "instance_id": instance_id,
-                        "expires_at": expires,
                     }
                     for person, conn_id in live
                 ],
@@ -163,16 +193,15 @@ async def _gone(
     s: Session,
     log: el.EventLog,
     person_ids: set[str],
-    now: dt.datetime,
     *,
     swept: bool = False,
 ) -> None:
-    """``presence.left`` for those of ``person_ids`` with no live lease left (caused by
-    the person, or by nobody when their lease lapsed)."""
+    """``presence.left`` for those of ``person_ids`` with no lease left (caused by the
+    person, or by nobody when their process's heartbeat lapsed)."""
     if not person_ids:
         return
     ids = sorted(person_ids)
-    still = await online_among(tx, s.id, ids, now)
+    still = await online_among(tx, s.id, ids)
     rooms = dict(
         (
             await tx.exec(
@@ -203,7 +232,7 @@ async def leave_many(cmds: Commands, session_id: str, departures: list[Departure
             ).all()
         )
         await tx.exec(delete(PresenceLease).where(PresenceLease.id.in_(lease_ids)))
-        await _gone(tx, s, log, ended, utcnow())
+        await _gone(tx, s, log, ended)
 
     await cmds.run(session_id, work, by=by)
 
@@ -270,57 +299,66 @@ class Gate:
         await self.departures.submit(session_id, (person_id, conn_id))
 
 
-async def renew(cmds: Commands, instance_id: str, ttl_s: float) -> None:
-    async with cmds.db.write() as tx:
-        await tx.exec(
-            update(PresenceLease)
-            .where(PresenceLease.instance_id == instance_id)
-            .values(expires_at=utcnow() + dt.timedelta(seconds=ttl_s))
-        )
+def _alive(now: dt.datetime):
+    return select(ProcessHeartbeat.instance_id).where(ProcessHeartbeat.expires_at > now)
 
 
 async def sweep(cmds: Commands) -> int:
-    """Turn expired leases into ``presence.left``; safe to run in every process."""
+    """Turn the leases of processes whose heartbeat lapsed (or never was) into
+    ``presence.left``; safe to run in every process. Returns how many leases ended."""
     now = utcnow()
     async with cmds.db.read() as tx:
-        rows = (
+        alive = set((await tx.exec(_alive(now))).all())
+        holders = set(
+            (await tx.exec(select(PresenceLease.instance_id).distinct())).all()
+        )  # the instance index answers this
+        stale = (
             await tx.exec(
-                select(PresenceLease.session_id, PresenceLease.person_id, PresenceLease.id).where(
-                    PresenceLease.expires_at <= now
-                )
+                select(ProcessHeartbeat.instance_id).where(ProcessHeartbeat.expires_at <= now)
             )
         ).all()
+        dead = sorted(holders - alive)
+        rows = (
+            (
+                await tx.exec(
+                    select(
+                        PresenceLease.session_id, PresenceLease.person_id, PresenceLease.id
+                    ).where(PresenceLease.instance_id.in_(dead))
+                )
+            ).all()
+            if dead
+            else []
+        )
     by_session: dict[str, list[tuple[str, str]]] = {}
     for sid, pid, lid in rows:
         by_session.setdefault(sid, []).append((pid, lid))
     for sid, items in by_session.items():
 
         async def work(tx, s, log, items=items):
-            lease_ids = [lid for _, lid in items]
-            expired = (
-                await tx.exec(
-                    select(PresenceLease.person_id).where(
-                        PresenceLease.id.in_(lease_ids), PresenceLease.expires_at <= now
-                    )
-                )
-            ).all()
-            await tx.exec(
-                delete(PresenceLease).where(
-                    PresenceLease.id.in_(lease_ids), PresenceLease.expires_at <= now
-                )
+            # a process that beat again since the read keeps its people
+            ended = (
+                PresenceLease.id.in_([lid for _, lid in items]),
+                PresenceLease.instance_id.not_in(_alive(now)),
             )
-            await _gone(tx, s, log, set(expired), now, swept=True)
+            expired = (await tx.exec(select(PresenceLease.person_id).where(*ended))).all()
+            await tx.exec(delete(PresenceLease).where(*ended))
+            await _gone(tx, s, log, set(expired), swept=True)
 
         await cmds.run(sid, work, by=None)
+    if stale:  # a dead process's heartbeat goes once its leases have
+        async with cmds.db.write() as tx:
+            await tx.exec(
+                delete(ProcessHeartbeat).where(
+                    ProcessHeartbeat.instance_id.in_(stale),
+                    ProcessHeartbeat.expires_at <= now,
+                    ProcessHeartbeat.instance_id.not_in(select(PresenceLease.instance_id)),
+                )
+            )
     return len(rows)
 
 
 async def drop_instance(cmds: Commands, instance_id: str) -> None:
     """On a clean shutdown: this process's leases end at once."""
     async with cmds.db.write() as tx:
-        await tx.exec(
-            update(PresenceLease)
-            .where(PresenceLease.instance_id == instance_id)
-            .values(expires_at=utcnow() - dt.timedelta(seconds=1))
-        )
+        await tx.exec(delete(ProcessHeartbeat).where(ProcessHeartbeat.instance_id == instance_id))
     await sweep(cmds)

@@ -135,7 +135,7 @@ async def announce(
     await set_timer(memo.tx, NEWS_KIND, target, due, session_id=s.id)
 
 
-async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.datetime) -> int:
+async def online_in(tx: AsyncSession, session_id: str, room_id: str) -> int:
     q = (
         select(func.count(func.distinct(PresenceLease.person_id)))
         .select_from(PresenceLease)
@@ -147,7 +147,6 @@ async def online_in(tx: AsyncSession, session_id: str, room_id: str, now: dt.dat
         .where(
             PresenceLease.session_id == session_id,
             Placement.room_id == room_id,
-            PresenceLease.expires_at > now,
         )
     )
     return int((await tx.exec(q)).one())
@@ -175,7 +174,7 @@ async def tell_room(tx: AsyncSession, s: Session, log: el.EventLog, timer: Timer
             room_id=room_id,
             joined=joined[: log.large_room],
             left=left[: log.large_room],
-            online=await online_in(tx, s.id, room_id, utcnow()),
+            online=await online_in(tx, s.id, room_id),
             joined_count=len(joined),
             left_count=len(left),
         ),

@@ -17,14 +17,16 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .. import errors, faults, spreadsheets
 from ..auth import Caller, Perm, hash_token, load_event, new_token
+from ..commands import Logs
 from ..joinlinks import join_url
 from ..models import Person, new_id, utcnow
 from ..schemas import PersonCreate, PersonUpdate
 from ..state import AppState
-from .people import apply_changes
+from .people import apply_changes, booth_changes, running_logs, tell_updated
 
 MAX_ROWS = 5_000
 COLUMNS = (
@@ -298,48 +300,73 @@ async def import_people(
     *,
     dry_run: bool = False,
 ) -> dict:
-    """One transaction: nothing is stored unless every row is good."""
-    scope = state.db.read() if dry_run else state.db.write()
-    async with scope as tx:
-        await load_event(tx, caller, event_id, Perm.people_manage)
-        rows = parse(content_type, raw)
-        people = list((await tx.exec(select(Person).where(Person.event_id == event_id))).all())
-        _check(rows, people).raise_any()
-        out, inserts = [], []
-        created = updated = unchanged = 0
-        now = utcnow()
-        for row in rows:
-            if row.person is not None:
-                if row.changes:
-                    updated += 1
-                    if not dry_run:
-                        apply_changes(row.person, row.changes)
-                        tx.add(row.person)
-                        state.tokens.forget(row.person.id)  # sockets read them afresh
-                else:
-                    unchanged += 1
-                p = row.person
-                out.append({"id": p.id, "name": p.name, "email": p.email, "role": p.role})
-                continue
-            created += 1
-            fields = row.new.model_dump()
-            item = {"id": None, "name": fields["name"], "email": fields["email"]}
-            item["role"] = fields["role"]
-            if not dry_run:
-                token = new_token()
-                item |= {"id": new_id(), "token": token}
-                item["join_url"] = join_url(state.settings.public_url, token)
-                inserts.append(
-                    fields
-                    | {"id": item["id"], "event_id": event_id, "created_at": now}
-                    | {"token_hash": hash_token(token), "calendar_token_hash": None}
-                )
-            out.append(item)
-        if inserts:
-            # a multi-row insert: 5,000 ORM objects cost seconds, these rows a fraction
-            half = max(1, len(inserts) // 2)
-            await tx.exec(insert(Person), params=inserts[:half])
-            faults.crash_here("import.mid")  # half the rows written, uncommitted
-            if inserts[half:]:
-                await tx.exec(insert(Person), params=inserts[half:])
+    """One transaction: nothing is stored unless every row is good. People whose role
+    or directions change are told in every running session (``person.updated``), as
+    by PATCH."""
+    if dry_run:
+        async with state.db.read() as tx:
+            return await _import(state, caller, event_id, content_type, raw, tx, None)
+
+    async def work(tx: AsyncSession, logs: Logs) -> dict:
+        return await _import(state, caller, event_id, content_type, raw, tx, logs)
+
+    return await state.commands.run_many(work, by=caller.person_id)
+
+
+async def _import(
+    state: AppState,
+    caller: Caller,
+    event_id: str,
+    content_type: str,
+    raw: bytes,
+    tx: AsyncSession,
+    logs: Logs | None,  # None: a dry run
+) -> dict:
+    dry_run = logs is None
+    await load_event(tx, caller, event_id, Perm.people_manage)
+    rows = parse(content_type, raw)
+    people = list((await tx.exec(select(Person).where(Person.event_id == event_id))).all())
+    _check(rows, people).raise_any()
+    changed = [r.person for r in rows if r.person is not None and r.changes]
+    told = [r.person for r in rows if r.person is not None and booth_changes(r.person, r.changes)]
+    told_logs = await running_logs(tx, logs, event_id) if told and logs else []
+    out, inserts = [], []
+    created = updated = unchanged = 0
+    now = utcnow()
+    for row in rows:
+        if row.person is not None:
+            if row.changes:
+                updated += 1
+                if not dry_run:
+                    apply_changes(row.person, row.changes)
+                    tx.add(row.person)
+            else:
+                unchanged += 1
+            p = row.person
+            out.append({"id": p.id, "name": p.name, "email": p.email, "role": p.role})
+            continue
+        created += 1
+        fields = row.new.model_dump()
+        item = {"id": None, "name": fields["name"], "email": fields["email"]}
+        item["role"] = fields["role"]
+        if not dry_run:
+            token = new_token()
+            item |= {"id": new_id(), "token": token}
+            item["join_url"] = join_url(state.settings.public_url, token)
+            inserts.append(
+                fields
+                | {"id": item["id"], "event_id": event_id, "created_at": now}
+                | {"token_hash": hash_token(token), "calendar_token_hash": None}
+            )
+        out.append(item)
+    if inserts:
+        # a multi-row insert: 5,000 ORM objects cost seconds, these rows a fraction
+        half = max(1, len(inserts) // 2)
+        await tx.exec(insert(Person), params=inserts[:half])
+        faults.crash_here("import.mid")  # half the rows written, uncommitted
+        if inserts[half:]:
+            await tx.exec(insert(Person), params=inserts[half:])
+    tell_updated(told_logs, told)
+    for p in changed if not dry_run else ():
+        state.tokens.forget(p.id)  # sockets read them afresh
     return {"created": created, "updated": updated, "unchanged": unchanged, "people": out}

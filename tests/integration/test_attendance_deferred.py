@@ -19,10 +19,11 @@ from server.commands import Commands
 from server.db import Database
 from server.event_registry import coerce
 from server.eventlog import prune
-from server.models import Event, Person, Placement, Room, Session, Timer
+from server.models import Session, Timer
 from server.services import attendance
 from server.services.attendance_reports import people_of
 from tests.support.client import Api, eventually, make_world, ws_connect
+from tests.support.live_session import live_session
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -40,36 +41,8 @@ def at(s: float) -> dt.datetime:
 async def _session(db: Database) -> tuple[str, dict[str, str], list[str]]:
     """A live session with a plenary and two breakout rooms; PEOPLE participants
     placed in the plenary."""
-    ev = Event(title="Assembly", timezone="UTC", floor_language="en")
-    async with db.write() as tx:
-        tx.add(ev)
-        await tx.flush()
-        s = Session(
-            event_id=ev.id,
-            title="Plenary",
-            start=T0,
-            end=T0 + dt.timedelta(hours=2),
-            timezone="UTC",
-            status="live",
-        )
-        rooms = {
-            name: Room(session_id=s.id, name=name, kind="plenary" if name == "P" else "breakout")
-            for name in ("P", "A", "B")
-        }
-        s.plenary_room_id = rooms["P"].id
-        tx.add(s)
-        await tx.flush()
-        tx.add_all(rooms.values())
-        people = [
-            Person(event_id=ev.id, name=f"P{i}", role="participant", token_hash=f"h{i}")
-            for i in range(PEOPLE)
-        ]
-        tx.add_all(people)
-        await tx.flush()
-        tx.add_all(
-            Placement(session_id=s.id, person_id=p.id, room_id=rooms["P"].id) for p in people
-        )
-    return s.id, {k: r.id for k, r in rooms.items()}, [p.id for p in people]
+    cast = await live_session(db, PEOPLE, rooms=("P", "A", "B"), start=T0, placed=True)
+    return cast.sid, cast.rooms, [p.id for p in cast.people]
 
 
 def _commands(db: Database) -> Commands:

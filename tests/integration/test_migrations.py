@@ -84,3 +84,43 @@ def test_stored_moves_get_their_person_for_resumes(tmp_path):
     with sqlite3.connect(tmp_path / "e.db") as c:
         got = c.execute("SELECT seq, person_id FROM event_log ORDER BY seq").fetchall()
     assert got == [(1, "p"), (2, "p"), (3, None)]
+
+
+def test_listener_samples_leave_the_interpretation_state_on_upgrade(tmp_path):
+    """Samples stored inside the state before 0022 become rows, in their order, and
+    the state keeps none; a downgrade puts them back."""
+    import json
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path}/i.db"
+    upgrade(url, "0021_process_heartbeats")
+    samples = [
+        {"at": "2021-08-31T12:00:02.410255Z", "room_id": "r", "language": "ar", "listeners": 8},
+        {"at": "2021-08-31T12:00:02.910000Z", "room_id": "r", "language": "ru", "listeners": 2},
+        {"at": "2021-08-31T12:00:05.000001Z", "room_id": "r", "language": "ar", "listeners": 9},
+    ]
+    state = {"version": 1, "samples": samples, "members": {}}
+    with sqlite3.connect(tmp_path / "i.db") as c:
+        c.execute("PRAGMA foreign_keys=OFF")
+        c.execute(
+            "INSERT INTO interpretation_states (session_id, state, listeners_sent, view)"
+            " VALUES ('s', ?, '{}', '{}')",
+            (json.dumps(state),),
+        )
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "i.db") as c:
+        rows = c.execute(
+            "SELECT room_id, language, listeners, n FROM listener_samples ORDER BY n"
+        ).fetchall()
+        (kept, n) = c.execute("SELECT state, samples_n FROM interpretation_states").fetchone()
+    assert rows == [("r", "ar", 8, 0), ("r", "ru", 2, 1), ("r", "ar", 9, 2)]
+    assert json.loads(kept) == {**state, "samples": []} and n == 3
+
+    from alembic import command
+
+    from server.migrate import config
+
+    command.downgrade(config(url), "0021_process_heartbeats")
+    with sqlite3.connect(tmp_path / "i.db") as c:
+        (back,) = c.execute("SELECT state FROM interpretation_states").fetchone()
+    assert json.loads(back)["samples"] == samples

@@ -17,8 +17,9 @@ from server import features
 from server.broker import MemoryBroker
 from server.commands import Commands
 from server.db import Database
-from server.models import Event, Person, PresenceNews, Room, Session, Timer
+from server.models import Person, PresenceNews, Timer
 from server.services import presence, presence_news
+from tests.support.live_session import live_session
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -35,29 +36,8 @@ PRESENCE = ("presence.joined", "presence.left")
 async def _crowd(db: Database) -> tuple[str, str, list[Person]]:
     """A live session whose plenary holds CROWD participants, placed once and gone
     again (so each is a returning person with a room)."""
-    ev = Event(title="Assembly", timezone="UTC", floor_language="en")
-    async with db.write() as tx:
-        tx.add(ev)
-        await tx.flush()
-        s = Session(
-            event_id=ev.id,
-            title="Plenary",
-            start=START,
-            end=START + dt.timedelta(hours=2),
-            timezone="UTC",
-            status="live",
-        )
-        plenary = Room(session_id=s.id, name="Plenary", kind="plenary")
-        s.plenary_room_id = plenary.id
-        tx.add(s)
-        await tx.flush()
-        tx.add(plenary)
-        people = [
-            Person(event_id=ev.id, name=f"P{i}", role="participant", token_hash=f"h{i}")
-            for i in range(CROWD)
-        ]
-        tx.add_all(people)
-    return s.id, plenary.id, people
+    cast = await live_session(db, CROWD, start=START)
+    return cast.sid, cast.rooms["Plenary"], cast.people
 
 
 def _lease(tag: str, person: Person) -> str:

@@ -98,3 +98,22 @@ async def test_two_apps_in_one_process_share_no_token_cache(tmp_path):
         assert mine is not theirs
         mine.keep_session("s", "e")
         assert theirs.event_of("s") is None
+
+
+async def test_two_apps_in_one_process_share_no_stored_interpretation_state(tmp_path):
+    """What a process keeps of the interpretation states it stored belongs to its
+    database, like the token cache to its app."""
+    from server.services.interpretation_state import stored_states
+
+    one, two = (
+        create_app(Settings(database_url=f"sqlite:///{tmp_path}/{n}.db", data_dir=str(tmp_path)))
+        for n in ("one", "two")
+    )
+    async with one.router.lifespan_context(one), two.router.lifespan_context(two):
+        db_one, db_two = one.state.convene.db, two.state.convene.db
+        async with db_one.write() as tx:
+            mine = stored_states(tx)
+        async with db_one.read() as tx:
+            assert stored_states(tx) is mine  # one memo across the app's transactions
+        async with db_two.write() as tx:
+            assert stored_states(tx) is not mine
