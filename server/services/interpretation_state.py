@@ -9,10 +9,8 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Iterable
 
-import orjson
-from sqlalchemy import Text, cast, delete, func
+from sqlalchemy import delete, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import defer
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +21,6 @@ from interpretation.state import ListenerSample, with_samples
 from interpretation.views import all_listener_counts
 
 from .. import bulk, errors
-from ..db import JSON_CODEC
 from ..eventlog import EventLog
 from ..models import (
     Event,
@@ -111,14 +108,13 @@ async def _bootstrap(tx: AsyncSession, s: Session, event: Event) -> ip.SessionIn
 
 async def load(tx: AsyncSession, s: Session, *, arrivals: bool = True) -> Loaded:
     event = await tx.get(Event, s.event_id)
-    found = (await tx.exec(_ROW.where(InterpretationState.session_id == s.id))).first()
-    if found is None:
+    row = await tx.get(InterpretationState, s.id)
+    if row is None:
         row = InterpretationState(session_id=s.id, state={}, listeners_sent={})
         state = await _bootstrap(tx, s, event)
         fresh = True
     else:
-        row, text = found
-        state = _parsed(tx, s.id, text)
+        state = _parsed(tx, s.id, row.state)
         fresh = False
     if state.settings != settings_of(event):
         state = ip.configure(state, settings_of(event))
@@ -200,38 +196,32 @@ async def _sync_people(tx: AsyncSession, lo: Loaded, fresh: bool) -> None:
     lo.state = ip.add_people(lo.state, newcomers, now).state
 
 
-# The state each session was last stored with by this process, beside the JSON text
-# stored: a command that finds the row as this process left it (the common case:
-# commands of a session follow one another under its lock) takes that state instead
-# of parsing the whole of it again (1,000 members: ~1.2 ms to parse). The row is read
-# with its state as text, not decoded (``_ROW``): equal texts are equal states, and
-# comparing them costs microseconds where decoding and comparing the dicts cost ~1 ms.
-# A row another process or a rolled-back transaction left differs, and is parsed.
-# Kept per ``Database``.
+# The state each session was last stored with by this process, beside the dict stored:
+# a command that finds the row as this process left it (the common case: commands of a
+# session follow one another under its lock) takes that state instead of parsing the
+# whole of it again (1,000 members: ~1.2 ms to parse, ~0.1 ms to compare). Equal dicts
+# parse to equal states (``from_dict(to_dict(s)) == s``); a row another process or a
+# rolled-back transaction left differs, and is parsed. Kept per ``Database``.
 _STORED_MAX = 64
-Stored = OrderedDict[str, tuple[str, ip.SessionInterpretation]]
-_ROW = select(InterpretationState, cast(InterpretationState.state, Text)).options(
-    defer(InterpretationState.state)  # never read from the row: ``save`` sets it
-)
-_json_text = JSON_CODEC["json_serializer"]  # what the column stores for a dict
+Stored = OrderedDict[str, tuple[dict, ip.SessionInterpretation]]
 
 
 def stored_states(tx: AsyncSession) -> Stored:
     return tx.info["memo"].setdefault("interpretation", OrderedDict())
 
 
-def _parsed(tx: AsyncSession, session_id: str, text: str) -> ip.SessionInterpretation:
+def _parsed(tx: AsyncSession, session_id: str, data: dict) -> ip.SessionInterpretation:
     stored = stored_states(tx)
     known = stored.get(session_id)
-    if known is not None and known[0] == text:
+    if known is not None and (known[0] is data or known[0] == data):
         stored.move_to_end(session_id)
         return known[1]
-    return serialization.from_dict(orjson.loads(text))
+    return serialization.from_dict(data)
 
 
 def _stored(tx: AsyncSession, session_id: str, data: dict, state: ip.SessionInterpretation) -> None:
     stored = stored_states(tx)
-    stored[session_id] = (_json_text(data), state)
+    stored[session_id] = (data, state)
     stored.move_to_end(session_id)
     while len(stored) > _STORED_MAX:
         stored.popitem(last=False)
