@@ -209,7 +209,7 @@ class PersonTokenReissued(EventData):
 
 
 class PersonUpdated(EventData):
-    """A person's role or interpretation directions changed: the session's channels
+    """A person's interpretation directions changed: the session's channels
     take the directions (a live interpreter who lost theirs goes off air) and the
     person's open connections their booths, without a reconnect."""
 

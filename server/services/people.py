@@ -109,7 +109,7 @@ NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has t
 async def update(
     state: AppState, caller: Caller, event_id: str, person_id: str, body: PersonUpdate
 ):
-    """One transaction: the person and, when their role or directions change, every
+    """One transaction: the person and, when their directions change, every
     running session of the event (``person.updated``, and what followers change)."""
 
     async def work(tx: AsyncSession, logs: Logs) -> Person:
@@ -135,12 +135,9 @@ async def update(
     return person
 
 
-BOOTH_FIELDS = ("role", "interprets")  # what decides a person's booths and channels
-
-
 def booth_changes(person: Person, changes: dict) -> bool:
-    """Whether ``changes`` change the person's role or directions."""
-    return any(k in changes and changes[k] != getattr(person, k) for k in BOOTH_FIELDS)
+    """Whether ``changes`` change the person's directions (a role never changes)."""
+    return "interprets" in changes and changes["interprets"] != person.interprets
 
 
 async def running_logs(tx: AsyncSession, logs: Logs, event_id: str) -> list[el.EventLog]:

@@ -259,8 +259,9 @@ def _check_update(problems: Problems, row: Row, person: Person) -> None:
         problems.add(
             row,
             "role",
-            f"{person.name} is already in the event as {person.role}; an import does not "
-            "change roles (leave the cell empty, or change it with PATCH .../people)",
+            f"{person.name} is already in the event as {person.role}; a role is set when "
+            "a person is added and never changes (leave the cell empty, or add the person "
+            "again under another name or e-mail)",
         )
     if isinstance(data.get("email"), str):
         data.pop("email")  # matched by it: the stored spelling stays
@@ -300,9 +301,9 @@ async def import_people(
     *,
     dry_run: bool = False,
 ) -> dict:
-    """One transaction: nothing is stored unless every row is good. People whose role
-    or directions change are told in every running session (``person.updated``), as
-    by PATCH."""
+    """One transaction: nothing is stored unless every row is good. People whose
+    directions change are told in every running session (``person.updated``), as by
+    PATCH."""
     if dry_run:
         async with state.db.read() as tx:
             return await _import(state, caller, event_id, content_type, raw, tx, None)

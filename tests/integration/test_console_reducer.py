@@ -87,6 +87,8 @@ async def test_client_module_state_equals_a_fresh_snapshot(backend, request):
         await mod.ok("POST", f"/api/sessions/{sid}/broadcast", {"text": "10 minutes"}, 201)
         await mod.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/extend", {"seconds": 60})
         await mod.ok("PUT", f"/api/sessions/{sid}/floor", {"language": "ar"})
+        person = f"/api/events/{w.event['id']}/people/{w.id('ar2')}"
+        await mod.ok("PATCH", person, {"interprets": ["ar>en"]})  # Omar leaves a booth
         await mod.ok("POST", f"/api/sessions/{sid}/breakouts/{rnd['id']}/close")
         await queue_and_chat(server, w, sid, mod, p2)
         fresh = {}

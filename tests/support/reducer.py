@@ -66,6 +66,10 @@ def apply(snap: dict, ev: dict) -> dict:
             room["online_count"] += 1 if joined else -1
     elif t == "person.removed":
         s["people"] = [p for p in s.get("people", []) if p["id"] != d["person_id"]]
+    elif t == "person.updated":
+        person = _person(s, d["person_id"])
+        if person is not None:
+            person.update(role=d["role"], interprets=list(d["interprets"]))
     elif t == "event.updated":
         s["event"].update({k: v for k, v in d["changes"].items() if k in s["event"]})
         if "interpretation_languages" in d["changes"]:

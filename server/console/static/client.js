@@ -53,6 +53,10 @@ function apply(s, t, d, frame) {
     const room = byId(s.rooms, d.room_id);
     if (room) room.online_count = d.online;
   } else if (t === "person.removed") s.people = (s.people || []).filter((p) => p.id !== d.person_id);
+  else if (t === "person.updated") {
+    const p = person(d.person_id);
+    if (p) Object.assign(p, { role: d.role, interprets: [...d.interprets] });
+  }
   else if (t === "event.updated") {
     for (const [k, v] of Object.entries(d.changes)) if (k in s.event) s.event[k] = v;
     if ("interpretation_languages" in d.changes)
