@@ -7,15 +7,21 @@ round opening makes about 1,200 of them, and validating and dumping each through
 pydantic cost about 16 us, 20 ms per opening, to re-check what the domain's own
 types already guarantee. It builds the typed event (followers match on its class)
 and the stored payload without pydantic, for the schemas where that yields exactly
-the validated dump; anything else still goes through ``coerce``. The test suite
-and ``CONVENE_VALIDATE_EVENTS=1`` validate every event and check that ``trusted``
-agrees with the validated payload byte for byte (``server.eventlog``)."""
+the validated dump; anything else still goes through ``coerce``. Fields of nested
+models of plain fields (a ``channel.updated``'s channel, with its source and booth)
+are taken when the value is exactly such a model's dump, and their models made
+unvalidated: an opening's hundred ``channel.updated`` went through pydantic. The test
+suite and ``CONVENE_VALIDATE_EVENTS=1`` validate every event and check that
+``trusted`` agrees with the validated payload byte for byte and with the validated
+event (``server.eventlog``)."""
 
 from __future__ import annotations
 
 import types
 import typing
 from typing import Any, Literal, Union
+
+from pydantic import BaseModel
 
 from . import events, events_attendance, events_breakouts, events_interpretation, events_speakers
 from .events import EventData
@@ -63,26 +69,101 @@ def _is_plain(hint: Any) -> bool:
     return False
 
 
-class _Shape:
-    """How ``trusted`` builds one schema's events: its fields with their defaults, and
-    the fields that must be absent or None for the fast path (their values would be
-    rendered or nested models)."""
+class _Untrusted(Exception):
+    """A value ``trusted`` cannot vouch for: validation makes the event."""
 
-    __slots__ = ("model", "fields", "checked")
+
+def _nested(hint: Any) -> Any:
+    """For a field of models of plain fields (a channel, its source and booth), or a
+    list of them, or None: a function that makes the field's value from a payload
+    value that is exactly such a model's dump (its fields, in their order), raising
+    ``_Untrusted`` for anything else; None when ``hint`` is not such a type."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        parts = [a for a in args if a is not type(None)]
+        if len(parts) != 1 or len(args) != 2:
+            return None
+        inner = _nested(parts[0])
+        if inner is None:
+            return None
+        return lambda v: None if v is None else inner(v)
+    if origin is list:
+        inner = _nested(args[0])
+        if inner is None:
+            return None
+
+        def each(v):
+            if type(v) is not list:
+                raise _Untrusted
+            return [inner(x) for x in v]
+
+        return each
+    if not (isinstance(hint, type) and issubclass(hint, BaseModel)):
+        return None
+    if hint.model_config.get("extra") != "forbid":
+        return None
+    names, makers = [], {}
+    for name, info in hint.model_fields.items():
+        if info.alias not in (None, name) or info.metadata:
+            return None
+        if _is_plain(info.annotation):
+            names.append(name)
+            continue
+        inner = _nested(info.annotation)
+        if inner is None:
+            return None
+        names.append(name)
+        makers[name] = inner
+    keys = tuple(names)
+
+    def make(v):
+        if type(v) is not dict or tuple(v) != keys:
+            raise _Untrusted
+        fields = dict(v)
+        for name, inner in makers.items():
+            fields[name] = inner(v[name])
+        return _instance(hint, fields, set(keys))
+
+    return make
+
+
+def _instance(model: type[BaseModel], fields: dict, fields_set: set) -> Any:
+    """A model instance with these fields, unvalidated (as ``model_construct`` makes
+    one, without its per-field work)."""
+    ev = model.__new__(model)
+    object.__setattr__(ev, "__dict__", fields)
+    object.__setattr__(ev, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(ev, "__pydantic_extra__", None)
+    object.__setattr__(ev, "__pydantic_private__", None)
+    return ev
+
+
+class _Shape:
+    """How ``trusted`` builds one schema's events: its fields with their defaults, the
+    fields of nested models it builds from their dumps (``nested``), and the fields
+    that must be absent or None for the fast path (their values would be rendered)."""
+
+    __slots__ = ("model", "fields", "checked", "nested")
 
     def __init__(self, model: type[EventData]):
         self.model = model
-        fields, checked = [], []
+        fields, checked, nested = [], [], {}
         for name, info in model.model_fields.items():
             if info.alias not in (None, name) or info.default_factory is not None:
                 raise TypeError  # not a shape trusted can build
             if not isinstance(info.default, _PLAIN) and not info.is_required():
                 raise TypeError
             fields.append((name, _MISSING if info.is_required() else info.default))
-            if not _is_plain(info.annotation) or info.metadata:
+            if _is_plain(info.annotation) and not info.metadata:
+                continue
+            make = None if info.metadata else _nested(info.annotation)
+            if make is None:
                 checked.append(name)
+            else:
+                nested[name] = make
         self.fields = tuple(fields)
         self.checked = tuple(checked)
+        self.nested = nested
 
 
 def _shapes() -> dict[str, _Shape]:
@@ -115,10 +196,10 @@ def trusted(type_: str, data: dict[str, Any]) -> tuple[EventData, dict[str, Any]
                 return None  # a required field is missing: let validation say so
             value = default
         payload[name] = value
-    model = shape.model
-    ev = model.__new__(model)
-    object.__setattr__(ev, "__dict__", dict(payload))
-    object.__setattr__(ev, "__pydantic_fields_set__", set(data))
-    object.__setattr__(ev, "__pydantic_extra__", None)
-    object.__setattr__(ev, "__pydantic_private__", None)
-    return ev, payload
+    typed = dict(payload)
+    try:
+        for name, make in shape.nested.items():
+            typed[name] = make(payload[name])
+    except _Untrusted:
+        return None
+    return _instance(shape.model, typed, set(data)), payload

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
+from starlette.responses import Response
+
 
 def z(t: dt.datetime) -> str:
     """The same text pydantic writes for stored event data, so a client compares
@@ -20,3 +23,12 @@ def utc_json(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [utc_json(v) for v in obj]
     return obj
+
+
+def json_response(data: Any) -> Response:
+    """A plain-JSON answer (text, integers, booleans, None, lists and dicts with text
+    keys: a round's view after ``utc_json``) as the very bytes FastAPI's default
+    answer has, without its ``jsonable_encoder`` walk: the view of an opened round
+    lists everyone of the event (~1.5 ms of an opening's request). Not for floats,
+    whose text may differ."""
+    return Response(orjson.dumps(data), media_type="application/json")

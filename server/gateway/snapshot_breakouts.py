@@ -29,7 +29,7 @@ async def _active_round(tx, s):
 
 async def breakout_part(tx, s, event, caller, data, memo) -> None:
     if caller.is_staff:
-        st = await bsvc.load(tx, s)
+        st = await bsvc.load(tx, s, people=False)
         active = st.active
         data["round"] = bsvc.view(st, active, staff=True) if active else None
         data["planned_rounds"] = [

@@ -1,10 +1,12 @@
-"""Breakout rounds and moves: one line per route (parse, call, return)."""
+"""Breakout rounds and moves: one line per route (parse, call, return). A round's life
+(open, close, cancel, extend) answers with its view as plain JSON (``json_response``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from ..deps import CallerDep, StateDep
+from ..jsonish import json_response
 from ..responses import MoveDone, RoundCreated, RoundParticipantView, RoundView, model
 from ..schemas_breakouts import (
     BreakoutCreate,
@@ -41,29 +43,29 @@ async def get_round(session_id: str, round_id: str, caller: CallerDep, state: St
 
 @router.post(BASE + "/{round_id}/open", responses=ROUND)
 async def open_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
-    return await svc.open_round(state, caller, session_id, round_id)
+    return json_response(await svc.open_round(state, caller, session_id, round_id))
 
 
 @router.post(BASE + "/{round_id}/close", responses=ROUND)
 async def close_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
-    return await svc.close_round(state, caller, session_id, round_id)
+    return json_response(await svc.close_round(state, caller, session_id, round_id))
 
 
 @router.post(BASE + "/{round_id}/cancel-close", responses=ROUND)
 async def cancel_close(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
-    return await svc.cancel_close(state, caller, session_id, round_id)
+    return json_response(await svc.cancel_close(state, caller, session_id, round_id))
 
 
 @router.post(BASE + "/{round_id}/cancel", responses=ROUND)
 async def cancel_round(session_id: str, round_id: str, caller: CallerDep, state: StateDep):
-    return await svc.cancel_round(state, caller, session_id, round_id)
+    return json_response(await svc.cancel_round(state, caller, session_id, round_id))
 
 
 @router.post(BASE + "/{round_id}/extend", responses=ROUND)
 async def extend_round(
     session_id: str, round_id: str, body: Extend, caller: CallerDep, state: StateDep
 ):
-    return await svc.extend_round(state, caller, session_id, round_id, body.seconds)
+    return json_response(await svc.extend_round(state, caller, session_id, round_id, body.seconds))
 
 
 @router.post(BASE + "/{round_id}/recreate", status_code=201, responses=CREATED)

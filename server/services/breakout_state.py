@@ -31,6 +31,7 @@ from ..models import (
 from ..timers import cancel_timer, set_timer
 
 TIMER_KINDS = tuple(k.value for k in bo.TimerKind)
+INTERPRETER = bo.Role.INTERPRETER.value
 LATE_TYPES = frozenset({"breakout.closing", "breakout.closed"})
 
 
@@ -50,11 +51,20 @@ class BreakoutState:
     rows: dict[str, BreakoutRound]
     rounds: dict[str, bo.Round]
     placement: bo.Placement
-    people: dict[str, Row]  # the PEOPLE_COLUMNS of each person, by id
+    # the PEOPLE_COLUMNS of everyone of the event, by id; None when loaded without
+    # them (``load(people=False)``: ``people`` and ``members`` then raise)
+    loaded_people: dict[str, Row] | None
+    interpreters: dict[str, Row]  # the PEOPLE_COLUMNS of the event's interpreters
     attending: set[str]  # who has a placement row in this session
     rooms: dict[str, Room] = field(default_factory=dict)
     listening: dict[str, str | None] = field(default_factory=dict)  # by placed person
     online: set[str] = field(default_factory=set)
+
+    @property
+    def people(self) -> dict[str, Row]:
+        if self.loaded_people is None:
+            raise RuntimeError("this breakout state was loaded without its people")
+        return self.loaded_people
 
     @cached_property
     def members(self) -> dict[str, bo.Member]:
@@ -130,11 +140,18 @@ def member_of(p: Row, listening: str | None, online: bool) -> bo.Member:
     )
 
 
-async def load(tx: AsyncSession, s: Session, round_id: str | None = None) -> BreakoutState:
+async def load(
+    tx: AsyncSession, s: Session, round_id: str | None = None, *, people: bool = True
+) -> BreakoutState:
     """The session's breakout state. With ``round_id`` (a command on that round), only
     that round and the active ones, with their rooms and the plenary: the finished
     rounds of a long session (each with its plan of everyone and its rooms) are what
-    such a command never reads, and they grew its cost with every round."""
+    such a command never reads, and they grew its cost with every round.
+
+    ``people=False``: without everyone of the event and who is online (``people``,
+    ``members``), for what reads only rounds, rooms and placement, and the
+    interpreters (``on_round_open``): an opening, a timer, a step. Reading a thousand
+    people and their leases was ~3 ms of an opening that used a handful of them."""
     q = select(BreakoutRound).where(BreakoutRound.session_id == s.id)
     rq = select(Room).where(Room.session_id == s.id)
     if round_id is not None:
@@ -155,21 +172,37 @@ async def load(tx: AsyncSession, s: Session, round_id: str | None = None) -> Bre
             )
         )
     ).all()
-    people = {
-        p.id: p
-        for p in await tx.execute(select(*PEOPLE_COLUMNS).where(Person.event_id == s.event_id))
-    }
-    online = set(
-        (
-            await tx.exec(select(PresenceLease.person_id).where(PresenceLease.session_id == s.id))
-        ).all()
-    )
+    everyone: dict[str, Row] | None = None
+    online: set[str] = set()
+    if people:
+        everyone = {
+            p.id: p
+            for p in await tx.execute(select(*PEOPLE_COLUMNS).where(Person.event_id == s.event_id))
+        }
+        interpreters = {pid: p for pid, p in everyone.items() if p.role == INTERPRETER}
+        online = set(
+            (
+                await tx.exec(
+                    select(PresenceLease.person_id).where(PresenceLease.session_id == s.id)
+                )
+            ).all()
+        )
+    else:
+        interpreters = {
+            p.id: p
+            for p in await tx.execute(
+                select(*PEOPLE_COLUMNS).where(
+                    Person.event_id == s.event_id, Person.role == INTERPRETER
+                )
+            )
+        }
     return BreakoutState(
         session=s,
         rows=rows,
         rounds={rid: to_domain(row, by_round.get(rid, [])) for rid, row in rows.items()},
         placement=bo.Placement({pid: room for pid, room, _ in atts if room}),
-        people=people,
+        loaded_people=everyone,
+        interpreters=interpreters,
         attending={pid for pid, _, _ in atts},
         rooms={r.id: r for r in rooms},
         listening={pid: lang for pid, _, lang in atts if lang},
@@ -178,6 +211,7 @@ async def load(tx: AsyncSession, s: Session, round_id: str | None = None) -> Bre
 
 
 async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None:
+    old = st.rounds.get(new.id)
     row = st.rows.get(new.id)
     if row is None:
         row = BreakoutRound(id=new.id, session_id=new.session_id, strategy=new.strategy.value)
@@ -209,6 +243,10 @@ async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None
     row.closes_at, row.closed_at = new.closes_at, new.closed_at
     tx.add(row)
     st.rounds[new.id] = new
+    if bo.pending_timer(new) is None and (old is None or bo.pending_timer(old) is None):
+        # Its timer rows follow ``pending_timer`` in every save: a round that waited for
+        # none has none to cancel (an opening without a duration, a plan edited)
+        return
     await sync_timer(tx, new)
 
 

@@ -47,15 +47,17 @@ async def _run(
     perm: Perm,
     change: Change,
     round_id: str | None = None,
+    *,
+    people: bool = True,
 ):
     """The one transaction of a breakout command: the caller is authorised on the
     locked session, the breakout state loaded (``round_id``: a command on that round
-    alone, which reads only it and the active rounds), domain errors answered as
-    problems."""
+    alone, which reads only it and the active rounds; ``people=False``: one that reads
+    no one but the interpreters), domain errors answered as problems."""
 
     async def work(tx: AsyncSession, s: Session, log: EventLog):
         await load_session(tx, caller, session_id, perm)
-        st = await load(tx, s, round_id)
+        st = await load(tx, s, round_id, people=people)
         try:
             return await change(tx, st, log)
         except bo.BreakoutError as exc:
@@ -98,14 +100,14 @@ def _planned(state: AppState, st: BreakoutState, r: bo.Round, floor_language: st
 async def list_rounds(state: AppState, caller: Caller, session_id: str) -> list[dict]:
     async with state.db.read() as tx:
         s = await load_session(tx, caller, session_id, Perm.session_read)
-        st = await load(tx, s)
+        st = await load(tx, s, people=False)
     return [view(st, r, staff=caller.is_staff, viewer=caller.person_id) for r in st.rounds.values()]
 
 
 async def get_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
     async with state.db.read() as tx:
         s = await load_session(tx, caller, session_id, Perm.session_read)
-        st = await load(tx, s)
+        st = await load(tx, s, people=False)
     return view(st, st.round(round_id), staff=caller.is_staff, viewer=caller.person_id)
 
 
@@ -240,7 +242,9 @@ async def open_round(state: AppState, caller: Caller, session_id: str, round_id:
         emit_bulk(log, st, events)
         return view(st, new, staff=True)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
+    return await _run(
+        state, caller, session_id, Perm.session_moderate, change, round_id, people=False
+    )
 
 
 async def _step(state, caller, session_id: str, round_id: str, step) -> dict:
@@ -252,7 +256,9 @@ async def _step(state, caller, session_id: str, round_id: str, step) -> dict:
         emit(log, events)
         return view(st, new, staff=True)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
+    return await _run(
+        state, caller, session_id, Perm.session_moderate, change, round_id, people=False
+    )
 
 
 async def close_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
@@ -317,7 +323,7 @@ async def move_person(state: AppState, caller: Caller, session_id: str, body: Mo
 
 
 async def fire(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
-    st = await load(tx, s, timer.target)
+    st = await load(tx, s, timer.target, people=False)
     r = st.rounds.get(timer.target)
     if r is None:
         return

@@ -241,5 +241,5 @@ async def booths_follow_round(tx, st, round_) -> dict[str, str]:
     (partners kept together where there are enough); they come back with everyone.
     Returns the extra moves; the round's opening stores them with its own."""
     floor = st.rows[round_.id].floor_language or ""
-    plan = booth_plan(st.people, round_.rooms, floor)
+    plan = booth_plan(st.interpreters, round_.rooms, floor)
     return {pid: room_id for room_id, pids in plan.assignments.items() for pid in pids}

@@ -1,0 +1,177 @@
+"""A breakout command that reads no one but the interpreters (an opening, a timer, a
+step, a staff snapshot) loads the state without everyone of the event (issue 19):
+what it holds is what the full load holds, and what it lacks it refuses to give."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+import breakouts as bo
+from server.models import (
+    BreakoutRound,
+    Event,
+    Person,
+    Placement,
+    PresenceLease,
+    Room,
+    Session,
+    Timer,
+)
+from server.services.breakout_state import load, save_round
+from server.services.interpretation_follow import booths_follow_round
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.filterwarnings("ignore:(?s).*session.exec:DeprecationWarning"),
+]
+
+T0 = dt.datetime(2030, 1, 1, 10, 0, tzinfo=dt.UTC)
+
+
+async def _session(db) -> tuple[str, str]:
+    """A live session: participants (some placed, some listening to French, some
+    online), two French interpreters, a moderator, and a planned round of a French and
+    a plain room with everyone planned."""
+    ev = Event(title="Assembly", timezone="UTC", floor_language="en")
+    async with db.write() as tx:
+        tx.add(ev)
+        await tx.flush()
+        s = Session(
+            event_id=ev.id,
+            title="Plenary",
+            start=T0,
+            end=T0 + dt.timedelta(hours=2),
+            timezone="UTC",
+            status="live",
+        )
+        plenary = Room(session_id=s.id, name="P", kind="plenary")
+        s.plenary_room_id = plenary.id
+        tx.add(s)
+        await tx.flush()
+        rnd = BreakoutRound(session_id=s.id, strategy="manual", number=1, floor_language="en")
+        fr = Room(session_id=s.id, round_id=rnd.id, name="FR", kind="breakout", position=1)
+        fr.languages = ["fr"]
+        plain = Room(session_id=s.id, round_id=rnd.id, name="X", kind="breakout", position=2)
+        people = [
+            Person(event_id=ev.id, name=f"P{i}", role="participant", token_hash=f"h{i}")
+            for i in range(12)
+        ]
+        people += [
+            Person(
+                event_id=ev.id,
+                name=f"I{i}",
+                role="interpreter",
+                token_hash=f"i{i}",
+                interprets=["en>fr", "fr>en"],
+            )
+            for i in range(2)
+        ]
+        people.append(Person(event_id=ev.id, name="M", role="moderator", token_hash="m"))
+        rnd.plan = {p.id: (fr.id if i % 2 else plain.id) for i, p in enumerate(people[:12])}
+        tx.add_all([plenary, rnd, fr, plain, *people])
+        await tx.flush()
+        for i, p in enumerate(people):
+            if i % 3:
+                listening = "fr" if i % 4 == 1 else None
+                tx.add(
+                    Placement(
+                        session_id=s.id, person_id=p.id, room_id=plenary.id, listening=listening
+                    )
+                )
+            if i % 2:
+                tx.add(
+                    PresenceLease(
+                        id=f"lease{i}",
+                        session_id=s.id,
+                        person_id=p.id,
+                        instance_id="x",
+                        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+                    )
+                )
+    return s.id, rnd.id
+
+
+async def test_a_load_without_people_holds_what_the_full_load_holds(migrated_db):
+    sid, rid = await _session(migrated_db)
+    async with migrated_db.read() as tx:
+        s = await tx.get(Session, sid)
+        for round_id in (rid, None):
+            full = await load(tx, s, round_id)
+            lean = await load(tx, s, round_id, people=False)
+            assert lean.rounds == full.rounds
+            assert lean.placement == full.placement
+            assert lean.attending == full.attending
+            assert lean.listening == full.listening
+            assert sorted(lean.rooms) == sorted(full.rooms)
+            interpreters = {pid: p for pid, p in full.people.items() if p.role == "interpreter"}
+            assert len(interpreters) == 2
+            assert lean.interpreters == full.interpreters == interpreters
+            assert len(full.members) == 15 and any(m.online for m in full.members.values())
+            # the interpreters follow the round into the French room either way
+            moves = await booths_follow_round(tx, full, full.rounds[rid])
+            assert set(moves) == set(interpreters)
+            assert await booths_follow_round(tx, lean, lean.rounds[rid]) == moves
+            # what it was loaded without, it does not pretend to have
+            with pytest.raises(RuntimeError):
+                lean.people  # noqa: B018
+            with pytest.raises(RuntimeError):
+                lean.members  # noqa: B018
+
+
+async def _save(db, sid: str, rid: str, step) -> list[str]:
+    """``step(round, state) -> round`` saved in one transaction; the SQL it ran."""
+    sql: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        sql.append(statement)
+
+    async with db.write() as tx:
+        st = await load(tx, await tx.get(Session, sid), rid, people=False)
+        event.listen(db.writer.sync_engine, "before_cursor_execute", seen)
+        try:
+            await save_round(tx, st, step(st.rounds[rid], st))
+            await tx.flush()
+        finally:
+            event.remove(db.writer.sync_engine, "before_cursor_execute", seen)
+    return sql
+
+
+async def _timers(db, rid: str) -> list[tuple[str, dt.datetime]]:
+    async with db.read() as tx:
+        rows = (await tx.exec(select(Timer).where(Timer.target == rid))).all()
+    return sorted((t.kind, t.due_at) for t in rows if t.done_at is None)
+
+
+async def test_a_round_that_waits_for_no_timer_touches_no_timer_row(migrated_db):
+    """Opening without a duration cancels nothing (there is nothing); a round that
+    waits for its end or its countdown has exactly that timer, as before."""
+    sid, rid = await _session(migrated_db)
+    now = dt.datetime.now(dt.UTC)
+
+    def opened(r, st):
+        return bo.open_round(r, st.placement, plenary_id=st.plenary_id, now=now)[0]
+
+    sql = await _save(migrated_db, sid, rid, opened)
+    assert sql and not [q for q in sql if "timers" in q], sql
+    assert await _timers(migrated_db, rid) == []
+
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.extend_round(r, 600, now=now)[0])
+    assert await _timers(migrated_db, rid) == [("breakout.end", now + dt.timedelta(seconds=600))]
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.begin_close(r, now=now)[0])
+    (closing,) = await _timers(migrated_db, rid)
+    assert closing[0] == "breakout.finish"
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.cancel_close(r, now=now)[0])
+    assert [k for k, _ in await _timers(migrated_db, rid)] == ["breakout.end"]
+    sql = await _save(migrated_db, sid, rid, lambda r, st: bo.begin_close(r, now=now)[0])
+    sql = await _save(
+        migrated_db,
+        sid,
+        rid,
+        lambda r, st: bo.finish_close(r, st.placement, plenary_id=st.plenary_id, now=now)[0],
+    )
+    assert [q for q in sql if "timers" in q]  # the countdown's timer is cancelled
+    assert await _timers(migrated_db, rid) == []
