@@ -16,15 +16,15 @@ class EventRecord(SQLModel, table=True):
 
     __tablename__ = "event_log"
     __table_args__ = (
+        # the unique (session, seq) index serves every read by session (a seq range,
+        # a replay, pruning, the cascade); two more indexes on ``session_id`` and
+        # ``(session_id, type)`` cost every insert and served nothing (migration 0023)
         UniqueConstraint("session_id", "seq", name="uq_event_log_session_seq"),
-        Index("ix_event_log_session_type", "session_id", "type"),
         Index("ix_event_log_session_person", "session_id", "person_id", "seq"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(
-        foreign_key="sessions.id", max_length=36, ondelete="CASCADE", index=True
-    )
+    session_id: str = Field(foreign_key="sessions.id", max_length=36, ondelete="CASCADE")
     seq: int
     type: str = Field(max_length=64)
     audience: list[str] = _json([])
