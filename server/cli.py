@@ -72,6 +72,13 @@ def serve(
             logging.getLogger("convene").error("%s", exc)  # a log line like any other
             raise typer.Exit(2) from None
 
+    from .db import unreachable
+
+    why = unreachable(settings.database_url)  # one line, like a bad setting
+    if why is not None:
+        logging.getLogger("convene").error("%s", why)
+        raise typer.Exit(2)
+
     import uvicorn
 
     from .app import create_app

@@ -101,12 +101,46 @@ _DRIVERS = {
 }
 
 
+# libpq's connect_timeout (seconds) unless the URL gives its own: without one, a host
+# that accepts and never answers (a firewall that drops, a hung server) holds a
+# connection attempt, and whatever waits on it, for ever
+CONNECT_TIMEOUT_S = 10
+
+
 def _with_driver(url: str, which: int) -> str:
     u = make_url(url)
     backend = u.get_backend_name()
     if backend not in _DRIVERS:
         raise ValueError(f"unsupported database URL scheme: {backend}")
+    if backend != "sqlite" and "connect_timeout" not in u.query:
+        u = u.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
     return u.set(drivername=_DRIVERS[backend][which]).render_as_string(hide_password=False)
+
+
+def unreachable(url: str) -> str | None:
+    """Why the database of ``url`` cannot be reached now (None: it can), in one line
+    naming its host, port and database but never the password."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return None
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    u = make_url(sync_url(url))
+    engine = create_engine(u, poolclass=NullPool)
+    try:
+        with engine.connect():
+            return None
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        where = f"{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+        return (
+            f"the database at {where} cannot be reached: {reason} (CONVENE_DATABASE_URL; "
+            f"one that does not answer is given up after "
+            f"connect_timeout={u.query.get('connect_timeout')} s)"
+        )
+    finally:
+        engine.dispose()
 
 
 def async_url(url: str) -> str:

@@ -132,8 +132,14 @@ def test_redaction_hides_tokens_in_query_strings_and_headers():
 def test_database_urls_pick_their_own_drivers():
     assert async_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
     assert async_url("sqlite:////abs/x.db") == "sqlite+aiosqlite:////abs/x.db"
-    assert async_url("postgresql://u@h:5432/d") == "postgresql+psycopg://u@h:5432/d"
-    assert sync_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    # PostgreSQL: a connection attempt gives up after 10 s unless the URL says
+    assert async_url("postgresql://u@h:5432/d") == (
+        "postgresql+psycopg://u@h:5432/d?connect_timeout=10"
+    )
+    assert sync_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d?connect_timeout=10"
+    assert sync_url("postgres://u@h/d?connect_timeout=3") == (
+        "postgresql+psycopg://u@h/d?connect_timeout=3"
+    )
 
 
 class PausedSocket(FakeSocket):
