@@ -82,7 +82,7 @@ async def ping(state: AppState, caller: Caller, event_id: str, webhook_id: str) 
         data = WebhookPing(webhook_id=w.id).model_dump(mode="json")
         d.body = svc.body_of(d.id, "webhook.ping", event_id, None, utcnow(), data)
         tx.add(d)
-    svc.WAKE.set()
+    svc.wake(state.db.memo).set()
     return {"delivery_id": d.id}
 
 
@@ -158,5 +158,5 @@ async def redeliver(
             )
         d.state, d.next_attempt_at, d.claimed_until = "pending", now, None
         tx.add(d)
-    svc.WAKE.set()
+    svc.wake(state.db.memo).set()
     return {"delivery_id": d.id, "state": "pending"}

@@ -211,10 +211,18 @@ class Outbox:
                 )
                 d.body = body_of(d.id, rec.type, session.event_id, session.id, rec.at, rec.data)
                 tx.add(d)
-        WAKE.set()
+        wake(tx.info["memo"]).set()
 
 
-WAKE = asyncio.Event()
+def wake(memo: dict) -> asyncio.Event:
+    """The worker's wake-up of one app (its ``Database``'s memo: ``state.db.memo`` or a
+    transaction's ``tx.info["memo"]``), so that two apps in one process, each in its
+    own event loop, share none: a module-level event binds to the first loop it waits
+    in."""
+    event = memo.get("webhooks.wake")
+    if event is None:
+        event = memo["webhooks.wake"] = asyncio.Event()
+    return event
 
 
 # ---- the worker: any process claims due rows ---------------------------------------
@@ -425,7 +433,7 @@ async def _attempt(state, client, delivery_id: str, webhook_id: str, busy) -> No
         busy[webhook_id] -= 1
         if not busy[webhook_id]:
             del busy[webhook_id]
-        WAKE.set()  # a slot is free
+        wake(state.db.memo).set()  # a slot is free
 
 
 async def worker(state) -> None:
@@ -433,12 +441,13 @@ async def worker(state) -> None:
     The loop only claims and starts attempts; it never waits for one."""
     busy: dict[str, int] = {}
     running: set[asyncio.Task] = set()
+    woken = wake(state.db.memo)
     async with new_client() as client:
         try:
             while True:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(WAKE.wait(), 0.5)
-                WAKE.clear()
+                    await asyncio.wait_for(woken.wait(), 0.5)
+                woken.clear()
                 free = IN_FLIGHT - len(running)
                 if free <= 0:
                     continue
@@ -457,7 +466,7 @@ async def worker(state) -> None:
                     running.add(task)
                     task.add_done_callback(running.discard)
                 if more and picked:
-                    WAKE.set()
+                    woken.set()
         finally:
             for task in running:
                 task.cancel()

@@ -100,10 +100,11 @@ async def test_two_apps_in_one_process_share_no_token_cache(tmp_path):
         assert theirs.event_of("s") is None
 
 
-async def test_two_apps_in_one_process_share_no_stored_interpretation_state(tmp_path):
-    """What a process keeps of the interpretation states it stored belongs to its
-    database, like the token cache to its app."""
+async def test_two_apps_in_one_process_share_no_memo(tmp_path):
+    """What a process keeps of the interpretation states it stored, and the webhook
+    worker's wake-up, belong to its database, like the token cache to its app."""
     from server.services.interpretation_state import stored_states
+    from server.services.webhooks import wake
 
     one, two = (
         create_app(Settings(database_url=f"sqlite:///{tmp_path}/{n}.db", data_dir=str(tmp_path)))
@@ -117,3 +118,5 @@ async def test_two_apps_in_one_process_share_no_stored_interpretation_state(tmp_
             assert stored_states(tx) is mine  # one memo across the app's transactions
         async with db_two.write() as tx:
             assert stored_states(tx) is not mine
+            # nor the webhook worker's wake-up (an event binds to one loop)
+            assert wake(tx.info["memo"]) is wake(db_two.memo) is not wake(db_one.memo)
