@@ -13,7 +13,6 @@ from sqlmodel import select
 import breakouts as bo
 from server.models import (
     BreakoutRound,
-    Event,
     Person,
     Placement,
     PresenceLease,
@@ -23,6 +22,7 @@ from server.models import (
 )
 from server.services.breakout_state import load, save_round
 from server.services.interpretation_follow import booths_follow_round
+from tests.support.live_session import live_session
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -36,33 +36,17 @@ async def _session(db) -> tuple[str, str]:
     """A live session: participants (some placed, some listening to French, some
     online), two French interpreters, a moderator, and a planned round of a French and
     a plain room with everyone planned."""
-    ev = Event(title="Assembly", timezone="UTC", floor_language="en")
+    cast = await live_session(db, 12, rooms=("P",), start=T0)
+    sid, plenary = cast.sid, cast.rooms["P"]
+    event_id = cast.people[0].event_id
     async with db.write() as tx:
-        tx.add(ev)
-        await tx.flush()
-        s = Session(
-            event_id=ev.id,
-            title="Plenary",
-            start=T0,
-            end=T0 + dt.timedelta(hours=2),
-            timezone="UTC",
-            status="live",
-        )
-        plenary = Room(session_id=s.id, name="P", kind="plenary")
-        s.plenary_room_id = plenary.id
-        tx.add(s)
-        await tx.flush()
-        rnd = BreakoutRound(session_id=s.id, strategy="manual", number=1, floor_language="en")
-        fr = Room(session_id=s.id, round_id=rnd.id, name="FR", kind="breakout", position=1)
+        rnd = BreakoutRound(session_id=sid, strategy="manual", number=1, floor_language="en")
+        fr = Room(session_id=sid, round_id=rnd.id, name="FR", kind="breakout", position=1)
         fr.languages = ["fr"]
-        plain = Room(session_id=s.id, round_id=rnd.id, name="X", kind="breakout", position=2)
-        people = [
-            Person(event_id=ev.id, name=f"P{i}", role="participant", token_hash=f"h{i}")
-            for i in range(12)
-        ]
-        people += [
+        plain = Room(session_id=sid, round_id=rnd.id, name="X", kind="breakout", position=2)
+        staff = [
             Person(
-                event_id=ev.id,
+                event_id=event_id,
                 name=f"I{i}",
                 role="interpreter",
                 token_hash=f"i{i}",
@@ -70,29 +54,22 @@ async def _session(db) -> tuple[str, str]:
             )
             for i in range(2)
         ]
-        people.append(Person(event_id=ev.id, name="M", role="moderator", token_hash="m"))
+        staff.append(Person(event_id=event_id, name="M", role="moderator", token_hash="m"))
+        people = [*cast.people, *staff]
         rnd.plan = {p.id: (fr.id if i % 2 else plain.id) for i, p in enumerate(people[:12])}
-        tx.add_all([plenary, rnd, fr, plain, *people])
+        tx.add_all([rnd, fr, plain, *staff])
         await tx.flush()
         for i, p in enumerate(people):
             if i % 3:
                 listening = "fr" if i % 4 == 1 else None
                 tx.add(
-                    Placement(
-                        session_id=s.id, person_id=p.id, room_id=plenary.id, listening=listening
-                    )
+                    Placement(session_id=sid, person_id=p.id, room_id=plenary, listening=listening)
                 )
             if i % 2:
                 tx.add(
-                    PresenceLease(
-                        id=f"lease{i}",
-                        session_id=s.id,
-                        person_id=p.id,
-                        instance_id="x",
-                        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
-                    )
+                    PresenceLease(id=f"lease{i}", session_id=sid, person_id=p.id, instance_id="x")
                 )
-    return s.id, rnd.id
+    return sid, rnd.id
 
 
 async def test_a_load_without_people_holds_what_the_full_load_holds(migrated_db):
