@@ -11,61 +11,16 @@ import struct
 
 import orjson
 
-from server.auth import Caller
 from server.gateway.connection import Connection
 from server.gateway.frames import LogEvent
 from server.gateway.hub import SessionFeed
-from server.gateway.transport import EXTENSION, FastWebSocketProtocol, Flag
-from server.models import Person
+from tests.support.gateway_fakes import FastSocket, connection
 
 AT = dt.datetime(2030, 1, 1, 10, 0, tzinfo=dt.UTC)
 
 
-class Transport:
-    def __init__(self):
-        self.writes: list[bytes] = []
-        self.closing = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-
-class Protocol:
-    """What the gateway reads of ``FastWebSocketProtocol``, over a ``Transport``."""
-
-    writes_now = FastWebSocketProtocol.writes_now
-
-    def __init__(self):
-        self.handshake_complete = True
-        self.close_sent = self.disconnected = self.paused = False
-        self.writable = Flag()
-        self.writable.set()
-        self.transport = Transport()
-
-
-class Socket:
-    def __init__(self):
-        self.proto = Protocol()
-        self.scope = {"extensions": {EXTENSION: lambda: self.proto}}
-
-
 def _conn(pid: str, listening: str | None = None, role: str = "participant") -> Connection:
-    person = Person(id=pid, event_id="e", name=pid, role=role, token_hash="h")
-    return Connection(
-        Socket(),
-        Caller(person),
-        f"c-{pid}",
-        room_id="plenary",
-        listening=listening,
-        booths=frozenset(),
-        queue_max=100,
-    )
+    return connection(FastSocket(), pid, role, listening=listening)
 
 
 def _writes(conn: Connection) -> list[list[dict]]:

@@ -9,11 +9,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.auth import Caller
-from server.gateway.connection import Connection
 from server.gateway.frames import LogEvent
 from server.gateway.hub import SessionFeed
-from server.models import Person
+from tests.support.gateway_fakes import audience_targets, connection
 
 ROOMS = ["plenary", "r1", "r2"]
 PEOPLE = ["p0", "p1", "p2", "p3"]
@@ -31,31 +29,10 @@ class Socket:
 
 
 def _conn(pid, role, room, booth):
-    person = Person(id=pid, event_id="e", name=pid, role=role, token_hash="h")
-    return Connection(
-        Socket(),
-        Caller(person),
-        f"c-{pid}-{room}",
-        room_id=room,
-        listening=None,
-        booths=frozenset({booth} if role == "interpreter" else ()),
-        queue_max=100,
-    )
+    return connection(Socket(), pid, role, room=room, booth=booth, conn_id=f"c-{pid}-{room}")
 
 
-targets = st.one_of(
-    st.just("session"),
-    st.just("moderators"),
-    st.sampled_from(ROOMS).map(lambda r: f"room:{r}"),
-    st.sampled_from(PEOPLE).map(lambda p: f"person:{p}"),
-    st.tuples(st.sampled_from(ROOMS), st.sampled_from(["ar", "ru"])).map(
-        lambda t: f"channel:{t[0]}:{t[1]}"
-    ),
-    st.sampled_from(ROOMS).map(lambda r: f"interpreters:{r}"),  # floor.upcoming
-    st.tuples(st.sampled_from(ROOMS), st.sampled_from(["ar", "ru"])).map(
-        lambda t: f"booth:{t[0]}:{t[1]}"  # booth chat: no staff
-    ),
-)
+targets = audience_targets(ROOMS, PEOPLE, ["ar", "ru"])
 connections = st.lists(
     st.tuples(
         st.sampled_from(PEOPLE),

@@ -13,12 +13,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.auth import Caller
-from server.gateway.connection import Connection
 from server.gateway.frames import LogEvent, encode_event, variant_of
 from server.gateway.hub import SessionFeed
-from server.gateway.transport import EXTENSION, FastWebSocketProtocol, Flag
-from server.models import Person
+from tests.support.gateway_fakes import FastSocket, audience_targets, connection
 
 AT = dt.datetime(2030, 1, 1, 10, 0, tzinfo=dt.UTC)
 ROOMS = ["plenary", "r1", "r2"]
@@ -27,61 +24,20 @@ ROLES = ["participant", "participant", "interpreter", "moderator", "observer"]
 LANGS = ["ar", "ru"]
 
 
-class Transport:
-    def __init__(self):
-        self.writes: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def is_closing(self) -> bool:
-        return False
-
-
-class Protocol:
-    writes_now = FastWebSocketProtocol.writes_now
-
-    def __init__(self):
-        self.handshake_complete = True
-        self.close_sent = self.disconnected = self.paused = False
-        self.writable = Flag()
-        self.writable.set()
-        self.transport = Transport()
-
-
-class Socket:
-    def __init__(self):
-        self.proto = Protocol()
-        self.scope = {"extensions": {EXTENSION: lambda: self.proto}}
-
-
 def _conn(i: int, pid: str, role: str, room: str, booth: str, listening: str | None):
-    person = Person(id=pid, event_id="e", name=pid, role=role, token_hash="h")
-    return Connection(
-        Socket(),
-        Caller(person),
-        f"c{i}-{pid}",
-        room_id=room,
+    return connection(
+        FastSocket(),
+        pid,
+        role,
+        room=room,
         listening=listening,
-        booths=frozenset({booth} if role == "interpreter" else ()),
+        booth=booth,
         queue_max=1000,
+        conn_id=f"c{i}-{pid}",
     )
 
 
-targets = st.one_of(
-    st.just("session"),
-    st.just("moderators"),
-    st.sampled_from(ROOMS).map(lambda r: f"room:{r}"),
-    st.sampled_from(PEOPLE).map(lambda p: f"person:{p}"),
-    st.tuples(st.sampled_from(ROOMS), st.sampled_from(LANGS)).map(
-        lambda t: f"channel:{t[0]}:{t[1]}"
-    ),
-    st.sampled_from(ROOMS).map(lambda r: f"interpreters:{r}"),
-    st.tuples(st.sampled_from(ROOMS), st.sampled_from(LANGS)).map(lambda t: f"booth:{t[0]}:{t[1]}"),
-)
+targets = audience_targets(ROOMS, PEOPLE, LANGS)
 moved = st.tuples(st.just("moved"), st.sampled_from(PEOPLE), st.sampled_from(ROOMS), st.booleans())
 listening = st.tuples(
     st.just("listening"), st.sampled_from(PEOPLE), st.sampled_from([None, *LANGS])

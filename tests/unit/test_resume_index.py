@@ -10,11 +10,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.auth import Caller
-from server.gateway.connection import Connection
 from server.gateway.frames import LogEvent
 from server.gateway.hub import SessionFeed
-from server.models import Person
+from tests.support.gateway_fakes import audience_targets, connection
 
 ROOMS = ["plenary", "r1", "r2"]
 PEOPLE = ["p0", "p1", "p2"]
@@ -38,32 +36,12 @@ class Socket:
 
 
 def _conn(pid: str, role: str, room: str | None, listening: str | None, booth: str):
-    person = Person(id=pid, event_id="e", name=pid, role=role, token_hash="h")
-    return Connection(
-        Socket(),
-        Caller(person),
-        f"c-{pid}",
-        room_id=room,
-        listening=listening,
-        booths=frozenset({booth} if role == "interpreter" else ()),
-        queue_max=10_000,
+    return connection(
+        Socket(), pid, role, room=room, listening=listening, booth=booth, queue_max=10_000
     )
 
 
-ROOM_LANG = st.tuples(st.sampled_from(ROOMS), st.sampled_from(LANGS))
-targets = st.one_of(
-    st.just("session"),
-    st.just("moderators"),
-    st.sampled_from(ROOMS).map(lambda r: f"room:{r}"),
-    st.sampled_from(PEOPLE).map(lambda p: f"person:{p}"),
-    st.tuples(st.sampled_from(ROOMS), st.sampled_from(LANGS)).map(
-        lambda t: "channel:{}:{}".format(*t)
-    ),
-    st.sampled_from(ROOMS).map(lambda r: f"interpreters:{r}"),
-    st.tuples(st.sampled_from(ROOMS), st.sampled_from(LANGS)).map(
-        lambda t: "booth:{}:{}".format(*t)
-    ),
-)
+targets = audience_targets(ROOMS, PEOPLE, LANGS)
 # (kind, person, room or language, audience): moves and channel changes of anyone,
 # broadcasts with a translation, and events for a round's rooms (member variants)
 events = st.lists(
