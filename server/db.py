@@ -127,7 +127,7 @@ def unreachable(url: str) -> str | None:
     from sqlalchemy.pool import NullPool
 
     u = make_url(sync_url(url))
-    engine = create_engine(u, poolclass=NullPool)
+    engine = create_engine(u, poolclass=NullPool, hide_parameters=True)
     try:
         with engine.connect():
             return None
