@@ -8,7 +8,7 @@ flush at the ``due`` instant it is told.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -37,6 +37,15 @@ class ListenerCoalescer:
     def sent(self) -> dict[str, tuple[datetime, dict[str, int]]]:
         """What each room was last told, and when: what a new coalescer starts from."""
         return {room_id: (self._sent_at[room_id], self._sent[room_id]) for room_id in self._sent}
+
+    def retain(self, rooms: Container[str]) -> None:
+        """Forget the rooms not in ``rooms`` (a closed round's): what they were told no
+        longer matters, and what is kept is stored between transactions."""
+        for room_id in [r for r in self._sent_at if r not in rooms]:
+            del self._sent_at[room_id]
+            self._sent.pop(room_id, None)
+        for room_id in [r for r in self._pending if r not in rooms]:
+            del self._pending[room_id]
 
     def offer(self, room_id: str, counts: Mapping[str, int], now: datetime) -> Coalesced:
         """Emit now if the room's last event is a second old, else defer to ``due``."""

@@ -289,6 +289,7 @@ async def save(tx: AsyncSession, lo: Loaded) -> None:
     # plain JSON already (names, counts, sources: no instants), so stored as it is
     lo.row.view = ip.channels_view(lo.state)
     if lo._coalescer is not None:
+        lo._coalescer.retain(lo.state.rooms)  # a closed round's rooms would pile up
         lo.row.listeners_sent = {
             room_id: {"at": at.isoformat(), "counts": counts}
             for room_id, (at, counts) in lo._coalescer.sent().items()

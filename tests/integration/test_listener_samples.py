@@ -36,3 +36,34 @@ async def test_listener_changes_do_not_grow_the_state_and_the_report_keeps_them(
     assert ar[-1]["listeners"] == 2  # Rami and now Jonas hear Arabic
     assert all(s["at"].endswith("Z") for s in ar)
     await b.close()
+
+
+def _sent_rooms(server, sid: str) -> set[str]:
+    (raw,) = query(
+        server, "SELECT listeners_sent FROM interpretation_states WHERE session_id = {p}", sid
+    )[0]
+    return set(raw if isinstance(raw, dict) else json.loads(raw))
+
+
+async def test_closed_rooms_leave_the_listener_counts_kept_between_commands(server):
+    """What each room was last told of its listeners is kept in the state row that
+    every command interpretation follows reads and writes whole: rooms of a closed
+    round must leave it, or it grows by a round's rooms with every round (1,200 rooms
+    after twelve rounds of 100, re-parsed by every command)."""
+    b = await Booths().setup(server)
+    async with b.api("mod") as mod:
+        for _ in range(2):
+            body = {
+                "rooms": [{"name": "Digital divide", "languages": ["ar"]}, {"name": "Other"}],
+                "strategy": "by_language",
+                "countdown_s": 0,
+            }
+            rnd = await mod.ok("POST", f"/api/sessions/{b.sid}/breakouts", body, 201)
+            path = f"/api/sessions/{b.sid}/breakouts/{rnd['id']}"
+            await mod.ok("POST", f"{path}/open")
+            opened = {r["id"] for r in rnd["rooms"]}
+            assert _sent_rooms(server, b.sid) & opened  # counts went to the open rooms
+            await mod.ok("POST", f"{path}/close")
+            await b.ws["p_en"].until(lambda f: f["type"] == "breakout.closed")
+            assert _sent_rooms(server, b.sid) <= {b.plenary}
+    await b.close()

@@ -87,3 +87,15 @@ def test_every_event_matches_its_schema_and_audience():
                 and "moderators" not in event.audience
                 or (data["reason"] == "dropout")
             )
+
+
+def test_the_coalescer_forgets_closed_rooms_and_their_pending_counts():
+    c = ListenerCoalescer()
+    now = datetime(2030, 1, 1, 10, 0)
+    for room in ("plenary", "r1", "r2"):
+        assert c.offer(room, {"en": 1}, now).event is not None
+    assert c.offer("r1", {"en": 2}, now).due is not None  # within the second: pending
+    c.retain({"plenary", "r2"})
+    assert set(c.sent()) == {"plenary", "r2"}
+    assert c.due("r1") is None
+    assert c.flush("r1", now + timedelta(seconds=2)).event is None
