@@ -19,7 +19,7 @@ from .admin_token import load_or_create
 from .broker import MemoryBroker
 from .brokers import make_broker
 from .commands import Commands
-from .db import Database
+from .db import CHECKPOINT_EVERY_S, Database
 from .eventlog import prune
 from .gateway.hub import Hub
 from .gateway.recheck import Recheck
@@ -166,6 +166,7 @@ def create_app(
                 )
             ),
             asyncio.create_task(_every(60.0, lambda: _prune_all(state), "log prune")),
+            asyncio.create_task(_every(CHECKPOINT_EVERY_S, db.checkpoint, "checkpoint")),
             asyncio.create_task(watch_loop_lag(lag), name="loop-lag"),
             *state.timers.tasks(),
         ]

@@ -164,6 +164,16 @@ JSON_CODEC = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 ENGINE_OPTIONS = {**JSON_CODEC, "hide_parameters": True}
 
 
+# SQLite's automatic checkpoint runs inside the commit that grows the write-ahead log
+# past its threshold (1,000 pages by default): a round opening of 1,000 people dirties
+# about that many pages (each ``room.moved`` lands on its person's page of the log's
+# person index), so in a long session nearly every opening paid a 6-16 ms checkpoint
+# before its commit returned. ``Database.checkpoint`` runs it in the background
+# instead (``CHECKPOINT_EVERY_S``); the automatic one stays as a bound should that stall.
+WAL_AUTOCHECKPOINT_PAGES = 16384  # 64 MiB of 4 KiB pages
+CHECKPOINT_EVERY_S = 1.0
+
+
 def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
     engine = create_async_engine(
         url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi(), **ENGINE_OPTIONS
@@ -177,6 +187,7 @@ def _sqlite_engine(url: str, *, begin: str | None) -> AsyncEngine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cur.close()
 
     if begin is not None:
@@ -210,6 +221,7 @@ class Database:
             self.reader = self.writer.execution_options(isolation_level="REPEATABLE READ")
             self.autocommit = self.writer.execution_options(isolation_level="AUTOCOMMIT")
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._unchecked = False  # SQLite: written since the last checkpoint
         # what this process last stored, per kind (a session's interpretation state),
         # reached from any transaction as ``tx.info["memo"]``: one per ``Database``,
         # so two apps in one process share none of it
@@ -235,6 +247,19 @@ class Database:
             async with self._wmaker() as s:
                 async with s.begin():
                     yield s
+            self._unchecked = True
+
+    async def checkpoint(self) -> bool:
+        """SQLite: copy what the write-ahead log holds into the database file, if
+        anything was written since the last time; in a driver thread, off every
+        commit's path. PASSIVE: it waits for no reader and no writer (what a reader
+        still uses is copied next time). PostgreSQL checkpoints on its own."""
+        if not self._unchecked:
+            return False
+        self._unchecked = False
+        async with self.autocommit.connect() as c:
+            await c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        return True
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
