@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Make = Callable[[dict], Any]
@@ -82,3 +83,32 @@ def executemany_sync(conn: Connection, stmt, rows: Sequence[dict]) -> None:
         return
     sql, make = prep
     conn.exec_driver_sql(sql, [make(r) for r in rows])
+
+
+# From this many rows on, PostgreSQL takes them through COPY: psycopg's executemany
+# costs ~13 us of client CPU a row (a Bind and an Execute each), COPY ~2.5 (a round
+# opening's 1,200 log rows: 16 ms -> 3 ms of the server's CPU, 16 -> 5.5 ms wall).
+COPY_FROM = 16
+
+
+def pg_batch(conn: Connection, n: int) -> bool:
+    """Whether ``n`` rows take PostgreSQL's one-statement paths on ``conn`` (COPY, or a
+    statement over a JSON list of them) instead of an executemany."""
+    return n >= COPY_FROM and conn.dialect.name == "postgresql"
+
+
+def copy_sync(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """``rows`` into ``table`` by PostgreSQL's COPY, in ``conn``'s transaction, from the
+    synchronous code of an async session (a flush or commit hook: SQLAlchemy runs it
+    in a greenlet, where ``await_only`` waits for the driver). Values as the text
+    format takes them: JSON already serialized to ``str``, instants aware."""
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    await_only(_copy(conn.connection.driver_connection, sql, rows))
+
+
+async def _copy(driver, sql: str, rows: Sequence[tuple]) -> None:
+    async with driver.cursor() as cur:
+        async with cur.copy(sql) as copy:
+            for row in rows:
+                await copy.write_row(row)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import orjson
 from sqlalchemy import Row, bindparam, insert, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -269,6 +270,14 @@ _MOVE_ATTENDANCE = (
     .values(room_id=bindparam("b_room"), updated_at=bindparam("b_at"))
 )
 _NEW_PLACEMENTS = insert(Placement.__table__)
+# PostgreSQL, many moves (a round opening's 1,000): one statement over a JSON list of
+# them instead of an executemany (psycopg: ~6 us of client CPU a row, a Bind and an
+# Execute each)
+_MOVE_MANY_PG = """
+UPDATE placements AS p SET room_id = v.room_id, updated_at = %(at)s
+FROM json_to_recordset(%(moves)s::json) AS v(person_id text, room_id text)
+WHERE p.session_id = %(session_id)s AND p.person_id = v.person_id
+"""
 
 
 async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement) -> bool:
@@ -288,7 +297,14 @@ async def save_placement(tx: AsyncSession, st: BreakoutState, new: bo.Placement)
         for pid, rid in moved
         if pid not in st.attending
     ]
-    await bulk.executemany(tx, _MOVE_ATTENDANCE, updates)
+    conn = await tx.connection()
+    if bulk.pg_batch(conn.sync_connection, len(updates)):
+        moves = [{"person_id": u["b_person"], "room_id": u["b_room"]} for u in updates]
+        await conn.exec_driver_sql(
+            _MOVE_MANY_PG, {"at": now, "moves": orjson.dumps(moves).decode(), "session_id": sid}
+        )
+    else:
+        await bulk.executemany(tx, _MOVE_ATTENDANCE, updates)
     if inserts:
         await bulk.executemany(tx, _NEW_PLACEMENTS, inserts)
         st.attending.update(row["person_id"] for row in inserts)
