@@ -151,7 +151,12 @@ async def _split_arrivals(tx: AsyncSession, records: list) -> tuple[list, bool]:
 async def reconcile(tx, s: Session, log: EventLog, timer: Timer, late_s: float) -> None:
     """Apply the arrivals deferred by ``follow``: everyone's room as the database has it."""
     lo = await load(tx, s)
-    atts = (await tx.exec(select(Placement).where(Placement.session_id == s.id))).all()
+    # plain rows: a thousand ORM instances cost ~2 ms more than the two columns used
+    atts = (
+        await tx.exec(
+            select(Placement.person_id, Placement.room_id).where(Placement.session_id == s.id)
+        )
+    ).all()
     moves = tuple(
         (att.person_id, att.room_id)
         for att in atts

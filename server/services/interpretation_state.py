@@ -140,7 +140,14 @@ async def _take_arrivals(tx: AsyncSession, lo: Loaded) -> None:
     if waiting is None:
         return
     now = utcnow()
-    atts = (await tx.exec(select(Placement).where(Placement.session_id == lo.session.id))).all()
+    # plain rows: a thousand ORM instances cost ~2 ms more than the two columns used
+    atts = (
+        await tx.exec(
+            select(Placement.person_id, Placement.room_id).where(
+                Placement.session_id == lo.session.id
+            )
+        )
+    ).all()
     state = lo.state
     moves = {  # only first arrivals of non-interpreters were deferred
         att.person_id: att.room_id
