@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import orjson
-from sqlalchemy import Row, bindparam, insert, or_, update
+from sqlalchemy import Row, bindparam, func, insert, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -216,7 +216,8 @@ async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None
     row = st.rows.get(new.id)
     if row is None:
         row = BreakoutRound(id=new.id, session_id=new.session_id, strategy=new.strategy.value)
-        row.number = len(st.rows) + 1
+        # counted, not ``len(st.rows)``: a command's state may hold only the live rounds
+        row.number = await _next_number(tx, new.session_id)
         tx.add(row)
         await tx.flush()
         for pos, spec in enumerate(new.rooms):
@@ -249,6 +250,11 @@ async def save_round(tx: AsyncSession, st: BreakoutState, new: bo.Round) -> None
         # none has none to cancel (an opening without a duration, a plan edited)
         return
     await sync_timer(tx, new)
+
+
+async def _next_number(tx: AsyncSession, session_id: str) -> int:
+    last = select(func.max(BreakoutRound.number)).where(BreakoutRound.session_id == session_id)
+    return ((await tx.exec(last)).one() or 0) + 1
 
 
 async def sync_timer(tx: AsyncSession, r: bo.Round) -> None:

@@ -117,6 +117,8 @@ async def get_round(state: AppState, caller: Caller, session_id: str, round_id: 
 async def create_round(
     state: AppState, caller: Caller, session_id: str, body: BreakoutCreate
 ) -> dict:
+    round_id = str(uuid.uuid4())
+
     async def change(tx: AsyncSession, st: BreakoutState, log: EventLog) -> dict:
         _require_not_final(st.session, "planning a breakout round")
         event = await tx.get(Event, st.session.event_id)
@@ -124,7 +126,7 @@ async def create_round(
         if body.rooms is not None:
             rooms = [bo.RoomDraft(r.name, tuple(r.languages), r.capacity) for r in body.rooms]
         new, events = bo.create_round(
-            round_id=str(uuid.uuid4()),
+            round_id=round_id,
             session_id=st.session.id,
             strategy=body.strategy,
             members=st.members.values(),
@@ -142,7 +144,9 @@ async def create_round(
         emit(log, events)
         return _planned(state, st, new, event.floor_language)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change)
+    # scoped to the new round: the finished rounds of a long session (each with its
+    # plan of everyone and its rooms) are not read to plan another
+    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
 
 
 async def recreate_round(state: AppState, caller: Caller, session_id: str, round_id: str) -> dict:
@@ -157,7 +161,7 @@ async def recreate_round(state: AppState, caller: Caller, session_id: str, round
         event = await tx.get(Event, st.session.event_id)
         return _planned(state, st, new, new.floor_language or event.floor_language)
 
-    return await _run(state, caller, session_id, Perm.session_moderate, change)
+    return await _run(state, caller, session_id, Perm.session_moderate, change, round_id)
 
 
 async def _edit_plan(state, caller, session_id: str, round_id: str, edit) -> dict:

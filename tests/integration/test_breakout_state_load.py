@@ -152,3 +152,38 @@ async def test_a_round_that_waits_for_no_timer_touches_no_timer_row(migrated_db)
     )
     assert [q for q in sql if "timers" in q]  # the countdown's timer is cancelled
     assert await _timers(migrated_db, rid) == []
+
+
+async def test_a_round_planned_from_the_live_rounds_alone_comes_after_every_earlier_one(
+    migrated_db,
+):
+    """Planning a round reads the live rounds only (a long session's finished rounds,
+    each with its plan of everyone and its rooms, cost a planning ~25 ms after forty
+    rounds); the new round is still numbered after all of them, so rounds list in the
+    order they were made."""
+    sid, rid = await _session(migrated_db)
+    async with migrated_db.write() as tx:
+        s = await tx.get(Session, sid)
+        for new_id in ("new-round", "another"):
+            st = await load(tx, s, new_id, people=False)  # what planning loads
+            assert rid not in st.rows  # not live: not read
+            new = bo.create_round(
+                round_id=new_id,
+                session_id=sid,
+                strategy="manual",
+                members=[],
+                event_languages=["en"],
+                floor_language="en",
+                now=T0,
+                count=1,
+            )[0]
+            await save_round(tx, st, new)
+    async with migrated_db.read() as tx:
+        numbers = (
+            await tx.exec(
+                select(BreakoutRound.id, BreakoutRound.number)
+                .where(BreakoutRound.session_id == sid)
+                .order_by(BreakoutRound.number)
+            )
+        ).all()
+    assert numbers == [(rid, 1), ("new-round", 2), ("another", 3)]
