@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 import orjson
 from sqlalchemy import bindparam, delete, event, insert
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -159,6 +160,11 @@ class EventLog:
         if bulk.pg_batch(conn, len(self.records)):  # a round opening's 1,200 on PostgreSQL
             bulk.copy_sync(conn, EventRecord.__tablename__, ROW_KEYS, copy_rows(self.records))
             return
+        if conn.dialect.name == "postgresql":  # a broadcast's one: rows and seq together
+            sql, params = _insert_with_seq(len(self.records))
+            conn.exec_driver_sql(sql, params(self.session.id, self._seq, self.records))
+            set_committed_value(self.session, "seq", self._seq)  # no UPDATE of its own
+            return
         fast = row_insert(conn.dialect)
         if fast is None:  # ``bulk``: an opening stores 1,200
             bulk.executemany_sync(conn, INSERT, [r.row() for r in self.records])
@@ -205,19 +211,7 @@ def _prepare_insert(dialect) -> tuple[str, Callable[[list[LogRecord]], list]] | 
         text = _sqlite_text
 
         def params(records: list[LogRecord]) -> list:
-            return [
-                (
-                    r.session_id,
-                    r.seq,
-                    r.type,
-                    dumps(r.audience),
-                    r.by,
-                    dumps(r.data),
-                    text(r.at) if r.at.tzinfo is UTC else at_of(r.at),
-                    r.data.get("person_id") if r.type in placed else None,
-                )
-                for r in records
-            ]
+            return _tuples(records, dumps, lambda at: text(at) if at.tzinfo is UTC else at_of(at))
 
     elif not compiled.positional:
 
@@ -241,6 +235,38 @@ def _prepare_insert(dialect) -> tuple[str, Callable[[list[LogRecord]], list]] | 
     return prep[0], params
 
 
+# PostgreSQL, fewer than ``bulk.COPY_FROM`` rows (a broadcast, a chat message: one):
+# the rows and the session's new seq in one statement, one round trip instead of the
+# INSERT's and the ORM's UPDATE's
+_WITH_SEQ: dict[int, tuple[str, Callable]] = {}
+
+
+def _insert_with_seq(n: int) -> tuple[str, Callable]:
+    hit = _WITH_SEQ.get(n)
+    if hit is None:
+        quote = _PG.identifier_preparer.quote
+        cols = ", ".join(quote(c) for c in ROW_KEYS)
+        casts = ("text", "integer", "text", "json", "text", "json", "timestamptz", "text")
+        values = ", ".join(
+            "(" + ", ".join(f"%(c{i}_{j})s::{t}" for j, t in enumerate(casts)) + ")"
+            for i in range(n)
+        )
+        sql = (
+            f"WITH stored AS (INSERT INTO event_log ({cols}) VALUES {values}) "
+            "UPDATE sessions SET seq = %(seq)s WHERE id = %(session_id)s"
+        )
+
+        def params(session_id: str, seq: int, records: list[LogRecord]) -> dict:
+            out: dict = {"seq": seq, "session_id": session_id}
+            for i, row in enumerate(copy_rows(records)):
+                for j, value in enumerate(row):
+                    out[f"c{i}_{j}"] = value
+            return out
+
+        hit = _WITH_SEQ[n] = (sql, params)
+    return hit
+
+
 _AT = EventRecord.__table__.c.at.type  # refuses a naive instant, converts to UTC
 _PG = postgresql.dialect()
 
@@ -248,7 +274,14 @@ _PG = postgresql.dialect()
 def copy_rows(records: list[LogRecord]) -> list[tuple]:
     """The log's rows for PostgreSQL's COPY (``bulk.copy_sync``): what ``row_insert``
     gives its driver, with the JSON columns as the text its ``Json`` wrappers make."""
-    dumps = _json_dumps
+    return _tuples(
+        records, _json_dumps, lambda at: at if at.tzinfo is UTC else _AT.process_bind_param(at, _PG)
+    )
+
+
+def _tuples(records: list[LogRecord], dumps, at_of) -> list[tuple]:
+    """Each record as the ``ROW_KEYS`` of its row: JSON by ``dumps``, the instant by
+    ``at_of``, the person's column filled for ``PLACED`` types."""
     placed = PLACED
     return [
         (
@@ -258,7 +291,7 @@ def copy_rows(records: list[LogRecord]) -> list[tuple]:
             dumps(r.audience),
             r.by,
             dumps(r.data),
-            r.at if r.at.tzinfo is UTC else _AT.process_bind_param(r.at, _PG),
+            at_of(r.at),
             r.data.get("person_id") if r.type in placed else None,
         )
         for r in records

@@ -1,5 +1,5 @@
-"""On PostgreSQL a transaction's events from ``bulk.COPY_FROM`` on go into the log by
-COPY (a round opening's 1,200: psycopg's executemany cost 16 ms of the server's CPU,
+"""How the log's rows reach PostgreSQL. A transaction's events from ``bulk.COPY_FROM``
+on go in by COPY (a round opening's 1,200: psycopg's executemany cost 16 ms of the server's CPU,
 COPY 3). What COPY stores is what the INSERT would have stored, byte for byte: the
 JSON text, the instant, the person column; text that COPY's format must escape
 (tabs, newlines, backslashes) included."""
@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 import breakouts as bo
-from server import bulk
-from server.eventlog import ROW_KEYS, EventLog, LogRecord, copy_rows, row_insert
+from server import bulk, features
+from server.broker import MemoryBroker
+from server.commands import Commands
+from server.eventlog import ROW_KEYS, SESSION, EventLog, LogRecord, copy_rows, row_insert
+from server.events import BroadcastMessage
 from server.models import Session
 from server.services import breakout_state
 from tests.support.live_session import live_session
@@ -117,3 +120,39 @@ async def test_many_moves_store_every_placement(migrated_db):
             ).all()
         )
     assert rows == {**{pid: cast.rooms["Plenary"] for pid in stay}, **new}
+
+
+@pytest.mark.parametrize("migrated_db", ["postgresql"], indirect=True)
+async def test_a_few_events_and_the_seq_are_one_statement(migrated_db):
+    """A broadcast's one event and the session's new seq go to PostgreSQL in one
+    statement (one round trip, not the INSERT's and then the ORM's UPDATE's), also
+    when the row was flushed mid-command with an earlier seq."""
+    db = migrated_db
+    sid = (await live_session(db, 0)).sid
+    cmds = Commands(db, MemoryBroker(), features.wire(features.INSTALLED))
+    sql: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        sql.append(" ".join(statement.split()))
+
+    async def work(tx, s, log):
+        log.emit(BroadcastMessage(text="first"), [SESSION])
+        await tx.flush()  # as an autoflush before a query would: seq 1 reaches the row
+        log.emit(BroadcastMessage(text="second"), [SESSION])
+
+    event.listen(db.writer.sync_engine, "before_cursor_execute", seen)
+    try:
+        await cmds.run(sid, work, by=None)
+    finally:
+        event.remove(db.writer.sync_engine, "before_cursor_execute", seen)
+    writes = [q for q in sql if q.startswith(("INSERT", "UPDATE", "WITH"))]
+    assert len(writes) == 2, writes  # the mid-command flush, then rows and seq together
+    assert writes[1].startswith("WITH stored AS (INSERT INTO event_log")
+    assert "UPDATE sessions SET seq" in writes[1]
+    async with db.read() as tx:
+        assert (await tx.get(Session, sid)).seq == 2
+        rows = (await tx.exec(_READ, params={"sid": sid})).all()
+    assert [(r[0], r[4]) for r in rows] == [
+        (1, '{"text":"first","translations":{},"language":null}'),
+        (2, '{"text":"second","translations":{},"language":null}'),
+    ]
