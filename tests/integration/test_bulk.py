@@ -1,5 +1,6 @@
 """``bulk.executemany`` stores exactly what SQLAlchemy's own executemany stores, on
-both backends, with the app's engines (its JSON codec, ``UTCDateTime``)."""
+both backends, with the app's engines (its JSON codec, ``UTCDateTime``); on
+PostgreSQL a plain INSERT of ``bulk.COPY_FROM`` rows or more goes in by COPY."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    event,
     insert,
     select,
     update,
@@ -54,7 +56,7 @@ ROWS = [
         "rooms": {"": 1.5, f"r{i}": [i, None, "x\u00e9"]},
         "n": i,
     }
-    for i in range(7)
+    for i in range(bulk.COPY_FROM + 4)
 ]
 
 
@@ -72,6 +74,10 @@ MOVES = [
 ]
 
 
+def db_is_pg(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path):
     if request.param == "sqlite":
@@ -84,9 +90,18 @@ async def test_bulk_stores_what_sqlalchemy_stores(url: str) -> None:
     try:
         async with db.writer.begin() as c:
             await c.run_sync(META.create_all)
+        sql: list[str] = []
+
+        def seen(conn, cursor, statement, *args):
+            sql.append(statement)
+
         async with db.write() as tx:
             core = await tx.connection()  # SQLAlchemy's own executemany
-            await bulk.executemany(tx, insert(FAST), ROWS)
+            event.listen(db.writer.sync_engine, "before_cursor_execute", seen)
+            try:
+                await bulk.executemany(tx, insert(FAST), ROWS)
+            finally:
+                event.remove(db.writer.sync_engine, "before_cursor_execute", seen)
             await core.execute(insert(SLOW), ROWS)
             await bulk.executemany(tx, _moved(FAST), MOVES)
             await core.execute(_moved(SLOW), MOVES)
@@ -95,5 +110,8 @@ async def test_bulk_stores_what_sqlalchemy_stores(url: str) -> None:
             slow = (await tx.exec(select(SLOW).order_by(SLOW.c.k))).all()
     finally:
         await db.close()
-    assert len(fast) == 7 and fast == slow
-    assert fast[0].room == "x" and fast[1].room == "r1" and fast[5].at is None
+    assert len(fast) == len(ROWS) and fast == slow
+    # PostgreSQL: COPY, no INSERT statement; SQLite: one executemany
+    assert len([q for q in sql if q.startswith("INSERT")]) == (0 if db_is_pg(url) else 1)
+    by_k = {r.k: r for r in fast}
+    assert by_k["p0"].room == "x" and by_k["p1"].room == "r1" and by_k["p5"].at is None

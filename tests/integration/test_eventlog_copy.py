@@ -10,16 +10,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
     event,
-    insert,
     text,
 )
 
@@ -27,7 +18,6 @@ import breakouts as bo
 from server import bulk, features
 from server.broker import MemoryBroker
 from server.commands import Commands
-from server.db import UTCDateTime
 from server.eventlog import ROW_KEYS, SESSION, EventLog, LogRecord, copy_rows, row_insert
 from server.events import BroadcastMessage
 from server.models import Session
@@ -169,66 +159,3 @@ async def test_a_few_events_and_the_seq_are_one_statement(migrated_db):
         (1, '{"text":"first","translations":{},"language":null}'),
         (2, '{"text":"second","translations":{},"language":null}'),
     ]
-
-
-_SCRATCH = MetaData()
-_KINDS = Table(
-    "copy_kinds",
-    _SCRATCH,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(40)),
-    Column("doc", JSON),
-    Column("at", UTCDateTime()),
-    Column("flag", Boolean),
-    Column("ratio", Float),
-)
-
-
-_INSERT_KINDS = insert(_KINDS)  # built once, as the services' are (``bulk`` caches it)
-
-
-@pytest.mark.parametrize("migrated_db", ["postgresql"], indirect=True)
-async def test_many_rows_of_a_plain_insert_go_in_as_the_insert_puts_them(migrated_db):
-    """``bulk.executemany`` of a plain INSERT from ``bulk.COPY_FROM`` rows on (a connect
-    storm's leases, an opening's new tallies) is a COPY on PostgreSQL: every type
-    arrives as the executemany below that size puts it."""
-    db = migrated_db
-    async with db.write() as tx:
-        await (await tx.connection()).run_sync(_SCRATCH.create_all)
-    at = dt.datetime(2030, 3, 31, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-
-    def rows(first: int, n: int) -> list[dict]:
-        return [
-            {
-                "id": first + i,
-                "name": None if i % 5 == 0 else ODD[i % len(ODD)],
-                "doc": {"i": i, "text": ODD[i % len(ODD)], "list": [1, None, "x"]},
-                "at": at + dt.timedelta(seconds=i),
-                "flag": bool(i % 2),
-                "ratio": i / 3,
-            }
-            for i in range(n)
-        ]
-
-    copied, one_by_one = rows(0, bulk.COPY_FROM + 4), rows(1000, bulk.COPY_FROM - 1)
-    sql: list[str] = []
-
-    def seen(conn, cursor, statement, *args):
-        sql.append(statement)
-
-    event.listen(db.writer.sync_engine, "before_cursor_execute", seen)
-    try:
-        async with db.write() as tx:
-            await bulk.executemany(tx, _INSERT_KINDS, copied)
-            await bulk.executemany(tx, _INSERT_KINDS, one_by_one)
-    finally:
-        event.remove(db.writer.sync_engine, "before_cursor_execute", seen)
-    assert len([q for q in sql if q.startswith("INSERT INTO copy_kinds")]) == 1  # the few
-    read = text("SELECT id, name, CAST(doc AS TEXT), at, flag, ratio FROM copy_kinds ORDER BY id")
-    async with db.read() as tx:
-        got = (await tx.exec(read)).all()
-    by_id = {r[0]: r[1:] for r in got}
-    assert len(by_id) == len(copied) + len(one_by_one)
-    for i in range(bulk.COPY_FROM - 1):  # the same row through each path
-        assert by_id[i] == by_id[1000 + i]
-    assert by_id[3][2] == at.astimezone(dt.UTC) + dt.timedelta(seconds=3)
