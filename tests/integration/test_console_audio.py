@@ -201,18 +201,40 @@ async def test_a_listener_page_hears_an_interpreter_page_go_on_air(
 async def test_a_page_rejoins_with_a_fresh_ticket_after_janus_restarts(
     media_browser, audio_server, janus, tmp_path
 ):
+    await _rejoins_after_restart(media_browser, audio_server, janus, tmp_path, slow=False)
+
+
+async def test_a_page_rejoins_when_janus_is_still_down_at_its_first_retry(
+    media_browser, audio_server, janus, tmp_path
+):
+    """The page retries a second after it lost Janus; on a loaded machine Janus may take
+    longer than that to come back, and the page must keep trying."""
+    await _rejoins_after_restart(media_browser, audio_server, janus, tmp_path, slow=True)
+
+
+async def _rejoins_after_restart(media_browser, audio_server, janus, tmp_path, *, slow: bool):
     server = audio_server
     w = await make_world(server)
     sid, plenary = w.session["id"], w.session["plenary_room_id"]
     bridge = BridgeProcess(tmp_path, server, janus, sid, w.token("obs"), SECRET)
     page = await chromium.open_page(media_browser, server, w.token("p3"))
+    retried = asyncio.Event()
+
+    async def watched(route):
+        if '"create"' in (route.request.post_data or ""):  # a new Janus session
+            retried.set()
+        await route.continue_()  # refused while Janus is down
+
     try:
         mine = page.get_by_role("region", name="My room", exact=True)
         await mine.get_by_role("button", name="Join audio").click()
         floor = f"{plenary}/floor"
         sam = tickets.participant_id(SECRET, w.id("p3"), floor, 1)
         await until("Sam in the floor", lambda: _has(janus, floor, sam))
+        await page.context.route(f"{janus.url}**", watched)
         janus.kill()
+        if slow:
+            await asyncio.wait_for(retried.wait(), 10)  # the page tried while Janus was down
         janus.start()  # every room and session is gone; the bridge recreates the rooms
         restarted = time.monotonic()
         await until("Sam back in the floor", lambda: _has(janus, floor, sam), within=20)

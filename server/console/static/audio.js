@@ -239,12 +239,16 @@ export class Audio {
     }
     const Janus = await loadJanus();
     const gen = this.generation;
+    // An error before `success` (Janus still down) fails this attempt, and lost()
+    // tries again; one after it is a lost session. Passing it to lost() before
+    // `success` left this promise pending and every later retry queued behind it.
     await new Promise((resolve, reject) => {
+      let up = false;
       this.janus = new Janus({
         server: ticket.janus_url,
         iceServers: [], // the Janus host's own candidates; no public STUN from the page
-        success: resolve,
-        error: (e) => (this.janus ? gen === this.generation && this.lost(String(e)) : reject(new Error(String(e)))),
+        success: () => ((up = true), resolve()),
+        error: (e) => (up ? gen === this.generation && this.lost(String(e)) : reject(new Error(String(e)))),
         destroyed: () => {},
       });
     });
