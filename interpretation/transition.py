@@ -226,6 +226,9 @@ class Draft:
             partner = self.members.get(request.to_id)
             if channel is None:
                 self.cancel(request, "channel_removed")
+            elif key.language == self.rooms[key.room_id].floor_language:
+                # the channel now carries the floor itself: nobody may go live on it
+                self.cancel(request, "floor_changed")
             elif request.reason == "request" and channel.on_air != request.from_id:
                 self.cancel(request, "requester_off_air")
             elif request.reason == "dropout" and channel.on_air is not None:

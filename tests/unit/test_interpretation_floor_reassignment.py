@@ -22,9 +22,9 @@ from interpretation import (
     pending_timers,
 )
 from interpretation.assignment import assign_live
-from interpretation.commands import DropoutDue, GoOnAir, SetFloor, SetLanguages
+from interpretation.commands import AcceptHandover, DropoutDue, GoOnAir, SetFloor, SetLanguages
 
-from .test_interpretation_helpers import T0, P, at
+from .test_interpretation_helpers import T0, P, at, rejected
 
 LANGS = ["en", "ar", "ru", "de"]
 directions = st.lists(
@@ -227,3 +227,31 @@ def test_an_interpreter_moved_during_their_dropout_grace_still_goes_off_air():
     timer = next(t for t in pending_timers(state) if isinstance(t.command, DropoutDue))
     state = apply(state, timer.command, timer.due).state
     assert live_map(state) == {}
+
+
+def test_a_dropout_handover_to_a_channel_the_floor_now_speaks_is_cancelled():
+    """Found by the invariants' state machine: A's dropout left the English channel of
+    an Arabic floor waiting for a partner; the floor went back to English, whose channel
+    now carries the floor itself, and the partner accepting went live on it."""
+    state = new_session(P, "en", ["ar", "ru"], T0)
+    for pid, dirs in {"A": ["de>en"], "B": ["en>ar", "ar>en"]}.items():
+        state = add_person(state, pid, T0, interprets=dirs).state
+        state = move_person(state, pid, P, T0).state
+        state = connection_changed(state, pid, True, T0).state
+    state = apply(state, SetFloor(P, "ar"), T0).state
+    state = apply(state, GoOnAir("B", P, "en"), T0).state
+    state = connection_changed(state, "B", False, at(0, 1)).state
+    timer = next(t for t in pending_timers(state) if isinstance(t.command, DropoutDue))
+    state = apply(state, timer.command, timer.due).state
+    (request,) = state.handovers.values()  # B's channel waits for a partner
+    assert (request.language, request.reason) == ("en", "dropout")
+
+    outcome = apply(state, SetFloor(P, "en"), at(1))
+    assert outcome.state.handovers == {}
+    cancelled = [e.data() for e in outcome.events if e.type == "handover.cancelled"]
+    assert [(c["request_id"], c["reason"]) for c in cancelled] == [
+        (request.request_id, "floor_changed")
+    ]
+    error = rejected(outcome.state, AcceptHandover(request.to_id, P, "en"), at(1, 10))
+    assert live_map(outcome.state) == {}
+    assert error.detail
