@@ -251,6 +251,51 @@ async def _rejoins_after_restart(media_browser, audio_server, janus, tmp_path, *
         bridge.stop()
 
 
+async def test_a_page_rejoins_when_janus_dies_while_it_waits_to_join(
+    media_browser, audio_server, janus, tmp_path
+):
+    """Janus acknowledges the page's ``join`` and dies before the page hears it has
+    joined (that answer travels on a long-poll, held here until Janus is gone). The
+    page starts over, and the join it was waiting for must not hold the new attempt
+    back."""
+    server = audio_server
+    w = await make_world(server)
+    sid, plenary = w.session["id"], w.session["plenary_room_id"]
+    bridge = BridgeProcess(tmp_path, server, janus, sid, w.token("obs"), SECRET)
+    page = await chromium.open_page(media_browser, server, w.token("p3"))
+    asked, released = asyncio.Event(), asyncio.Event()
+
+    async def routed(route):
+        if route.request.method == "GET" and not released.is_set():
+            await released.wait()  # janus.js's long-polls, where "joined" would come
+        elif '"request":"join"' in (route.request.post_data or "").replace(" ", ""):
+            await route.fulfill(response=await route.fetch())  # Janus acknowledges it
+            asked.set()
+            return
+        await route.continue_()
+
+    await page.context.route(f"{janus.url}**", routed)
+    try:
+        mine = page.get_by_role("region", name="My room", exact=True)
+        await mine.get_by_role("button", name="Join audio").click()
+        await asyncio.wait_for(asked.wait(), 20)
+        janus.kill()
+        released.set()  # the held polls now fail: the page has lost Janus
+        janus.start()
+        restarted = time.monotonic()
+        floor = f"{plenary}/floor"
+        sam = tickets.participant_id(SECRET, w.id("p3"), floor, 1)
+        await until("Sam in the floor", lambda: _has(janus, floor, sam), within=20)
+        print(f"joined {time.monotonic() - restarted:.1f} s after Janus restarted")
+        await expect(mine.get_by_role("status").filter(has_text="Audio on")).to_be_visible(
+            timeout=WAIT
+        )
+        assert not page.errors, page.errors
+    finally:
+        await page.context.close()
+        bridge.stop()
+
+
 async def _has(janus, room: str, pid: str) -> bool:
     return pid in await participants(janus.url, room)
 

@@ -102,7 +102,7 @@ class Handle {
         }
         return;
       } catch (e) {
-        if (Date.now() > until) throw e;
+        if (this.closed || Date.now() > until) throw e;
         await wait(RETRY_MS);
       }
     }
@@ -123,8 +123,14 @@ class Handle {
     });
   }
 
+  /** A request still waiting for its answer fails: the Janus session that would have
+   * answered is gone, and the audio's next attempt waits for this one to end. */
   close() {
     this.room = null;
+    this.closed = true;
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(new Error("audio handle closed"));
     try {
       this.h?.detach();
     } catch {
