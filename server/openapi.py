@@ -17,6 +17,17 @@ from .errors import PROBLEM
 
 SCHEME = "bearer"
 WRITES = {"post", "put", "patch", "delete"}
+# models that routes name only in ``openapi_extra`` (a body they parse themselves, CSV
+# or JSON): FastAPI never sees them, so ``describe`` adds them to the components
+_BODIES: dict[str, type[BaseModel]] = {}
+
+
+def body_ref(model: type[BaseModel]) -> dict[str, str]:
+    """``model`` as a reference into the document's components, for ``openapi_extra``.
+    Inlining ``model_json_schema()`` instead carries its own ``$defs``, which a
+    ``$ref`` resolved from the document's root (as generators do) never reaches."""
+    _BODIES[model.__name__] = model
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 class FieldError(BaseModel):
@@ -110,6 +121,12 @@ def describe(app: FastAPI, doc: dict[str, Any]) -> dict[str, Any]:
     )
     schemas.update(problem.pop("$defs", {}))
     schemas["Problem"] = problem
+    for name, body in _BODIES.items():
+        if name not in schemas:  # FastAPI's own, where another route takes it as a body
+            schema = body.model_json_schema(ref_template="#/components/schemas/{model}")
+            for nested, sub in schema.pop("$defs", {}).items():
+                schemas.setdefault(nested, sub)
+            schemas[name] = schema
     doc["components"]["securitySchemes"] = {SCHEME: {"type": "http", "scheme": "bearer"}}
     content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for route in iter_route_contexts(app.routes):  # included routers' routes too

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from ..deps import CallerDep, StateDep
 from ..jsonish import json_response
+from ..openapi import body_ref
 from ..responses import MoveDone, RoundCreated, RoundParticipantView, RoundView, model
 from ..schemas_breakouts import (
     BreakoutCreate,
@@ -91,7 +92,7 @@ PLAN_BODY = {
     "requestBody": {
         "content": {
             "text/csv": {"schema": {"type": "string"}},
-            "application/json": {"schema": PlanReplace.model_json_schema()},
+            "application/json": {"schema": body_ref(PlanReplace)},
         }
     }
 }

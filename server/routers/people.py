@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from .. import spreadsheets
 from ..deps import CallerDep, StateDep
+from ..openapi import body_ref
 from ..responses import ImportResult, JoinLink, model
 from ..schemas import (
     LinksRequest,
@@ -31,9 +32,7 @@ IMPORT_BODY = {
         "required": True,
         "content": {
             "text/csv": {"schema": {"type": "string"}},
-            "application/json": {
-                "schema": {"type": "array", "items": PersonCreate.model_json_schema()}
-            },
+            "application/json": {"schema": {"type": "array", "items": body_ref(PersonCreate)}},
         },
     }
 }

@@ -132,3 +132,36 @@ def test_the_document_declares_problems_security_typed_answers_instants_and_enum
                     prop == "kind" and model != "SessionPublic"  # a session's kind is free text
                 ):
                     assert all("enum" in s or "const" in s for s in leaves), (model, prop, sub)
+
+
+def _references(node, where: str = ""):
+    """Every ``$ref`` in the document, with the JSON pointer of the object holding it."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield where, value
+            else:
+                yield from _references(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _references(value, f"{where}/{i}")
+
+
+def test_every_reference_in_the_document_resolves_in_it(document):
+    """A generated client resolves each ``$ref`` from the document's root; one that
+    points nowhere (a schema inlined with its own ``$defs``) breaks the generator or
+    leaves that body untyped: the registrants import's ``role`` did."""
+    unresolved = []
+    for where, ref in _references(document):
+        target = document
+        for part in ref.removeprefix("#/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not ref.startswith("#/") or not isinstance(target, dict) or part not in target:
+                unresolved.append(f"{ref} at {where}")
+                break
+            target = target[part]
+    assert not unresolved, unresolved
+    body = document["paths"]["/api/events/{event_id}/people/import"]["post"]["requestBody"]
+    items = _resolve(document, body["content"]["application/json"]["schema"]["items"])
+    role = _resolve(document, items["properties"]["role"])
+    assert role["enum"] == ["moderator", "interpreter", "participant", "observer"]
