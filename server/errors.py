@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from . import outage
 
@@ -52,8 +53,9 @@ class Problem(Exception):
     def __init__(self, detail: str, *, status: int | None = None, **extra: Any):
         super().__init__(detail)
         self.detail = detail
-        if status is not None:
+        if status is not None and status != self.status:
             self.status = status
+            self.slug = None  # the type follows the status: derived from its title
         self.extra = extra
 
 
@@ -142,6 +144,22 @@ def describe_validation(errors: list[dict]) -> tuple[str, list[dict]]:
     return "; ".join(sentences) or "invalid input", items
 
 
+def _allowed(req: Request) -> list[str]:
+    """Every method a route serves at the request's path: Starlette's 405 names only
+    those of the first route whose path matched (RFC 9110 15.5.6 wants them all)."""
+    methods: set[str] = set()
+    # from the top: a mount that raised the 405 has moved ``root_path`` to itself
+    scope = {
+        **req.scope,
+        "root_path": req.scope.get("app_root_path", req.scope.get("root_path", "")),
+    }
+    for route in req.app.router.routes:
+        if route.matches(scope)[0] != Match.NONE:
+            # a route without methods is a mount of static files (the console's)
+            methods |= getattr(route, "methods", None) or {"GET", "HEAD"}
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_req: Request, exc: Problem):
@@ -155,13 +173,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(req: Request, exc: StarletteHTTPException):
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's 400 for a JSON body that is not UTF-8: a body that is not JSON,
+            # as any other (422, the status the document declares)
+            msg = "the request body is not valid JSON: it is not UTF-8 text"
+            items = [{"field": "body", "message": msg}]
+            return problem_response(422, msg, slug="invalid-input", errors=items)
         if exc.status_code == 404 and exc.detail in (None, "Not Found"):
             detail = f"there is no {req.method} {req.url.path}; see /docs for the API"
         elif exc.status_code == 405:
             detail = f"{req.method} is not allowed on {req.url.path}; see /docs"
+            headers = {"Allow": ", ".join(_allowed(req))}
         else:
             detail = str(exc.detail)
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return problem_response(exc.status_code, detail, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(_req: Request, exc: SQLAlchemyError):

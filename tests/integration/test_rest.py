@@ -246,6 +246,48 @@ async def test_unknown_route_and_method_are_problems(server):
         assert r.status_code == 405 and r.json()["detail"]
 
 
+async def test_a_405_names_every_method_the_resource_has(server):
+    """RFC 9110 15.5.6: the Allow header lists the resource's methods, not those of
+    the first route that matched the path (an event is read and patched; a person
+    is read, patched and removed)."""
+    async with Api(server.url, server.admin_token) as admin:
+        eid = (await admin.ok("POST", "/api/events", {"title": "Allow"}, 201))["id"]
+        pid = (
+            await admin.ok(
+                "POST", f"/api/events/{eid}/people", {"name": "A", "role": "participant"}, 201
+            )
+        )["id"]
+        for method, path, allowed in [
+            ("PUT", f"/api/events/{eid}", {"GET", "PATCH"}),
+            ("POST", f"/api/events/{eid}/people/{pid}", {"GET", "PATCH", "DELETE"}),
+            ("DELETE", f"/api/events/{eid}/people", {"GET", "POST"}),
+            ("POST", "/console/app.js", {"GET", "HEAD"}),  # the console's files
+        ]:
+            r = await admin.call(method, path)
+            assert r.status_code == 405, (method, path, r.status_code)
+            said = {m.strip() for m in r.headers["allow"].split(",")}
+            assert said == allowed, (method, path, said)
+
+
+async def test_a_body_that_is_not_utf8_is_422_and_creates_nothing(server):
+    """Bytes that are not UTF-8 are a body that is not JSON, like any other: 422
+    naming the body (FastAPI said 400 "There was an error parsing the body", a status
+    the document does not declare)."""
+    async with Api(server.url, server.admin_token) as admin:
+        eid = (await admin.ok("POST", "/api/events", {"title": "Bytes"}, 201))["id"]
+        before = await admin.ok("GET", f"/api/events/{eid}/people")
+        r = await admin.call(
+            "POST",
+            f"/api/events/{eid}/people",
+            content=b'{"name": "\xff", "role": "participant"}',
+            headers={"content-type": "application/json"},
+        )
+        assert r.status_code == 422, (r.status_code, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "UTF-8" in r.json()["detail"] and r.json()["errors"][0]["field"] == "body"
+        assert await admin.ok("GET", f"/api/events/{eid}/people") == before
+
+
 async def test_bodies_over_one_mib_are_413(server):
     async with Api(server.url, server.admin_token) as admin:
         r = await admin.call("POST", "/api/events", {"title": "x" * (1024 * 1024 + 10)})
