@@ -48,7 +48,7 @@ class ImportRowError(BaseModel):
     """A bad cell of a registrants import."""
 
     line: int | None = Field(description="physical line where the record starts; null for JSON")
-    index: int = Field(description="0-based row")
+    index: int | None = Field(description="0-based row; null for a cell of the header line")
     column: str | None
     value: Any
     detail: str
@@ -84,6 +84,7 @@ WHEN = {
     "404": "an id in the path or body does not exist in the caller's event",
     "409": "valid, but the current state does not allow it",
     "413": "the body is over 1 MiB",
+    "415": "the body's Content-Type is not one the operation reads",
     "422": "invalid input; `errors` lists every bad field",
     "429": "too many requests; wait `retry_after` seconds",
     "503": "the database is unreachable; retry after `Retry-After` seconds",
@@ -101,6 +102,8 @@ def _problem_codes(route: RouteContext, method: str, op: dict, secured: bool) ->
         codes += ["409", "429"]
     if method in {"post", "put", "patch"}:
         codes.append("413")
+    if "415" in op["responses"]:  # an operation that reads more than JSON says so itself
+        codes.append("415")
     if op.get("parameters") or op.get("requestBody") or "422" in op["responses"]:
         codes.append("422")
     if secured or "{" in route.path_format:  # a token or an id is looked up

@@ -28,13 +28,14 @@ async def create_person(event_id: str, body: PersonCreate, caller: CallerDep, st
 
 
 IMPORT_BODY = {
+    "responses": {"415": {"description": "neither text/csv nor application/json"}},
     "requestBody": {
         "required": True,
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             "application/json": {"schema": {"type": "array", "items": body_ref(PersonCreate)}},
         },
-    }
+    },
 }
 
 

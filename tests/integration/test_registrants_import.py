@@ -233,3 +233,28 @@ async def test_a_bare_import_without_content_type_is_415(server):
             headers={"Authorization": f"Bearer {server.admin_token}"},
         )
     assert r.status_code == 415 and r.headers["content-type"] == "application/problem+json"
+    # its type follows its status, as every problem's does (it said "bad-request")
+    assert r.json()["type"] == "https://convene.dev/problems/unsupported-media-type", r.text
+
+
+async def test_the_imports_problems_are_the_ones_its_document_declares(server):
+    """A generated client checks an answer against the document: the 415 must be
+    declared, and a header's unknown column (a cell with no row: ``index`` null)
+    must fit the problem's schema."""
+    from jsonschema import Draft202012Validator
+
+    w = await make_world(server, status=None)
+    async with Api(server.url, server.admin_token) as admin:
+        doc = await admin.ok("GET", "/openapi.json")
+        answers = {
+            "422": await _import(admin, w.event["id"], b"name;shoe size\nX;44\n"),
+            "415": await _import(admin, w.event["id"], b"name\nX\n", ctype="text/plain"),
+        }
+    declared = doc["paths"]["/api/events/{event_id}/people/import"]["post"]["responses"]
+    for status, r in answers.items():
+        assert str(r.status_code) == status, (status, r.text)
+        schema = declared[status]["content"]["application/problem+json"]["schema"]
+        root = {**schema, "components": doc["components"]}
+        Draft202012Validator(root).validate(r.json())
+    cell = answers["422"].json()["errors"][0]
+    assert (cell["line"], cell["index"], cell["column"]) == (1, None, "shoe size")
