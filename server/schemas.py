@@ -81,8 +81,31 @@ TurnSeconds = Annotated[
     ),
     AfterValidator(_turn_s),
 ]
-Lang = Annotated[str, AfterValidator(_lang)]
-DirectionStr = Annotated[str, AfterValidator(_direction)]
+# their form in the OpenAPI document, so that a generated client or form can check
+# them before sending (the validators also check the code is a registered one)
+LANG_FORM = {
+    "type": "string",
+    "pattern": "^[a-z]{2}$",
+    "description": "an ISO 639-1 language code, e.g. 'en', 'ar'",
+}
+DIRECTION_FORM = {
+    "type": "string",
+    "pattern": "^[a-z]{2}>[a-z]{2}$",
+    "description": "an interpreting direction, 'from>to' in ISO 639-1 codes, e.g. 'en>ar'",
+}
+Lang = Annotated[str, AfterValidator(_lang), WithJsonSchema(LANG_FORM)]
+
+
+def _keys_are_languages(schema: dict[str, Any]) -> None:
+    """A dict keyed by language: pydantic turns the key's pattern into
+    ``patternProperties``, which lets any other key through; ``propertyNames`` says
+    what the service checks."""
+    ((pattern, values),) = schema.pop("patternProperties").items()
+    schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+    schema["additionalProperties"] = values
+
+
+DirectionStr = Annotated[str, AfterValidator(_direction), WithJsonSchema(DIRECTION_FORM)]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 
 
@@ -335,7 +358,7 @@ class StatusChange(Strict):
 class BroadcastCreate(Strict):
     text: Annotated[str, Field(min_length=1, max_length=2000)]
     translations: dict[Lang, Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
-        default_factory=dict
+        default_factory=dict, json_schema_extra=_keys_are_languages
     )
 
 

@@ -165,3 +165,32 @@ def test_every_reference_in_the_document_resolves_in_it(document):
     items = _resolve(document, body["content"]["application/json"]["schema"]["items"])
     role = _resolve(document, items["properties"]["role"])
     assert role["enum"] == ["moderator", "interpreter", "participant", "observer"]
+
+
+LANGUAGE_FIELDS = {"language", "floor_language", "languages", "interpretation_languages"}
+
+
+def test_language_codes_and_directions_are_declared_with_their_form(document):
+    """A generated form or client can check a language before it is sent: every
+    request field that takes an ISO 639-1 code, or an interpreting direction, says
+    its form (the service refuses anything else with a 422)."""
+    undeclared, seen = [], 0
+    for path, method, op in operations(document):
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if not body:
+            continue
+        for model, prop, schema in _schemas_with(document, body["schema"]):
+            if prop not in LANGUAGE_FIELDS | {"interprets", "translations"}:
+                continue
+            for leaf in _leaves(document, schema):
+                if leaf.get("type") == "null":
+                    continue
+                if prop == "translations":
+                    leaf = leaf.get("propertyNames", {})
+                elif leaf.get("type") == "array":
+                    leaf = _resolve(document, leaf["items"])
+                want = "^[a-z]{2}>[a-z]{2}$" if prop == "interprets" else "^[a-z]{2}$"
+                seen += 1
+                if leaf.get("pattern") != want:
+                    undeclared.append(f"{method.upper()} {path}: {model}.{prop} {leaf}")
+    assert seen > 10 and not undeclared, undeclared
