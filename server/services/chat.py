@@ -250,7 +250,9 @@ async def history(
             frozenset(_targets(person)) if person else frozenset(),
         )
         found: list[ChatMessageRow] = []
-        cursor = before if before is not None else s.seq + 1
+        # no message is past the session's seq: a larger ``before`` (up to 2**53) bounds
+        # nothing, and would not fit PostgreSQL's INTEGER column
+        cursor = min(before, s.seq + 1) if before is not None else s.seq + 1
         while len(found) < limit:
             rows = (
                 await tx.exec(

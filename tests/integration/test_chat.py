@@ -155,6 +155,22 @@ async def test_deleting_erases_the_text_everywhere_and_webhooks_get_chat_only_wh
     await listed.close(), await unlisted.close()
 
 
+async def test_history_before_a_seq_past_any_column_is_all_of_it(any_server):
+    """``before`` may be any number up to 2**53 (JavaScript's safe integers); past the
+    seq column's range (PostgreSQL's 32-bit INTEGER) it bounds nothing, on either
+    backend. PostgreSQL answered 500 "integer out of range"."""
+    w = await make_world(any_server)
+    sid = w.session["id"]
+    for c in (await join(any_server, w, "p1")).values():
+        await c.close()
+    url = f"/api/sessions/{sid}/messages"
+    async with Api(any_server.url, w.token("p1")) as p1:
+        sent = await p1.ok("POST", url, {"text": "hello", "to": "room"}, 201)
+        for before in (2**31 - 1, 2**31, 2**53):
+            page = await p1.ok("GET", f"{url}?before={before}")
+            assert [m["id"] for m in page] == [sent["id"]], before
+
+
 async def test_history_is_paged_by_seq_and_holds_only_what_the_caller_may_see(server):
     w = await make_world(server)
     sid = w.session["id"]
