@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -109,6 +109,17 @@ DirectionStr = Annotated[str, AfterValidator(_direction), WithJsonSchema(DIRECTI
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 
 
+def _refuse_null(schema: dict[str, Any], cls: type) -> None:
+    """A PATCH body's ``NOT_NULL`` fields may be left out (to keep their value) but
+    not sent as null, which the service refuses with a 422: the document declares
+    them optional and not nullable (``X | None`` alone would say nullable)."""
+    for name in cls.NOT_NULL:
+        prop = schema["properties"][name]
+        (kept,) = [alt for alt in prop.pop("anyOf") if alt != {"type": "null"}]
+        prop.update(kept)
+        prop.pop("default", None)
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields and NUL characters (any string, at any depth)
     are 422 naming the field. Numbers and flags are ``StrictInt``/``StrictBool``: a
@@ -182,6 +193,17 @@ def _hours(value: list[str]) -> None:
 
 
 class EventUpdate(Strict):
+    NOT_NULL: ClassVar[tuple[str, ...]] = (
+        "title",
+        "timezone",
+        "interpretation_languages",
+        "handover_timeout_s",
+        "dropout_grace_s",
+        "turn_s",
+        "working_hours",
+    )
+    model_config = ConfigDict(json_schema_extra=_refuse_null)
+
     title: Title | None = None
     timezone: Zone | None = None
     interpretation_languages: list[Lang] | None = Field(None, max_length=40)
@@ -237,6 +259,9 @@ class PersonCreate(Strict):
 
 
 class PersonUpdate(Strict):
+    NOT_NULL: ClassVar[tuple[str, ...]] = ("name", "timezone", "interprets", "groups")
+    model_config = ConfigDict(json_schema_extra=_refuse_null)
+
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     timezone: Zone | None = None
@@ -318,6 +343,15 @@ class SessionCreate(Strict):
 
 
 class SessionUpdate(Strict):
+    NOT_NULL: ClassVar[tuple[str, ...]] = (
+        "title",
+        "lobby_lead_s",
+        "auto_live",
+        "auto_end",
+        "reminders_s",
+    )
+    model_config = ConfigDict(json_schema_extra=_refuse_null)
+
     title: Title | None = None
     start: Instant | None = None
     end: Instant | None = None

@@ -103,7 +103,7 @@ async def get_person(state: AppState, caller: Caller, event_id: str, person_id: 
         return await get_one(tx, caller, event_id, person_id)
 
 
-NOT_NULL = ("name", "timezone", "interprets", "groups")  # a person always has these
+NOT_NULL = PersonUpdate.NOT_NULL  # a person always has these
 
 
 async def update(

@@ -95,7 +95,7 @@ async def update(state: AppState, caller: Caller, session_id: str, body: Session
         changes = body.model_dump(exclude_unset=True)
         if not changes:
             raise errors.Invalid("nothing to change: send at least one field")
-        for key in ("auto_live", "auto_end", "lobby_lead_s", "reminders_s", "title"):
+        for key in SessionUpdate.NOT_NULL:
             if key in changes and changes[key] is None:
                 raise errors.Invalid(f"'{key}' cannot be null")
         if {"start", "end", "timezone"} & changes.keys():
