@@ -94,6 +94,8 @@ DIRECTION_FORM = {
     "description": "an interpreting direction, 'from>to' in ISO 639-1 codes, e.g. 'en>ar'",
 }
 Lang = Annotated[str, AfterValidator(_lang), WithJsonSchema(LANG_FORM)]
+DirectionStr = Annotated[str, AfterValidator(_direction), WithJsonSchema(DIRECTION_FORM)]
+Title = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 def _keys_are_languages(schema: dict[str, Any]) -> None:
@@ -103,10 +105,6 @@ def _keys_are_languages(schema: dict[str, Any]) -> None:
     ((pattern, values),) = schema.pop("patternProperties").items()
     schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
     schema["additionalProperties"] = values
-
-
-DirectionStr = Annotated[str, AfterValidator(_direction), WithJsonSchema(DIRECTION_FORM)]
-Title = Annotated[str, Field(min_length=1, max_length=300)]
 
 
 def _refuse_null(schema: dict[str, Any], cls: type) -> None:

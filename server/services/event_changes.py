@@ -62,8 +62,8 @@ async def update_event(state: AppState, caller: Caller, event_id: str, body: Eve
 def _validate(event: Event, changes: dict) -> None:
     if not changes:
         raise errors.Invalid("nothing to change: send at least one field")
-    for key, value in changes.items():
-        if value is None:
+    for key in EventUpdate.NOT_NULL:
+        if key in changes and changes[key] is None:
             raise errors.Invalid(f"'{key}' cannot be null")
     langs = changes.get("interpretation_languages")
     if langs is not None:
